@@ -1,0 +1,300 @@
+"""The ``speechkit`` command line: a thin Typer skin over the library.
+
+Heavy libraries (pandas, scikit-learn, matplotlib, jieba) are imported inside
+the commands that need them, so ``speechkit --help`` stays fast.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(
+    name="speechkit",
+    help=(
+        "Turn scraped Chinese government meeting speeches into clean, comparable data.\n\n"
+        "Pipeline: clean → analyze → compare/report.  Example:\n\n"
+        "  speechkit run data/raw --by city,year     # everything, report in data/processed/report"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+_STATE = {"debug": False}
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    _console().print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _guard(fn, *args, **kwargs):
+    """Run a library call; turn expected errors into one clear line (trace only with --debug)."""
+    from speechkit.errors import USER_ERRORS
+
+    try:
+        return fn(*args, **kwargs)
+    except typer.Exit:
+        raise
+    except USER_ERRORS as exc:
+        if _STATE["debug"]:
+            raise
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted; tables on disk are the previous complete ones", 130)
+    except Exception as exc:  # noqa: BLE001 — the last line of defence for users
+        if _STATE["debug"]:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the trace)", 1)
+
+
+def _formats(fmt: str) -> tuple[str, ...]:
+    fmt = fmt.lower()
+    if fmt not in ("parquet", "csv"):
+        _fail(f"--format must be 'parquet' or 'csv', not {fmt!r}")
+    return ("parquet", "csv") if fmt == "csv" else ("parquet",)
+
+
+def _split_by(by: str) -> list[str]:
+    return [b.strip() for b in by.split(",") if b.strip()]
+
+
+class _Progress:
+    """A rich progress bar fed by the library's ``progress(done, total)`` callbacks."""
+
+    def __init__(self, label: str):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+            console=_console(), transient=False, disable=not sys.stderr.isatty() and False,
+        )
+        self.task = None
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task("", total=total)
+        self.progress.update(self.task, completed=done, total=total)
+
+
+@app.callback()
+def main_callback(
+    debug: bool = typer.Option(False, "--debug", help="Show full Python traces for errors."),
+) -> None:
+    _STATE["debug"] = debug
+
+
+@app.command()
+def clean(
+    raw_dir: Path = typer.Argument(Path("data/raw"), help="Folder of scraped pages (.txt .md .html .htm .shtml), read recursively."),
+    out: Path = typer.Option(Path("data/processed"), "--out", "-o", help="Where documents.parquet and removals.parquet go."),
+    fmt: str = typer.Option("parquet", "--format", help="'parquet', or 'csv' to also write CSV twins."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores)."),
+    rules: List[Path] = typer.Option([], "--rules", help="Extra boilerplate rules file(s) (TOML, same format as the bundled one)."),
+    to_simplified: bool = typer.Option(False, "--to-simplified", help="Convert Traditional Chinese pages to Simplified (OpenCC)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the per-file cache."),
+) -> None:
+    """Decode, strip boilerplate (every cut recorded) and read metadata.
+
+    Writes OUT/documents.parquet (one row per file, errors included) and
+    OUT/removals.parquet (rule, offsets and text of every removal).
+
+    Example:  speechkit clean data/raw --out data/processed --format csv
+    """
+    from speechkit.clean import CleanOptions, clean_corpus
+
+    options = CleanOptions(tuple(str(p) for p in rules), to_simplified)
+    with _Progress("clean") as bar:
+        report = _guard(clean_corpus, raw_dir, out, options, jobs, _formats(fmt), not no_cache, bar)
+    from speechkit.summaries import clean_summary
+
+    _console().print(clean_summary(report, out))
+
+
+@app.command()
+def analyze(
+    processed_dir: Path = typer.Argument(Path("data/processed"), help="Folder holding documents.parquet (from `speechkit clean`)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: PROCESSED_DIR)."),
+    fmt: str = typer.Option("parquet", "--format", help="'parquet', or 'csv' to also write CSV twins."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores)."),
+    user_dict: Optional[Path] = typer.Option(None, "--user-dict", help="Extra jieba dictionary (word [freq] [pos] per line)."),
+    stopwords: Optional[Path] = typer.Option(None, "--stopwords", help="Extra stopwords, one per line."),
+    taxonomy: Optional[Path] = typer.Option(None, "--themes", help="Extra theme taxonomy TOML ([[theme]] name/field/terms)."),
+    topics: Optional[int] = typer.Option(None, "--topics", help="Number of NMF topics (default: chosen from corpus size)."),
+    segmenter: str = typer.Option("jieba", "--segmenter", help="'jieba' (default) or 'rjieba' (jieba-rs, faster, same dictionaries)."),
+    engine: str = typer.Option("local", "--engine", help="'local' (worker processes) or 'dask'."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a local cluster)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the per-document cache."),
+) -> None:
+    """Segment, tag themes, find keywords and topics, parse the 意见 outline and extract targets.
+
+    Writes tokens, sentences, themes, sentence_themes, topics, doc_topics,
+    keywords, sections, outlines and targets tables next to documents.parquet.
+
+    Example:  speechkit analyze data/processed --user-dict my_words.txt --topics 8
+    """
+    from speechkit.analyze import AnalyzeOptions, analyze_corpus
+
+    options = AnalyzeOptions(
+        user_dict=str(user_dict) if user_dict else None,
+        stopwords=str(stopwords) if stopwords else None,
+        taxonomy=str(taxonomy) if taxonomy else None,
+        topics=topics,
+        segmenter=segmenter,
+    )
+    with _Progress("analyze") as bar:
+        report = _guard(
+            analyze_corpus, processed_dir, out or processed_dir, options, jobs, _formats(fmt), not no_cache, bar, engine, scheduler
+        )
+    from speechkit.summaries import analyze_summary
+
+    for table in analyze_summary(report):
+        _console().print(table)
+
+
+@app.command()
+def compare(
+    processed_dir: Path = typer.Argument(Path("data/processed"), help="Folder with the clean and analyze tables."),
+    by: str = typer.Option("city,year", "--by", help="Comma-separated grouping columns (year, province, city, district, level, meeting, site, or --meta columns)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: PROCESSED_DIR/compare)."),
+    meta: Optional[Path] = typer.Option(None, "--meta", help="CSV of extra document variables keyed by source_path."),
+    fmt: str = typer.Option("parquet", "--format", help="'parquet', or 'csv' to also write CSV twins."),
+    threshold: float = typer.Option(0.8, "--threshold", help="Jaccard threshold for near-duplicate groups (MinHash)."),
+    svg: bool = typer.Option(False, "--svg", help="Also save charts as SVG."),
+    charts: bool = typer.Option(True, "--charts/--no-charts", help="Draw PNG charts."),
+) -> None:
+    """Compare groups of speeches: theme shares, keyness (G²), targets, outlines, similarity, near-duplicates.
+
+    Example:  speechkit compare data/processed --by city,year --meta my_vars.csv
+    """
+    from speechkit.compare_run import compare_corpus
+
+    with _Progress("compare") as bar:
+        result = _guard(compare_corpus, processed_dir, _split_by(by), out, meta, _formats(fmt), threshold, svg, charts, bar)
+    from speechkit.summaries import compare_summary
+
+    for table in compare_summary(result):
+        _console().print(table)
+
+
+@app.command()
+def kwic(
+    term: str = typer.Argument(..., help="The term to look up (plain text, e.g. 儿童友好)."),
+    processed_dir: Path = typer.Option(Path("data/processed"), "--processed", "-p", help="Folder with documents.parquet."),
+    window: int = typer.Option(20, "--window", "-w", help="Characters of context on each side."),
+    by: Optional[str] = typer.Option(None, "--by", help="Grouping columns shown with each line, e.g. city."),
+    limit: int = typer.Option(40, "--limit", help="Lines to print (all are written to the table)."),
+    meta: Optional[Path] = typer.Option(None, "--meta", help="CSV of extra document variables keyed by source_path."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where kwic.parquet goes (default: PROCESSED_DIR)."),
+) -> None:
+    """Keyword in context: every occurrence of TERM with its left and right context.
+
+    Example:  speechkit kwic 普惠性幼儿园 --window 15 --by city
+    """
+    import speechkit
+
+    corpus = _guard(speechkit.load, processed_dir) if meta is None else _guard(__import__("speechkit.api", fromlist=["Corpus"]).Corpus.load, processed_dir, meta)
+    by_cols = _split_by(by) if by else None
+    lines = _guard(corpus.kwic, term, window, by_cols)
+    from speechkit.io import write_table
+    from speechkit.summaries import kwic_table
+
+    _guard(write_table, lines, out or processed_dir, "kwic")
+    _console().print(kwic_table(lines, term, by_cols, limit))
+
+
+@app.command()
+def report(
+    processed_dir: Path = typer.Argument(Path("data/processed"), help="Folder with the clean and analyze tables."),
+    by: str = typer.Option("city,year", "--by", help="Comma-separated grouping columns."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: PROCESSED_DIR/report)."),
+    meta: Optional[Path] = typer.Option(None, "--meta", help="CSV of extra document variables keyed by source_path."),
+    svg: bool = typer.Option(False, "--svg", help="Also save charts as SVG."),
+) -> None:
+    """Write report.html (self-contained, opens offline) and report.xlsx with every table and chart.
+
+    Example:  speechkit report data/processed --by province
+    """
+    from speechkit.api import Corpus
+    from speechkit.report import build_report
+
+    corpus = _guard(Corpus.load, processed_dir, meta)
+    _guard(corpus.group_columns) and _guard(_check_by, corpus, _split_by(by))
+    target = out or Path(processed_dir) / "report"
+    paths = _guard(build_report, corpus, _split_by(by), target, svg)
+    _console().print(f"[green]report:[/] {paths.get('html')}  [green]workbook:[/] {paths.get('xlsx')}")
+
+
+def _check_by(corpus, by: list[str]) -> bool:
+    valid = corpus.group_columns()
+    unknown = [b for b in by if b not in valid]
+    if unknown:
+        raise ValueError(f"unknown --by column(s) {', '.join(unknown)}; valid: {', '.join(valid)}")
+    return True
+
+
+@app.command()
+def run(
+    raw_dir: Path = typer.Argument(Path("data/raw"), help="Folder of scraped pages."),
+    out: Path = typer.Option(Path("data/processed"), "--out", "-o", help="Output folder for every table and the report."),
+    by: str = typer.Option("city,year", "--by", help="Grouping columns for the report."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores)."),
+    fmt: str = typer.Option("parquet", "--format", help="'parquet', or 'csv' to also write CSV twins."),
+    segmenter: str = typer.Option("jieba", "--segmenter", help="'jieba' or 'rjieba'."),
+    to_simplified: bool = typer.Option(False, "--to-simplified", help="Convert Traditional Chinese pages to Simplified."),
+    report_too: bool = typer.Option(True, "--report/--no-report", help="Also build the HTML/XLSX report."),
+) -> None:
+    """clean → analyze → report in one go (cached: a re-run on an unchanged corpus is quick).
+
+    Example:  speechkit run data/raw --out data/processed --by city,year
+    """
+    ctx = typer.get_current_context()
+    ctx.invoke(clean, raw_dir=raw_dir, out=out, fmt=fmt, jobs=jobs, rules=[], to_simplified=to_simplified, no_cache=False)
+    ctx.invoke(analyze, processed_dir=out, out=None, fmt=fmt, jobs=jobs, user_dict=None, stopwords=None, taxonomy=None,
+               topics=None, segmenter=segmenter, engine="local", scheduler=None, no_cache=False)
+    if report_too:
+        ctx.invoke(report, processed_dir=out, by=by, out=None, meta=None, svg=False)
+
+
+@app.command()
+def rules() -> None:
+    """List the bundled boilerplate rules (name and what each removes).
+
+    Example:  speechkit rules
+    """
+    from rich.table import Table
+
+    from speechkit.boilerplate import load_rules
+
+    table = Table(title="boilerplate rules (speechkit/data/boilerplate.toml)")
+    table.add_column("rule")
+    table.add_column("kind")
+    table.add_column("removes")
+    for rule in _guard(load_rules):
+        table.add_row(rule.name, rule.kind, rule.description)
+    _console().print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""Reading raw files: detect the encoding, and turn HTML into its visible text.
+
+Encodings are detected, not assumed: byte-order marks first, then strict
+UTF-8, then charset-normalizer restricted to the encodings Chinese pages use
+(GB18030 family, Big5, UTF-16). HTML is parsed with selectolax (lexbor), which
+never touches the network and resolves no external entities.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["DecodeError", "RawPage", "decode_bytes", "html_to_text", "read_raw", "TEXT_SUFFIXES", "HTML_SUFFIXES"]
+
+TEXT_SUFFIXES = {".txt", ".md"}
+HTML_SUFFIXES = {".html", ".htm", ".shtml"}
+
+_BINARY_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF87a": "a GIF image",
+    b"GIF89a": "a GIF image",
+    b"%PDF-": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (docx/xlsx?)",
+    b"\xd0\xcf\x11\xe0": "an MS Office (OLE) document",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+}
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+_CANDIDATES = ["utf_8", "gb18030", "big5", "utf_16", "utf_16_le", "utf_16_be", "big5hkscs"]
+
+
+class DecodeError(ValueError):
+    """A raw file cannot be used as text; the message says why."""
+
+
+@dataclass
+class RawPage:
+    """A decoded page: its visible text plus what the markup said about it."""
+
+    text: str
+    encoding: str
+    format: str  # 'txt' | 'md' | 'html'
+    hints: dict = field(default_factory=dict)  # title / url / date / site found in HTML markup
+    notes: list = field(default_factory=list)  # e.g. a truncated trailing byte sequence
+
+
+def _control_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\r\n\t\f") or ch == "\ufffd")
+    return bad / len(sample)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
+    """Decode raw bytes to text; return ``(text, encoding, notes)``.
+
+    Raises :class:`DecodeError` for empty or binary input or when no encoding fits.
+
+    >>> decode_bytes("妇女儿童工作会议".encode("gb18030"))[1]
+    'gb18030'
+    """
+    notes: list[str] = []
+    if not data.strip():
+        raise DecodeError("empty file (no text)" if not data else "file holds only whitespace")
+    for sig, what in _BINARY_SIGNATURES.items():
+        if data.startswith(sig):
+            raise DecodeError(f"not a text file: looks like {what}")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", notes
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        try:
+            return data.decode("utf-16"), "utf-16", notes
+        except UnicodeDecodeError:
+            text = data[: len(data) - (len(data) % 2)].decode("utf-16", errors="replace")
+            notes.append("odd trailing byte in UTF-16 dropped")
+            return text, "utf-16", notes
+    try:
+        text = data.decode("utf-8")
+        if "\x00" in text[:4096]:
+            raise UnicodeDecodeError("utf-8", data, 0, 1, "NUL bytes")
+        return text, "utf-8", notes
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+            notes.append(f"truncated multi-byte character at byte {exc.start} dropped")
+            return data[: exc.start].decode("utf-8"), "utf-8", notes
+    from charset_normalizer import from_bytes
+
+    sample = data if len(data) <= 2_000_000 else data[:2_000_000]
+    best = from_bytes(sample, cp_isolation=_CANDIDATES).best()
+    if best is None:
+        if b"\x00" in data[:4096]:
+            raise DecodeError("not a text file: binary content (NUL bytes) and no text encoding fits")
+        raise DecodeError("no text encoding fits (tried UTF-8, GB18030, Big5, UTF-16)")
+    encoding = best.encoding.replace("-", "_").lower()
+    if encoding in _GB_FAMILY:
+        encoding = "gb18030"
+    text = data.decode(encoding, errors="replace")
+    if _control_ratio(text) > 0.02:
+        raise DecodeError(f"not a text file: decoding as {encoding} gives mostly control characters")
+    if "\ufffd" in text:
+        notes.append(f"{text.count(chr(0xFFFD))} undecodable byte sequence(s) replaced by U+FFFD")
+    return text, encoding, notes
+
+
+_BLOCK_TAGS = (
+    "p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|header|footer|dd|dt|dl|blockquote|pre|title|hr|form|td|th|center"
+)
+_BLOCK_RE = re.compile(rf"(?i)(<\/?(?:{_BLOCK_TAGS})\b[^>]*>)")
+_DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "nav", "select", "button"]
+_SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u200b\ufeff]+")
+_DATE_META = ("publishdate", "pubdate", "article:published_time", "date", "dc.date", "publish_time", "firstpublishedtime")
+
+
+def html_to_text(html: str) -> tuple[str, dict]:
+    """Visible text of an HTML page, one block per line, plus hints from its markup.
+
+    Scripts, styles and navigation (``<nav>``, ``role="navigation"``) are dropped;
+    entities are decoded. Hints: ``title`` (``<h1>`` or ``<title>``), ``url``
+    (canonical link / og:url), ``site`` (og:site_name), ``date`` (publish-date meta).
+
+    >>> html_to_text("<html><body><script>var a='脚本';</script><p>同志们：</p><p>现在开会。</p></body></html>")[0]
+    '同志们：\\n现在开会。'
+    """
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    flattened = html.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    flattened = _BLOCK_RE.sub(lambda m: "\n" + m.group(1) + "\n", flattened)
+    tree = HTMLParser(flattened)
+    hints: dict = {}
+    head_title = tree.css_first("title")
+    h1 = tree.css_first("h1")
+    for node, key in ((h1, "h1"), (head_title, "head_title")):
+        if node is not None:
+            value = _SPACES.sub(" ", node.text(deep=True)).strip()
+            if value:
+                hints[key] = value
+    for meta in tree.css("meta"):
+        attrs = meta.attributes
+        name = (attrs.get("name") or attrs.get("property") or "").lower()
+        content = (attrs.get("content") or "").strip()
+        if not content:
+            continue
+        if name in ("og:url",) and "url" not in hints:
+            hints["url"] = content
+        elif name in ("og:site_name", "sitename", "site_name") and "site" not in hints:
+            hints["site"] = content
+        elif name in _DATE_META and "date" not in hints:
+            hints["date"] = content
+        elif name in ("author",) and "author" not in hints:
+            hints["author"] = content
+    canonical = tree.css_first('link[rel="canonical"]')
+    if canonical is not None and canonical.attributes.get("href"):
+        hints.setdefault("url", canonical.attributes["href"])
+    tree.strip_tags(_DROP_TAGS)
+    for node in tree.css('[role="navigation"]'):
+        node.decompose()
+    root = tree.body or tree.root
+    if root is None:
+        return "", hints
+    raw = root.text(deep=True, separator="")
+    lines = []
+    for line in raw.split("\n"):
+        line = _SPACES.sub(" ", line).strip()
+        if line:
+            lines.append(line)
+    return "\n".join(lines), hints
+
+
+def read_raw(path: Path) -> RawPage:
+    """Read one raw file: detect its encoding and, for HTML, extract the visible text.
+
+    Raises :class:`DecodeError` (or ``OSError``) with a message naming what is wrong.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    suffix = path.suffix.lower()
+    text, encoding, notes = decode_bytes(data)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if suffix in HTML_SUFFIXES or (suffix in TEXT_SUFFIXES and _looks_like_html(text)):
+        body, hints = html_to_text(text)
+        if not body.strip():
+            raise DecodeError("HTML page has no visible text")
+        return RawPage(body, encoding, "html", hints, notes)
+    fmt = "md" if suffix == ".md" else "txt"
+    return RawPage(text, encoding, fmt, {}, notes)
+
+
+_HTML_SNIFF = re.compile(r"(?is)^\s*(<!doctype html|<html\b|<head\b|<body\b)")
+
+
+def _looks_like_html(text: str) -> bool:
+    return bool(_HTML_SNIFF.match(text[:2048]))

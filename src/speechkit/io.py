@@ -1,0 +1,99 @@
+"""Reading and atomically writing the pipeline's tables.
+
+Every table is written to a temporary file in the destination directory and
+then renamed over the old one with :func:`os.replace`, so an interrupted run
+leaves either the previous complete table or the new complete one, never half.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["write_table", "read_table", "atomic_write_bytes", "atomic_write_text", "TableMissing"]
+
+
+class TableMissing(FileNotFoundError):
+    """A table the stage needs is not in the processed directory."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in the same directory, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def _atomic_via(path: Path, writer) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        writer(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def _csv_cell(value):
+    """List-like cells become JSON arrays in CSV; everything else passes through."""
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist") and not isinstance(value, str):
+        return json.dumps(list(value), ensure_ascii=False)
+    return value
+
+
+def write_table(df: pd.DataFrame, out_dir: Path, name: str, formats: tuple[str, ...] = ("parquet",)) -> list[Path]:
+    """Write ``df`` as ``out_dir/name.parquet`` (and ``name.csv`` when ``"csv"`` is in ``formats``).
+
+    CSV twins are UTF-8 with a BOM so that Excel shows Chinese headers and text.
+    List-valued columns are written to CSV as JSON arrays.
+    """
+    out_dir = Path(out_dir)
+    written = [_atomic_via(out_dir / f"{name}.parquet", lambda p: df.to_parquet(p, index=False))]
+    if "csv" in formats:
+        csv_df = df.copy()
+        for col in csv_df.columns:
+            if csv_df[col].dtype == object:
+                csv_df[col] = csv_df[col].map(_csv_cell)
+        written.append(
+            _atomic_via(out_dir / f"{name}.csv", lambda p: csv_df.to_csv(p, index=False, encoding="utf-8-sig"))
+        )
+    return written
+
+
+def read_table(processed_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read ``processed_dir/name.parquet``; raise :class:`TableMissing` with a hint when absent."""
+    path = Path(processed_dir) / f"{name}.parquet"
+    if not path.exists():
+        hint = "run `speechkit clean` first" if name == "documents" else "run `speechkit analyze` first"
+        raise TableMissing(f"{path}: no such table ({hint})")
+    return pd.read_parquet(path, columns=columns)

@@ -1,0 +1,244 @@
+"""Document metadata read from a scraped page: title, date, year, place, level,
+meeting, speaker, site, url, truncation and redactions.
+
+All patterns live in ``data/metadata.toml`` and ``data/redactions.toml``.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+
+from speechkit.gazetteer import find_places, resolve_place
+
+__all__ = ["DocumentMeta", "extract_metadata", "count_redactions", "truncation_info", "normalise_date"]
+
+
+@dataclass
+class DocumentMeta:
+    """Metadata of one document; None where the page does not say."""
+
+    title: str | None = None
+    date: str | None = None
+    year: int | None = None
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    level: str | None = None
+    meeting: str | None = None
+    speaker: str | None = None
+    site: str | None = None
+    url: str | None = None
+    truncated: bool = False
+    declared_chars: int | None = None
+    omitted_chars: int | None = None
+    redactions: int = 0
+    notes: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["notes"] = "; ".join(self.notes) or None
+        return d
+
+
+@lru_cache(maxsize=1)
+def _config() -> dict:
+    data = tomllib.loads((files("speechkit") / "data" / "metadata.toml").read_text(encoding="utf-8"))
+    comp = lambda pats: [re.compile(p, re.MULTILINE) for p in pats]
+    return {
+        "title_raw": comp(data["title"]["raw"]),
+        "title_text": comp(data["title"]["text"]),
+        "date_raw": comp(data["date"]["raw"]),
+        "year_rules": [(re.compile(r["pattern"], re.MULTILINE), int(r.get("offset", 0))) for r in data["year"]["rules"]],
+        "meeting_title": comp(data["meeting"]["title"]),
+        "meeting_text": comp(data["meeting"]["text"]),
+        "speaker_raw": comp(data["speaker"]["raw"]),
+        "site_raw": comp(data["site"]["raw"]),
+        "url_raw": comp(data["url"]["raw"]),
+        "declared": re.compile(data["truncation"]["declared"]),
+        "omitted": re.compile(data["truncation"]["omitted"]),
+        "trunc_flag": re.compile(data["truncation"]["flag"]),
+        "level_words": data["level"]["words"],
+        "national": re.compile(data["level"]["national"]),
+        "file_year": re.compile(data["level"]["file_year"]),
+        "level_re": re.compile("|".join(sorted(map(re.escape, data["level"]["words"]), key=len, reverse=True))),
+    }
+
+
+@lru_cache(maxsize=1)
+def _redaction_patterns() -> list[re.Pattern]:
+    data = tomllib.loads((files("speechkit") / "data" / "redactions.toml").read_text(encoding="utf-8"))
+    return [re.compile(m["pattern"]) for m in data["mark"]]
+
+
+def count_redactions(text: str) -> int:
+    """Count redaction marks kept in the text.
+
+    >>> count_redactions("深入学习贯彻_总书记重要论述,〔*〕区妇联、**同志,新建行业妇联个,")
+    4
+    """
+    return sum(len(p.findall(text)) for p in _redaction_patterns())
+
+
+def truncation_info(raw: str) -> tuple[bool, int | None, int | None]:
+    """``(truncated, declared_chars, omitted_chars)`` from paywall notices.
+
+    >>> truncation_info("……(某网省略1949字,正式会员可完整阅读)…… (未完,全文共14030字,当前只显示5066字)")
+    (True, 14030, 1949)
+    """
+    cfg = _config()
+    declared = [int(x) for x in cfg["declared"].findall(raw)]
+    omitted = [int(x) for x in cfg["omitted"].findall(raw)]
+    truncated = bool(declared or omitted or cfg["trunc_flag"].search(raw))
+    return truncated, (max(declared) if declared else None), (sum(omitted) if omitted else None)
+
+
+_DATE_PARTS = re.compile(r"((?:19|20)\d{2})[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2}))?")
+
+
+def normalise_date(value: str) -> str | None:
+    """ISO date from the ways pages write dates.
+
+    >>> normalise_date("2023年3月8日"), normalise_date("2024-01-10 12:01"), normalise_date("2022.6")
+    ('2023-03-08', '2024-01-10', '2022-06')
+    """
+    m = _DATE_PARTS.search(value or "")
+    if not m:
+        return None
+    y, mo, d = int(m.group(1)), int(m.group(2)), m.group(3)
+    if not 1 <= mo <= 12:
+        return None
+    if d is None:
+        return f"{y:04d}-{mo:02d}"
+    d = int(d)
+    if not 1 <= d <= 31:
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def _first(patterns, text):
+    for p in patterns:
+        m = p.search(text)
+        if m:
+            return m.group(1).strip()
+    return None
+
+
+_YEAR_MIN, _YEAR_MAX = 1949, 2100
+
+
+def infer_year(text: str, title: str | None, date: str | None) -> int | None:
+    """The year the speech was given: page date, then the text's own words.
+
+    >>> infer_year("总结2021年我市妇女儿童工作,部署2022年工作。", None, None)
+    2022
+    >>> infer_year("今天,我们组织召开2024年全区妇女儿童工作会议", None, None)
+    2024
+    """
+    if date:
+        return int(date[:4])
+    head = (title or "") + "\n" + text[:3000]
+    for scope in (head, text[3000:]):
+        for pattern, offset in _config()["year_rules"]:
+            m = pattern.search(scope)
+            if m:
+                year = int(m.group(1)) + offset
+                if _YEAR_MIN <= year <= _YEAR_MAX:
+                    return year
+    return None
+
+
+_LEVEL_BY_DIVISION = {"省": "省", "市": "市", "县": "县"}
+
+
+def infer_level(title: str | None, text: str, place) -> str | None:
+    """Government level of the meeting: 全省/全市/全县/全区 in the title; else the level of
+    the place the document is about; else the most frequent 全X word in the text.
+
+    >>> infer_level("在全市妇女第十五次代表大会上的讲话", "", None)
+    '市'
+    """
+    cfg = _config()
+    words = cfg["level_words"]
+    prov = (place.province if place is not None else None) or ""
+    if title:
+        hits = Counter(words[m.group(0)] for m in cfg["level_re"].finditer(title))
+        if hits:
+            level = hits.most_common(1)[0][0]
+            if level == "区" and prov.endswith("自治区") and place.city is None:
+                return "省"
+            return level
+    if place is not None and place.province:
+        if place.district:
+            return "县" if place.district.endswith(("县", "旗")) else "区"
+        if place.city and place.city != place.province:
+            return "市"
+        return "省"
+    hits = Counter(words[m.group(0)] for m in cfg["level_re"].finditer(text))
+    if len(hits) > 1:
+        hits.pop("国家", None)
+    return hits.most_common(1)[0][0] if hits else None
+
+
+def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: str = "") -> DocumentMeta:
+    """Read metadata from a page's raw text (chrome included), its cleaned text and markup hints.
+
+    ``path_hint`` is the file name stem: researchers often name files by place
+    (``三亚.txt``), so places named there count (with extra weight).
+
+    >>> m = extract_metadata("您好,欢迎访问公文包\\n同志们:今天召开2024年全区妇女儿童工作会议。", "同志们:今天召开2024年全区妇女儿童工作会议。")
+    >>> (m.year, m.level, m.site, m.meeting)
+    (2024, '区', '公文包', '2024年全区妇女儿童工作会议')
+    """
+    cfg = _config()
+    hints = hints or {}
+    meta = DocumentMeta()
+    meta.title = hints.get("h1") or _first(cfg["title_raw"], raw[:3000] + "\n" + raw[-2000:]) or hints.get("head_title")
+    if not meta.title:
+        meta.title = _first(cfg["title_text"], text[:400])
+    if not meta.title:
+        first_line = text.split("\n", 1)[0].strip()
+        if 4 <= len(first_line) <= 60 and not re.search(r"[。！？；;:：,，]$|^(?:同志们|各位)", first_line) and re.search(r"会议|大会|讲话|报告|召开|举行|致辞", first_line):
+            meta.title = first_line
+    date = normalise_date(hints.get("date", "")) if hints.get("date") else None
+    if not date:
+        found = _first(cfg["date_raw"], raw[:3000])
+        date = normalise_date(found) if found else None
+    meta.date = date
+    file_year = cfg["file_year"].search(path_hint or "")
+    meta.year = int(date[:4]) if date else int(file_year.group(1)) if file_year else infer_year(text, meta.title, date)
+    place_text = (meta.title or "") + "\n" + text[:6000]
+    national = cfg["national"].search((meta.title or "") + "\n" + (path_hint or "") + "\n" + text[:200])
+    # a file named after a place (三亚.txt, 2025年四川省政府工作报告.txt) is the researcher's own label: it wins
+    named = resolve_place(find_places(path_hint)) if path_hint else None
+    if named is not None and named.province:
+        place = named
+        if national:
+            meta.notes.append(f"the text reads as a national report (代表国务院) although the file name names {named.city or named.province}")
+    elif national:
+        meta.level = "国家"
+        place = None
+    else:
+        place = resolve_place(find_places(place_text))
+    if place is not None and place is not named and place.district and place.city and place.district != place.city:
+        counts = find_places(place_text)
+        by_name = {d.name: n for d, n in counts.items()}
+        in_title = bool(meta.title and place.district[:-1] in meta.title)
+        if not in_title and by_name.get(place.district, 0) < 2 * by_name.get(place.city, 0):
+            place.district = None
+    if place is not None:
+        meta.province, meta.city, meta.district = place.province, place.city, place.district
+        meta.level = "国家" if national else infer_level(meta.title, text, place)
+    meeting = _first(cfg["meeting_title"], meta.title) if meta.title else None
+    meta.meeting = meeting or _first(cfg["meeting_text"], text[:600])
+    meta.speaker = hints.get("author") or _first(cfg["speaker_raw"], raw[:800])
+    meta.site = hints.get("site") or _first(cfg["site_raw"], raw)
+    meta.url = hints.get("url") or _first(cfg["url_raw"], raw)
+    if meta.url:
+        meta.url = re.sub(r"\s+", "", meta.url)
+    meta.truncated, meta.declared_chars, meta.omitted_chars = truncation_info(raw)
+    meta.redactions = count_redactions(text)
+    return meta

@@ -1,0 +1,81 @@
+"""Rich tables that summarise each stage's run (the CLI prints them; the library never does)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+
+__all__ = ["clean_summary", "analyze_summary", "compare_summary", "kwic_table"]
+
+
+def clean_summary(report, out: Path) -> Table:
+    """One table: documents ok / error, chars kept, removals by rule, truncated pages, errors."""
+    docs, rem = report.documents, report.removals
+    ok = docs[docs["status"] == "ok"]
+    table = Table(title=f"speechkit clean → {Path(out)}", show_lines=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("files", str(len(docs)))
+    table.add_row("ok", str(len(ok)))
+    table.add_row("errors", str(int((docs["status"] == "error").sum())))
+    table.add_row("from cache", str(report.cached))
+    raw, clean = int(ok["raw_chars"].sum()), int(ok["clean_chars"].sum())
+    table.add_row("characters raw → clean", f"{raw:,} → {clean:,} ({clean / raw:.1%})" if raw else "0")
+    table.add_row("truncated by paywall", str(int(ok["truncated"].sum())))
+    table.add_row("redaction marks kept", str(int(ok["redactions"].sum())))
+    if len(rem):
+        by_rule = rem.assign(chars=rem["end"] - rem["start"]).groupby("rule")["chars"].agg(["count", "sum"])
+        for rule, row in by_rule.sort_values("sum", ascending=False).iterrows():
+            table.add_row(f"  removed by {rule}", f"{int(row['count'])} × / {int(row['sum']):,} chars")
+    for _, row in docs[docs["status"] == "error"].head(20).iterrows():
+        table.add_row(f"[red]error[/] {row['source_path']}", str(row["error"]))
+    return table
+
+
+def analyze_summary(report) -> list[Table]:
+    """Tables: per-table row counts, theme coverage, top themes, outline completeness."""
+    tables = []
+    t = Table(title="speechkit analyze")
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    for name, n in report.row_counts.items():
+        t.add_row(name, f"{n:,}")
+    t.add_row("documents analysed", str(report.documents))
+    t.add_row("from cache", str(report.cached))
+    t.add_row("theme coverage (sentences with ≥1 theme)", f"{report.theme_coverage:.1%}")
+    tables.append(t)
+    if report.top_themes is not None and len(report.top_themes):
+        th = Table(title="themes across the corpus (pooled share of theme hits)")
+        th.add_column("theme")
+        th.add_column("field")
+        th.add_column("documents", justify="right")
+        th.add_column("share", justify="right")
+        for _, row in report.top_themes.head(15).iterrows():
+            th.add_row(row["theme"], row["field"], str(int(row["docs"])), f"{row['share']:.1%}")
+        tables.append(th)
+    return tables
+
+
+def compare_summary(result) -> list[Table]:
+    """Tables: written files, near-duplicate groups."""
+    t = Table(title=f"speechkit compare --by {','.join(result.by)}")
+    t.add_column("output")
+    t.add_column("rows", justify="right")
+    for name, n in result.row_counts.items():
+        t.add_row(name, f"{n:,}")
+    t.add_row("charts", str(len(result.charts)))
+    t.add_row("folder", str(result.out_dir))
+    return [t]
+
+
+def kwic_table(lines, term: str, by: list[str] | None, limit: int) -> Table:
+    """A concordance as a rich table: left context right-aligned, the term, right context."""
+    t = Table(title=f"KWIC: {term} ({len(lines)} hits)")
+    for col in by or []:
+        t.add_column(col)
+    t.add_column("left", justify="right", no_wrap=True)
+    t.add_column(term, style="bold yellow", no_wrap=True)
+    t.add_column("right", no_wrap=True)
+    for _, row in lines.head(limit).iterrows():
+        t.add_row(*[str(row.get(c, "")) for c in (by or [])], row["left"], row["keyword"], row["right"])
+    return t

@@ -1,0 +1,134 @@
+"""End-to-end checks of `speechkit clean` on the shared corpus and the demo corpus."""
+import re
+
+import pandas as pd
+import pytest
+
+from corpus_paths import DEMO, shared
+from speechkit.clean import DOCUMENT_COLUMNS, RawDirError, clean_corpus
+
+# Kinds of chrome seen in the seeds; none may survive cleaning (written here independently of the rules).
+CHROME = [r"评论\d", r"省略\d+字", r"全文共\d+字", r"当前只显示", r"当前位置", r"首页 >", r"上一篇", r"下一篇", r"相关栏目",
+          r"欢迎访问", r"版权所有", r"Copyright", r"许可证", r"举报电话", r"喜欢就分享吧", r"标题:", r"链接地址", r"来源:",
+          r"编辑:", r"阅读数", r"关于我们", r"\d/8", r"^\|", r"\|$", r"所有资源均是用户", r"记者 李"]
+SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]")
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory):
+    out = tmp_path_factory.mktemp("seeds_out")
+    report = clean_corpus(shared("seeds"), out, jobs=1, use_cache=False)
+    return report
+
+
+def test_seeds_no_chrome_survives(seeds):
+    docs = seeds.documents
+    assert (docs["status"] == "ok").all() and len(docs) == 5
+    for _, row in docs.iterrows():
+        for pattern in CHROME:
+            assert not re.search(pattern, row["text"], re.M), f"{row['source_path']}: {pattern} survived"
+
+
+def test_seeds_no_speech_sentence_is_lost(seeds):
+    """Every sentence of the raw page that is not chrome is in the cleaned text (page markers aside)."""
+    lost = []
+    for _, row in seeds.documents.iterrows():
+        clean = re.sub(r"\s+", "", row["text"])
+        for sent in SENTENCE.findall(row["raw_text"]):
+            if any(re.search(p, sent) for p in CHROME + [r"会议强调要", r"省略", r"分享"]):
+                continue
+            body = re.sub(r"\d/8|\s+|^\|", "", sent)
+            body = re.sub(r"^.*?上的讲话(?=同志们)", "", body)
+            if len(re.findall(r"[\u4e00-\u9fff]", body)) >= 8 and body not in clean:
+                lost.append((row["source_path"], body[:40]))
+    assert lost == []
+
+
+def test_removals_audit_reconstructs_the_text(seeds):
+    rem = seeds.removals
+    for _, doc in seeds.documents.iterrows():
+        raw, spans = doc["raw_text"], rem[rem["doc_id"] == doc["doc_id"]].sort_values("start")
+        assert all(raw[s:e] == t for s, e, t in zip(spans["start"], spans["end"], spans["text"]))
+        kept, pos = [], 0
+        for s, e in zip(spans["start"], spans["end"]):
+            kept.append(raw[pos:s])
+            pos = e
+        kept.append(raw[pos:])
+        assert "".join(kept) == doc["text"]
+
+
+def test_seeds_truncation_and_metadata(seeds):
+    docs = seeds.documents.set_index(seeds.documents["source_path"].str[:3])
+    assert docs.loc["001", "truncated"] and docs.loc["001", "declared_chars"] == 14030 and docs.loc["001", "omitted_chars"] == 1949
+    assert not docs.loc["000", "truncated"]
+    assert docs.loc["000", "year"] == 2024 and docs.loc["000", "level"] == "区"
+    assert docs.loc["003", "year"] == 2022
+    assert docs.loc["002", "city"] == "成都市" and docs.loc["002", "date"] == "2024-01-10"
+    assert docs.loc["004", "redactions"] > 0 and "〔*〕" in docs.loc["004", "text"]
+    assert docs.loc["001", "title"] == "在全市妇女第十五次代表大会上的讲话"
+
+
+def test_doc_ids_are_stable_and_content_derived(seeds, tmp_path):
+    again = clean_corpus(shared("seeds"), tmp_path, jobs=2, use_cache=False)
+    pd.testing.assert_frame_equal(again.documents, seeds.documents)
+    assert again.documents["doc_id"].is_unique
+
+
+@pytest.mark.slow
+def test_report_corpora_places_and_years(tmp_path):
+    root = shared()
+    report = clean_corpus(root, tmp_path, jobs=2, use_cache=False)
+    docs = report.documents
+    prov = docs[docs["source_path"].str.startswith("province-reports-2025/")]
+    assert len(prov) == 31 and (prov["year"] == 2025).all()
+    for _, row in prov.iterrows():
+        stem = row["source_path"].split("/")[1].removeprefix("2025年").removesuffix("政府工作报告.txt")
+        assert row["province"].startswith(stem), (stem, row["province"])
+    city = docs[docs["source_path"].str.startswith("city-reports-2024/")]
+    assert len(city) == 143
+    for _, row in city.iterrows():
+        stem = row["source_path"].split("/")[1].removesuffix(".txt")
+        assert isinstance(row["city"], str) and row["city"].startswith(stem), (stem, row["city"])
+    # one file is a 2023 report (it reviews 2022); every other city report is 2024
+    assert (city["year"] == 2024).sum() == 142 and set(city["year"]) == {2023, 2024}
+
+
+def test_outputs_have_the_documented_columns(seeds, tmp_path):
+    assert list(seeds.documents.columns) == DOCUMENT_COLUMNS
+    assert list(seeds.removals.columns) == ["doc_id", "rule", "start", "end", "text"]
+
+
+def test_missing_or_empty_raw_dir_is_a_clear_error(tmp_path):
+    with pytest.raises(RawDirError, match="does not exist"):
+        clean_corpus(tmp_path / "nope", tmp_path / "out")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RawDirError, match="no .txt"):
+        clean_corpus(tmp_path / "empty", tmp_path / "out")
+
+
+def test_bad_file_is_an_error_row_and_the_rest_goes_on(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "good.txt").write_text("同志们：今天召开2023年全县妇女儿童工作会议，部署全年工作。", encoding="utf-8")
+    (raw / "picture.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00")
+    (raw / "empty.html").write_bytes(b"")
+    report = clean_corpus(raw, tmp_path / "out", jobs=1)
+    docs = report.documents.set_index("source_path")
+    assert docs.loc["good.txt", "status"] == "ok"
+    assert docs.loc["picture.txt", "status"] == "error" and "PNG" in docs.loc["picture.txt", "error"]
+    assert docs.loc["empty.html", "status"] == "error" and "empty" in docs.loc["empty.html", "error"]
+
+
+def test_cache_reuses_unchanged_files(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(3):
+        (raw / f"s{i}.txt").write_text(f"同志们：今天召开第{i}次会议。\n评论0", encoding="utf-8")
+    first = clean_corpus(raw, tmp_path / "out", jobs=1)
+    second = clean_corpus(raw, tmp_path / "out", jobs=1)
+    assert first.cached == 0 and second.cached == 3
+    pd.testing.assert_frame_equal(first.documents, second.documents)
+    (raw / "s1.txt").write_text("同志们：内容改了。", encoding="utf-8")
+    third = clean_corpus(raw, tmp_path / "out", jobs=1)
+    assert third.cached == 2
+    assert "内容改了" in third.documents.set_index("source_path").loc["s1.txt", "text"]

@@ -1,0 +1,52 @@
+import pytest
+
+from speechkit.decode import DecodeError, decode_bytes, html_to_text, read_raw
+
+SPEECH = "同志们：今天我们召开全市妇女儿童工作会议，部署2024年工作。到2025年底，普惠性幼儿园覆盖率要达到85%以上。"
+
+
+@pytest.mark.parametrize("encoding,expected", [
+    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030"), ("gbk", "gb18030"), ("utf-16", "utf-16"),
+])
+def test_encodings_are_detected(encoding, expected):
+    text, enc, _ = decode_bytes(SPEECH.encode(encoding))
+    assert text == SPEECH
+    assert enc == expected
+
+
+def test_big5_traditional_page_is_detected():
+    trad = "同志們：今天我們召開全市婦女兒童工作會議，總結過去一年的工作，部署今後的重點任務。" * 3
+    text, enc, _ = decode_bytes(trad.encode("big5"))
+    assert text == trad and enc.startswith("big5")
+
+
+def test_truncated_utf8_keeps_the_good_part():
+    data = SPEECH.encode("utf-8")[:-2]
+    text, enc, notes = decode_bytes(data)
+    assert SPEECH.startswith(text) and len(text) == len(SPEECH) - 1
+    assert notes and "truncated" in notes[0]
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"", "empty"), (b"   \n ", "whitespace"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"), (b"%PDF-1.7 \x00\x01", "PDF"),
+])
+def test_unusable_bytes_raise_specific_errors(data, message):
+    with pytest.raises(DecodeError, match=message):
+        decode_bytes(data)
+
+
+def test_html_visible_text_without_scripts_styles_nav():
+    html = """<html><head><title>在全市妇女代表大会上的讲话_某某网</title><style>.a{content:'样式文字'}</style>
+    <script>var s = '脚本里的中文';</script></head><body><nav><a>首页</a><a>新闻中心</a></nav>
+    <h1>在全市妇女代表大会上的讲话</h1><div class="article"><p>同志们：</p><p>今天&nbsp;召开大会，&#x4E00;起部署工作。</p></div></body></html>"""
+    text, hints = html_to_text(html)
+    assert "脚本" not in text and "样式" not in text and "新闻中心" not in text
+    assert text.splitlines() == ["在全市妇女代表大会上的讲话", "同志们：", "今天 召开大会，一起部署工作。"]
+    assert hints["h1"] == "在全市妇女代表大会上的讲话"
+
+
+def test_read_raw_sniffs_html_saved_as_txt(tmp_path):
+    p = tmp_path / "page.txt"
+    p.write_text("<!DOCTYPE html><html><body><p>同志们：现在开会。</p></body></html>", encoding="utf-8")
+    page = read_raw(p)
+    assert page.format == "html" and page.text == "同志们：现在开会。"
