@@ -34,7 +34,9 @@ def test_seeds_no_speech_sentence_is_lost(seeds):
     lost = []
     for _, row in seeds.documents.iterrows():
         clean = re.sub(r"\s+", "", row["text"])
-        for sent in SENTENCE.findall(row["raw_text"]):
+        # photo captions (a line ending in "王效 摄") are chrome too, not speech
+        raw = "\n".join(l for l in row["raw_text"].split("\n") if not re.search(r"[\u4e00-\u9fff]{2,4}\s+摄\s*$", l))
+        for sent in SENTENCE.findall(raw):
             if any(re.search(p, sent) for p in CHROME + [r"会议强调要", r"省略", r"分享"]):
                 continue
             body = re.sub(r"\d/8|\s+|^\|", "", sent)
@@ -132,3 +134,52 @@ def test_cache_reuses_unchanged_files(tmp_path):
     third = clean_corpus(raw, tmp_path / "out", jobs=1)
     assert third.cached == 2
     assert "内容改了" in third.documents.set_index("source_path").loc["s1.txt", "text"]
+
+
+# --- the bundled demo corpus against its ground truth (tests/demo_truth.toml) ----------------
+
+def _nfkc(s):
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", s)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    import tomllib
+
+    truth = tomllib.loads((DEMO.parent.parent / "tests" / "demo_truth.toml").read_text(encoding="utf-8"))
+    report = clean_corpus(DEMO, tmp_path_factory.mktemp("demo_out"), jobs=2, use_cache=False)
+    return truth, report.documents.set_index("source_path")
+
+
+def test_demo_boilerplate_removed_and_speech_kept(demo):
+    truth, docs = demo
+    assert set(truth) == set(docs.index)
+    problems = []
+    for path, t in truth.items():
+        text = _nfkc(docs.loc[path, "text"])
+        problems += [(path, "survived", s) for s in t["must_remove"] if _nfkc(s) in text]
+        problems += [(path, "lost", s) for s in t["must_keep"] if _nfkc(s) not in text]
+    assert problems == []
+
+
+@pytest.mark.parametrize("field", ["province", "city", "district", "level", "year", "meeting", "speaker", "truncated",
+                                   "declared_chars", "omitted_chars"])
+def test_demo_metadata_matches_ground_truth(demo, field):
+    truth, docs = demo
+    wrong = []
+    for path, t in truth.items():
+        expected, got = t[field], docs.loc[path, field]
+        if expected in ("", 0) and (got is None or pd.isna(got) or got in (0, False)):
+            continue
+        if expected != got:
+            wrong.append((path, expected, got))
+    assert wrong == []
+
+
+def test_demo_titles_and_encodings(demo):
+    truth, docs = demo
+    assert [p for p, t in truth.items() if _nfkc(t["title"]) != _nfkc(docs.loc[p, "title"] or "")] == []
+    assert {docs.loc[p, "encoding"] for p in truth} >= {"gb18030", "utf-16", "utf-8-sig", "utf-8"}
+    assert (docs["format"] == "html").sum() >= 3

@@ -19,7 +19,7 @@ import numpy as np
 
 __all__ = ["Rule", "Removal", "CleanResult", "load_rules", "strip_boilerplate", "find_page_markers", "RuleFileError"]
 
-_STRUCTURAL = {"page_marker", "header_block", "title_repeat", "whitespace"}
+_STRUCTURAL = {"page_marker", "header_block", "preamble", "title_repeat", "whitespace"}
 
 
 class RuleFileError(ValueError):
@@ -265,6 +265,11 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
     if extra:
         spans = _merge(spans + extra)
         view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
+    if "preamble" in structural and view:
+        pre = _preamble(view)
+        if pre:
+            spans = _merge(spans + [(a, b, "preamble") for a, b in _map_back(idx, 0, pre)])
+            view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     if "whitespace" in structural and view:
         ws = []
         for s, e in _whitespace_spans(view):
@@ -274,6 +279,23 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
             view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     removals = [Removal(rule, s, e, text[s:e]) for s, e, rule in spans]
     return CleanResult(view, removals)
+
+
+_SALUTATION = re.compile(r"^[ \t\u3000]*(?:各位代表[，,、]?)?(?:同志们|各位代表|各位委员|同志们、朋友们)[：:，,]", re.MULTILINE)
+_PREAMBLE_MAX = 1500
+
+
+def _preamble(view: str) -> int:
+    """Length of the preamble (title/byline/date lines) before a salutation near the top, or 0."""
+    m = _SALUTATION.search(view, 0, _PREAMBLE_MAX)
+    if not m or m.start() == 0:
+        return 0
+    head = view[: m.start()]
+    for line in head.split("\n"):
+        line = line.strip(" \t\u3000")
+        if len(line) > 80 or re.search(r"[。！？!?；;]$", line):
+            return 0
+    return m.start()
 
 
 _TITLE_WORDS = re.compile(r"(讲话|致辞|发言|报告|会议|大会|召开|举行|推进会|座谈会)")

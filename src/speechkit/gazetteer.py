@@ -22,6 +22,14 @@ _MUNICIPALITIES = {"11", "12", "31", "50"}
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "省", "市", "盟", "县", "区", "旗")
 
 
+@lru_cache(maxsize=1)
+def _ambiguous_short_names() -> frozenset[str]:
+    from importlib.resources import files
+
+    text = (files("speechkit") / "data" / "ambiguous_place_names.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
 @dataclass(frozen=True)
 class Division:
     """One division: its 12-digit code, full name and level ('省' | '市' | '县')."""
@@ -101,16 +109,24 @@ def load_divisions() -> tuple[dict[str, Division], dict[str, list[tuple[Division
         if div.level == "县" and div.city_code not in by_code:
             by_code[code] = Division(code, div.name, "市")
     index: dict[str, list[tuple[Division, bool]]] = {}
+    shorts: dict[str, list[Division]] = {}
     for div in by_code.values():
         if div.level == "市" and div.code[:2] in _MUNICIPALITIES:
             continue  # 北京市/北京市 duplicate city rows of the municipalities
         index.setdefault(div.name, []).append((div, True))
         short = _short_name(div.name, nations)
-        # county short names (朝阳, 城关, 新华…) are too ambiguous to use alone
-        if short and div.level != "县" and short not in index:
-            index.setdefault(short, []).append((div, False))
-        elif short and div.level != "县":
-            index[short].append((div, False))
+        if short:
+            shorts.setdefault(short, []).append(div)
+    for short, divs in shorts.items():
+        if short in index:
+            continue
+        counties = [d for d in divs if d.level == "县"]
+        higher = [d for d in divs if d.level != "县"]
+        # county short names count only when unique in the country (临平, 武侯);
+        # ambiguous ones (朝阳, 城关, 新华…) would mislead
+        chosen = higher or (counties if len(counties) == 1 and short not in _ambiguous_short_names() else [])
+        if chosen:
+            index[short] = [(d, False) for d in chosen]
     return by_code, index
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["write_table", "read_table", "atomic_write_bytes", "atomic_write_text", "TableMissing"]
+__all__ = ["write_table", "read_table", "atomic_write_bytes", "atomic_write_text", "TableMissing", "TableSink"]
 
 
 class TableMissing(FileNotFoundError):
@@ -78,7 +78,9 @@ def write_table(df: pd.DataFrame, out_dir: Path, name: str, formats: tuple[str, 
     List-valued columns are written to CSV as JSON arrays.
     """
     out_dir = Path(out_dir)
-    written = [_atomic_via(out_dir / f"{name}.parquet", lambda p: df.to_parquet(p, index=False))]
+    written = [out_dir / f"{name}.parquet"]
+    if "parquet" in formats:
+        _atomic_via(written[0], lambda p: df.to_parquet(p, index=False))
     if "csv" in formats:
         csv_df = df.copy()
         for col in csv_df.columns:
@@ -97,3 +99,52 @@ def read_table(processed_dir: Path, name: str, columns: list[str] | None = None)
         hint = "run `speechkit clean` first" if name == "documents" else "run `speechkit analyze` first"
         raise TableMissing(f"{path}: no such table ({hint})")
     return pd.read_parquet(path, columns=columns)
+
+
+class TableSink:
+    """Stream a table to ``out_dir/name.parquet`` in batches; the file appears only on :meth:`commit`.
+
+    Rows are appended as row groups to a temporary file, so memory stays flat
+    however large the corpus; :meth:`commit` renames it into place (atomic),
+    :meth:`abort` deletes it. ``schema`` is a ``pyarrow.Schema``.
+    """
+
+    def __init__(self, out_dir: Path, name: str, schema, formats: tuple[str, ...] = ("parquet",)):
+        import pyarrow.parquet as pq
+
+        self.out_dir, self.name, self.schema, self.formats = Path(out_dir), name, schema, formats
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{name}.parquet.", suffix=".tmp", dir=self.out_dir)
+        os.close(fd)
+        self._writer = pq.ParquetWriter(self._tmp, schema)
+        self.rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        """Append a batch of row dicts (missing keys become nulls)."""
+        import pyarrow as pa
+
+        if not rows:
+            return
+        table = pa.Table.from_pylist(rows, schema=self.schema)
+        self._writer.write_table(table)
+        self.rows += len(rows)
+
+    def commit(self) -> list[Path]:
+        """Close and move the table into place; write the CSV twin if asked."""
+        self._writer.close()
+        target = self.out_dir / f"{self.name}.parquet"
+        os.replace(self._tmp, target)
+        written = [target]
+        if "csv" in self.formats:
+            written += write_table(pd.read_parquet(target), self.out_dir, self.name, ("csv",))[1:]
+        return written
+
+    def abort(self) -> None:
+        """Drop the partial file."""
+        try:
+            self._writer.close()
+        finally:
+            try:
+                os.unlink(self._tmp)
+            except FileNotFoundError:
+                pass

@@ -51,6 +51,7 @@ def _config() -> dict:
     return {
         "title_raw": comp(data["title"]["raw"]),
         "title_text": comp(data["title"]["text"]),
+        "site_suffix": re.compile(data["title"]["site_suffix"]),
         "date_raw": comp(data["date"]["raw"]),
         "year_rules": [(re.compile(r["pattern"], re.MULTILINE), int(r.get("offset", 0))) for r in data["year"]["rules"]],
         "meeting_title": comp(data["meeting"]["title"]),
@@ -196,7 +197,8 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
     cfg = _config()
     hints = hints or {}
     meta = DocumentMeta()
-    meta.title = hints.get("h1") or _first(cfg["title_raw"], raw[:3000] + "\n" + raw[-2000:]) or hints.get("head_title")
+    head_title = cfg["site_suffix"].sub("", hints["head_title"]) if hints.get("head_title") else None
+    meta.title = hints.get("h1") or _first(cfg["title_raw"], raw[:3000] + "\n" + raw[-2000:]) or head_title
     if not meta.title:
         meta.title = _first(cfg["title_text"], text[:400])
     if not meta.title:

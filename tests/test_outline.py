@@ -1,0 +1,642 @@
+"""Tests for speechkit.outline: announcements, markers, nesting, gaps, corpus checks.
+
+Inline strings are written for these tests; the shared corpus is only read at
+run time (and the tests that need it skip when it is absent).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from speechkit.outline import Outline, Section, find_announcement, parse_outline
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def corpus_dir(name: str) -> Path:
+    path = CORPUS / name
+    if not path.is_dir():
+        pytest.skip(f"shared corpus folder {path} is absent")
+    return path
+
+
+def seed_text(prefix: str) -> str:
+    matches = sorted(corpus_dir("seeds").glob(f"{prefix}_*.txt"))
+    if not matches:
+        pytest.skip(f"seed {prefix} is absent from {CORPUS / 'seeds'}")
+    return matches[0].read_text(encoding="utf-8")
+
+
+def top(sections: list[Section]) -> list[Section]:
+    return [s for s in sections if s.level == 1]
+
+
+def children(sections: list[Section], parent: Section) -> list[Section]:
+    return [s for s in sections if s.parent_seq == parent.seq]
+
+
+def assert_well_formed(text: str, sections: list[Section], outline: Outline) -> None:
+    """Offsets in order and in range, children inside parents, seq = position."""
+    by_seq = {s.seq: s for s in sections}
+    for i, s in enumerate(sections):
+        assert s.seq == i
+        assert 0 <= s.start < s.end <= len(text)
+        assert text.startswith(s.marker, s.start)
+        if i:
+            assert sections[i - 1].start < s.start
+        if s.parent_seq is None:
+            assert s.level == 1
+        else:
+            parent = by_seq[s.parent_seq]
+            assert parent.seq < s.seq
+            assert s.level == parent.level + 1
+            assert parent.start < s.start and s.end <= parent.end
+    assert outline.found_points == len(top(sections))
+
+
+# ---------------------------------------------------------------------------
+# the announcement
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "count"),
+    [
+        ("同志们：下面,我讲三点意见。", "下面,我讲三点意见", 3),
+        ("刚才大家发了言。下面，我再讲几点意见：", "下面，我再讲几点意见", None),
+        ("结合实际，就做好明年工作强调几点意见：", "强调几点意见", None),
+        ("围绕这项工作，我讲三个方面的意见。", "我讲三个方面的意见", 3),
+        ("会议强调了以下三点内容：", "强调了以下三点内容", 3),
+        ("对各部门，我提几点要求。", "我提几点要求", None),
+        ("最后，我谈三点体会。", "最后，我谈三点体会", 3),
+        ("我简单讲两点：", "我简单讲两点", 2),
+        ("下面我讲四点意见", "下面我讲四点意见", 4),
+        ("我再讲十点意见。", "我再讲十点意见", 10),
+        ("下面 ， 我 讲 三点 意见 。", "下面 ， 我 讲 三点 意见", 3),  # word-segmented
+    ],
+)
+def test_find_announcement_phrases_and_counts(text, phrase, count):
+    found = find_announcement(text)
+    assert found is not None
+    assert found[0] == phrase
+    assert found[1] == count
+    assert text[found[2] - len(phrase) : found[2]] == phrase
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "会议提出六条工作标准，大家要对照执行。",  # no noun, count not at clause end
+        "今年要重点做好以下九个方面工作：",  # a report's plan, not a speech's points
+        "我们讲政治、讲大局。",
+        "",
+    ],
+)
+def test_find_announcement_ignores_non_announcements(text):
+    assert find_announcement(text) is None
+
+
+def test_find_announcement_prefers_the_speakers_own_phrase():
+    text = "刚才，张同志提了三点意见，很有针对性。下面，我再讲两点意见。"
+    phrase, count, end = find_announcement(text)
+    assert (phrase, count) == ("下面，我再讲两点意见", 2)
+    assert end == text.index("。", text.index("下面"))
+
+
+# ---------------------------------------------------------------------------
+# markers on their own lines and inline
+# ---------------------------------------------------------------------------
+
+LINES = (
+    "同志们：\n"
+    "今年工作成效明显。下面，我讲两点意见。\n"
+    "一、提高认识，增强责任感\n"
+    "（一）认清形势。形势发生了变化，任务更重。\n"
+    "一是任务重；二是要求高。\n"
+    "（二）找准差距。差距主要在基层。\n"
+    "二、狠抓落实，确保见到实效\n"
+    "各单位要扛起责任。\n"
+)
+
+
+def test_headings_on_their_own_lines():
+    sections, outline = parse_outline(LINES)
+    assert [(s.marker, s.number, s.level, s.parent_seq) for s in sections] == [
+        ("一、", 1, 1, None),
+        ("（一）", 1, 2, 0),
+        ("一是", 1, 3, 1),
+        ("二是", 2, 3, 1),
+        ("（二）", 2, 2, 0),
+        ("二、", 2, 1, None),
+    ]
+    assert [s.heading for s in sections] == [
+        "提高认识，增强责任感",
+        "认清形势",
+        "任务重",
+        "要求高",
+        "找准差距",
+        "狠抓落实，确保见到实效",
+    ]
+    assert outline == Outline("下面，我讲两点意见", 2, 2, [], True)
+    assert_well_formed(LINES, sections, outline)
+    first, second = top(sections)
+    assert first.end == second.start
+    assert second.end == len(LINES.rstrip())
+    assert sections[3].end == sections[4].start  # 二是 ends where （二） starts
+
+
+def test_headings_inline_in_one_paragraph_separated_by_spaces():
+    text = (
+        "各位同志，会议开得很好。我再讲几点意见。 一、肯定成绩，总结五年工作 五年来各项工作扎实推进。"
+        " (一)坚持政治引领，组织作用持续强化 五年来组织建设有了新进展。一是组织体系不断完善，覆盖面扩大。"
+        "二是思想引领走深走实。 (二)坚持服务大局，建功作用更加凸显 大家积极投身建设。"
+        " 二、锚定目标，把握新时代使命任务 当前正处于关键时期。 (一)紧扣战略部署 要找准切入点。"
+    )
+    sections, outline = parse_outline(text)
+    assert [(s.marker, s.level) for s in sections] == [
+        ("一、", 1),
+        ("(一)", 2),
+        ("一是", 3),
+        ("二是", 3),
+        ("(二)", 2),
+        ("二、", 1),
+        ("(一)", 2),
+    ]
+    # an inline heading ends at the whitespace gap before the body
+    assert sections[0].heading == "肯定成绩，总结五年工作"
+    assert sections[1].heading == "坚持政治引领，组织作用持续强化"
+    assert sections[2].heading == "组织体系不断完善，覆盖面扩大"
+    assert sections[6].parent_seq == sections[5].seq
+    assert outline.announced_phrase == "我再讲几点意见"
+    assert outline.announced_points is None
+    assert outline.complete
+    assert_well_formed(text, sections, outline)
+
+
+def test_inline_headings_without_any_whitespace_end_at_the_full_stop():
+    text = (
+        "下面，我讲三点意见。一、强化认识。认识到位才能行动到位。二、突出重点。"
+        "第一，抓就业。就业是民生之本。第二，抓托育。托育服务要普惠。三、加强保障。经费要落实。"
+    )
+    sections, outline = parse_outline(text)
+    assert [(s.marker, s.level, s.heading) for s in sections] == [
+        ("一、", 1, "强化认识"),
+        ("二、", 1, "突出重点"),
+        ("第一，", 2, "抓就业"),
+        ("第二，", 2, "抓托育"),
+        ("三、", 1, "加强保障"),
+    ]
+    assert (outline.announced_points, outline.found_points, outline.complete) == (3, 3, True)
+    assert_well_formed(text, sections, outline)
+
+
+# ---------------------------------------------------------------------------
+# nesting follows the styles the speech uses
+# ---------------------------------------------------------------------------
+
+
+def test_four_styles_nest_in_the_order_of_first_use():
+    text = (
+        "我讲两点意见。\n一、抓认识\n（一）抓学习\n1.读原文\n一是逐字读；二是逐段议。\n"
+        "2.谈体会\n（二）抓宣传\n二、抓落实\n（一）定责任\n1.定人\n"
+    )
+    sections, outline = parse_outline(text)
+    assert [(s.marker, s.level) for s in sections] == [
+        ("一、", 1),
+        ("（一）", 2),
+        ("1.", 3),
+        ("一是", 4),
+        ("二是", 4),
+        ("2.", 3),
+        ("（二）", 2),
+        ("二、", 1),
+        ("（一）", 2),
+        ("1.", 3),
+    ]
+    assert_well_formed(text, sections, outline)
+
+
+def test_di_style_on_top_with_shi_enumerations_below():
+    text = (
+        "下面，强调几点意见：\n第一，稳就业。要做好两件事：一是开发岗位；二是加强培训。\n"
+        "第二，保健康。一是筛查；二是随访；三是宣传。\n"
+    )
+    sections, outline = parse_outline(text)
+    assert [(s.marker, s.level) for s in sections] == [
+        ("第一，", 1),
+        ("一是", 2),
+        ("二是", 2),
+        ("第二，", 1),
+        ("一是", 2),
+        ("二是", 2),
+        ("三是", 2),
+    ]
+    assert outline.found_points == 2
+    assert_well_formed(text, sections, outline)
+
+
+def test_yao_style_alone_is_level_one():
+    text = "结合实际，我讲几点意见。一要提高站位，抓好统筹。二要压实责任。三要强化保障，确保落地。"
+    sections, outline = parse_outline(text)
+    assert [(s.marker, s.number, s.level) for s in sections] == [
+        ("一要", 1, 1),
+        ("二要", 2, 1),
+        ("三要", 3, 1),
+    ]
+    assert [s.heading for s in sections] == ["提高站位，抓好统筹", "压实责任", "强化保障，确保落地"]
+
+
+def test_heading_styles_do_not_nest_under_an_earlier_inline_enumeration():
+    # 一是/二是 in the opening paragraph of 一、 come before （一）, but （一） is
+    # a sub-heading of 一、, not of 二是
+    text = (
+        "我讲两点意见。\n一、回顾工作\n成绩体现在：一是发展快；二是质量好。\n"
+        "（一）经济稳中有进\n（二）民生持续改善\n二、部署任务\n"
+    )
+    sections, outline = parse_outline(text)
+    levels = {s.marker: (s.level, s.parent_seq) for s in sections}
+    assert levels["（一）"] == (2, 0)
+    assert levels["（二）"] == (2, 0)
+    assert levels["一是"] == (2, 0)
+    assert_well_formed(text, sections, outline)
+
+
+def test_numeral_alone_on_its_line_is_a_heading_marker():
+    text = "各位代表：\n一\n　　过去一年工作平稳。一是增长快。\n二\n　　今年工作安排如下。\n"
+    sections, outline = parse_outline(text)
+    assert [(s.marker, s.number, s.level, s.heading) for s in sections] == [
+        ("一", 1, 1, ""),
+        ("一是", 1, 2, "增长快"),
+        ("二", 2, 1, ""),
+    ]
+    assert_well_formed(text, sections, outline)
+
+
+def test_ordinal_words_are_numbered_in_order_and_last_gets_the_next_number():
+    text = (
+        "我讲三点意见。一、压实责任。首先，要强化领导。其次，要强化投入。"
+        "再次，要强化考核。最后，要强化督查。二、抓好宣传。三、抓好服务。"
+    )
+    sections, outline = parse_outline(text)
+    ordinal = [(s.marker, s.number, s.level) for s in sections if s.level == 2]
+    assert ordinal == [("首先", 1, 2), ("其次", 2, 2), ("再次", 3, 2), ("最后", 4, 2)]
+    assert sections[1].heading == "要强化领导"
+    assert (outline.found_points, outline.complete) == (3, True)
+
+
+def test_a_lone_shouxian_is_not_an_outline():
+    text = "我讲两点意见。一、抓学习。首先，我们要认真读原文。大家要坚持。二、抓落实。"
+    sections, _ = parse_outline(text)
+    assert [s.marker for s in sections] == ["一、", "二、"]
+
+
+# ---------------------------------------------------------------------------
+# gaps, stray page markers, sequence rules
+# ---------------------------------------------------------------------------
+
+
+def test_paywall_gap_gives_missing_numbers():
+    text = (
+        "我讲四点意见：\n第一，抓认识。要提高站位。\n第二，抓重点。要突出就业。"
+        "……（省略1200字，会员可阅读全文）……\n第四，抓保障。要落实经费。\n"
+    )
+    sections, outline = parse_outline(text)
+    assert [s.number for s in top(sections)] == [1, 2, 4]
+    assert outline.missing_numbers == [3]
+    assert outline.announced_points == 4
+    assert outline.found_points == 3
+    assert outline.complete is False
+
+
+def test_gap_without_announcement_is_still_incomplete():
+    text = "强调几点意见:\n第一,抓就业。\n第二,抓托育。\n第五,抓组织。\n"
+    _, outline = parse_outline(text)
+    assert outline.missing_numbers == [3, 4]
+    assert outline.announced_points is None
+    assert outline.complete is False
+
+
+def test_announced_count_must_match_found_points():
+    text = "下面，我讲三点意见。一、抓就业。二、抓托育。"
+    _, outline = parse_outline(text)
+    assert (outline.announced_points, outline.found_points, outline.missing_numbers) == (3, 2, [])
+    assert outline.complete is False
+
+
+def test_stray_page_marker_before_a_marker_is_tolerated():
+    text = "我讲两点意见。一、抓责任。首先,要抓领导。7/8其次,要抓投入。最后,要抓督查。二、抓服务。"
+    sections, outline = parse_outline(text)
+    second = [s for s in sections if s.marker == "其次"]
+    assert len(second) == 1
+    assert second[0].number == 2
+    assert text[second[0].start - 3 : second[0].start] == "7/8"
+    assert second[0].heading == "要抓投入"
+    assert_well_formed(text, sections, outline)
+
+
+def test_level_one_needs_one_before_two_and_ignores_jumps_back():
+    text = "我讲几点意见。二、这不是开头。一、抓学习。二、抓落实。一、又一个一。三、抓保障。"
+    sections, outline = parse_outline(text)
+    assert [(s.marker, s.start) for s in top(sections)] == [
+        ("一、", text.index("一、抓学习")),
+        ("二、", text.index("二、抓落实")),
+        ("三、", text.index("三、抓保障")),
+    ]
+    assert outline.missing_numbers == []
+
+
+def test_restart_on_a_new_line_restarts_nothing():
+    # a second numbered list on its own lines does not add points: the longer
+    # run is the outline
+    text = "一、回顾\n正文。\n二、成绩\n正文。\n一、目标\n正文。\n二、任务\n正文。\n三、保障\n正文。\n"
+    sections, outline = parse_outline(text)
+    assert [s.heading for s in top(sections)] == ["目标", "任务", "保障"]
+    assert outline.found_points == 3
+    assert_well_formed(text, sections, outline)
+
+
+# ---------------------------------------------------------------------------
+# things that are not markers
+# ---------------------------------------------------------------------------
+
+
+def test_words_that_look_like_markers_are_not_points():
+    text = (
+        "我讲两点意见。\n一、提高站位\n要深刻领悟两个确立，坚决做到两个维护。第一时间响应，"
+        "第一书记要带头。各单位一把手是第一责任人。第一责任人要亲自抓。一是一、二是二，不能含糊。"
+        "我们首先要统一思想，其次要形成合力。同时发展一、二、三产业。\n二、狠抓落实\n"
+    )
+    sections, outline = parse_outline(text)
+    assert [s.marker for s in sections] == ["一、", "二、"]
+    assert outline.found_points == 2
+
+
+def test_marker_needs_a_sentence_boundary_before_it():
+    text = "我讲两点意见。一、抓学习，一是读原文，二是谈体会。二、抓落实，第一，要定责任。"
+    sections, _ = parse_outline(text)
+    assert [s.marker for s in sections] == ["一、", "二、"]
+
+
+def test_enumerations_inside_a_point_are_sub_level():
+    text = (
+        "我讲两点意见：\n第一，抓就业。主要有三项：一是扩岗位；二是强培训；三是优服务。\n"
+        "第二，抓托育。一是建机构；二是降费用。\n"
+    )
+    sections, outline = parse_outline(text)
+    assert [s.number for s in top(sections)] == [1, 2]
+    subs = [s for s in sections if s.level == 2]
+    assert [s.marker for s in subs] == ["一是", "二是", "三是", "一是", "二是"]
+    assert outline.complete
+
+
+def test_enumeration_before_the_announcement_is_not_the_outline():
+    text = (
+        "过去一年成效明显：一是就业稳；二是托育增；三是健康好。\n"
+        "下面，我讲两点意见。\n一、提高认识\n正文。\n二、狠抓落实\n正文。\n"
+    )
+    sections, outline = parse_outline(text)
+    assert [s.marker for s in sections] == ["一、", "二、"]
+    assert all(s.start > text.index("两点意见") for s in sections)
+    assert (outline.announced_points, outline.found_points, outline.complete) == (2, 2, True)
+
+
+def test_text_without_markers_or_announcement_has_an_empty_outline():
+    sections, outline = parse_outline("今天天气很好。大家工作都很努力，谢谢大家！")
+    assert sections == []
+    assert outline == Outline(None, None, 0, [], True)
+    assert parse_outline("") == ([], Outline(None, None, 0, [], True))
+
+
+# ---------------------------------------------------------------------------
+# unnumbered headline points
+# ---------------------------------------------------------------------------
+
+HEADLINES = (
+    "会议强调了以下三点内容：\n"
+    "更好发挥女性的积极作用。\n"
+    "要支持女性创业就业，搭建更多平台。\n"
+    "要关心女性健康，办好民生实事。\n"
+    "全力建设友好城市。\n"
+    "要建设更多的儿童活动空间。\n"
+    "现场照片说明文字\n"
+    "依法保障合法权益。\n"
+    "要严厉打击违法犯罪。\n"
+    "市领导出席会议。（记者 某某）\n"
+)
+
+
+def test_unnumbered_headlines_after_an_announcement():
+    sections, outline = parse_outline(HEADLINES)
+    assert [s.heading for s in sections] == ["更好发挥女性的积极作用", "全力建设友好城市", "依法保障合法权益"]
+    assert all(s.marker == "" and s.number is None and s.level == 1 for s in sections)
+    assert [s.start for s in sections] == [
+        HEADLINES.index("更好"),
+        HEADLINES.index("全力"),
+        HEADLINES.index("依法"),
+    ]
+    assert (outline.announced_points, outline.found_points, outline.complete) == (3, 3, True)
+    assert_well_formed(HEADLINES, sections, outline)
+
+
+def test_headlines_glued_to_their_paragraph_by_a_comma():
+    text = (
+        "下面我讲三个方面：\n稳住就业基本盘，要多渠道扩大岗位供给，帮助困难群体。\n"
+        "守护儿童健康，要加强筛查和随访工作。\n办好托育服务，要降低家庭负担。\n"
+    )
+    sections, outline = parse_outline(text)
+    assert [s.heading for s in sections] == ["稳住就业基本盘", "守护儿童健康", "办好托育服务"]
+    assert outline.complete
+
+
+def test_headlines_are_only_looked_for_when_no_numbered_marker_follows():
+    numbered = HEADLINES.replace("更好发挥", "一、更好发挥").replace("全力建设", "二、全力建设").replace(
+        "依法保障", "三、依法保障"
+    )
+    sections, outline = parse_outline(numbered)
+    assert [s.marker for s in sections] == ["一、", "二、", "三、"]
+    # no announcement: no headline guessing at all
+    without = HEADLINES.replace("会议强调了以下三点内容：\n", "")
+    assert parse_outline(without)[0] == []
+
+
+# ---------------------------------------------------------------------------
+# invariants on generated speeches
+# ---------------------------------------------------------------------------
+
+_PIECES = [
+    "一、", "二、", "三、", "五、", "（一）", "(二)", "（三）", "第一，", "第二，", "第四，",
+    "一是", "二是", "三是", "一要", "二要", "首先，", "其次，", "最后，", "1.", "2.", "7/8",
+    "抓就业", "，", "。", "；", "：", "\n", " ", "两个维护", "第一时间", "下面，我讲三点意见。",
+    "以下两点内容：", "要落实。", "*", "〔*〕", "_同志",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=60))
+def test_generated_texts_give_well_formed_outlines(pieces):
+    text = "".join(pieces)
+    sections, outline = parse_outline(text)
+    assert_well_formed(text, sections, outline)
+    numbers = [s.number for s in top(sections) if s.number is not None]
+    assert numbers == sorted(set(numbers))
+    assert outline.complete == (
+        (outline.announced_points in (None, outline.found_points)) and not outline.missing_numbers
+    )
+
+
+def test_a_long_single_line_text_is_parsed():
+    unit = "我们要抓好各项工作，确保取得实效。"
+    text = "下面，我讲三点意见。" + "".join(
+        f"{n}、重点任务{n}。{unit * 40}（一）具体要求。{unit * 20}一是要求。二是标准。"
+        for n in "一二三"
+    ) * 200
+    sections, outline = parse_outline(text)
+    assert outline.found_points == 3
+    assert_well_formed(text, sections, outline)
+
+
+# ---------------------------------------------------------------------------
+# the seeds (raw scraped pages, boilerplate and page markers still in them)
+# ---------------------------------------------------------------------------
+
+
+def test_seed_000_di_style_with_a_gap():
+    text = seed_text("000")
+    sections, outline = parse_outline(text)
+    assert_well_formed(text, sections, outline)
+    assert outline.announced_phrase is not None and outline.announced_phrase.endswith("几点意见")
+    assert outline.announced_points is None
+    assert [(s.marker, s.number) for s in sections] == [("第一,", 1), ("第二,", 2), ("第五,", 5)]
+    assert outline.missing_numbers == [3, 4]
+    assert outline.complete is False
+    for s in sections:
+        # the heading is the rest of the marker's sentence
+        assert text.startswith(s.marker + s.heading + "。", s.start)
+
+
+def test_seed_001_three_levels_cut_by_a_paywall():
+    text = seed_text("001")
+    sections, outline = parse_outline(text)
+    assert_well_formed(text, sections, outline)
+    assert outline.announced_phrase is not None and outline.announced_phrase.endswith("几点意见")
+    assert [s.marker for s in top(sections)] == ["一、", "二、"]
+    first, second = top(sections)
+    # the paywall swallowed （二）（三） of the first point
+    assert [(s.marker, s.number) for s in children(sections, first)] == [("(一)", 1), ("(四)", 4)]
+    assert [s.number for s in children(sections, second)] == [1, 2, 3]
+    shi_counts = [
+        [c.marker for c in children(sections, sub)]
+        for point in (first, second)
+        for sub in children(sections, point)
+    ]
+    assert shi_counts == [
+        ["一是", "二是"],
+        ["一是", "二是", "三是"],
+        ["一是", "二是", "三是"],
+        ["一是", "二是", "三是"],
+        ["一是"],
+    ]
+    assert all(s.level == 3 for s in sections if s.marker.endswith("是"))
+    # inline headings stop at the space before the body
+    for s in sections:
+        if s.level < 3:
+            assert text.startswith(s.marker + s.heading + " ", s.start)
+    assert outline.missing_numbers == [] and outline.complete
+
+
+def test_seed_002_unnumbered_headlines():
+    text = seed_text("002")
+    sections, outline = parse_outline(text)
+    assert_well_formed(text, sections, outline)
+    assert outline.announced_points == 3
+    assert outline.found_points == 3 and outline.complete
+    lines = {line.strip() for line in text.splitlines()}
+    for s in sections:
+        assert s.marker == "" and s.number is None
+        assert s.heading + "。" in lines  # a headline is a whole short line
+
+
+def test_seed_003_yi_dun_with_paren_and_yao_below():
+    text = seed_text("003")
+    sections, outline = parse_outline(text)
+    assert_well_formed(text, sections, outline)
+    assert (outline.announced_points, outline.found_points, outline.complete) == (3, 3, True)
+    one, two, three = top(sections)
+    assert [c.marker for c in children(sections, one)] == ["（一）", "（二）", "（三）"]
+    assert [c.marker for c in children(sections, two)] == ["一要", "二要", "三要"]
+    assert [c.marker for c in children(sections, three)] == ["一要", "二要", "三要", "四要"]
+    # the 一是…四是 summary before the announcement is not part of the outline
+    assert not any(s.marker.endswith("是") for s in sections)
+    assert len(sections) == 3 + 3 + 3 + 4
+
+
+def test_seed_004_inline_page_with_di_and_ordinal_sub_points():
+    text = seed_text("004")
+    sections, outline = parse_outline(text)
+    assert_well_formed(text, sections, outline)
+    assert (outline.announced_points, outline.found_points, outline.complete) == (3, 3, True)
+    assert "\n" not in text[sections[0].start : sections[-1].start]  # all in one line
+    one, two, three = top(sections)
+    assert children(sections, one) == []
+    assert [(c.marker, c.number) for c in children(sections, two)] == [
+        ("第一,", 1),
+        ("第二,", 2),
+        ("第三,", 3),
+    ]
+    subs = children(sections, three)
+    assert [(c.marker, c.number, c.level) for c in subs] == [
+        ("首先", 1, 2),
+        ("其次", 2, 2),
+        ("最后", 3, 2),
+    ]
+    # 其次 is glued to a page marker like 7/8
+    assert re.fullmatch(r"\d/\d", text[subs[1].start - 3 : subs[1].start])
+    assert all(c.heading.startswith("要") for c in subs)
+
+
+# ---------------------------------------------------------------------------
+# 政府工作报告 (clean reports, 一、 with （一） and sub-items)
+# ---------------------------------------------------------------------------
+
+_LINE_HEADING = re.compile(r"^[ \t\u3000]*([一二三四五六七八九十]{1,2})、", re.M)
+_LINE_PAREN = re.compile(r"^[ \t\u3000]*[（(][一二三四五六七八九十]{1,2}[）)]", re.M)
+_NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+
+
+def _line_heading_numbers(text: str) -> list[int]:
+    out = []
+    for m in _LINE_HEADING.finditer(text):
+        word = m.group(1)
+        out.append(_NUMERALS[word] if len(word) == 1 else 10 + _NUMERALS[word[1]])
+    return out
+
+
+@pytest.mark.parametrize("folder", ["city-reports-2024", "province-reports-2025"])
+def test_reports_parse_with_sensible_level_one_counts(folder):
+    files = sorted(corpus_dir(folder).glob("*.txt"))
+    assert files
+    checked = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        sections, outline = parse_outline(text)
+        assert_well_formed(text, sections, outline)
+        assert 2 <= outline.found_points <= 12, path.name
+        numbers = _line_heading_numbers(text)
+        # where the report's own-line 一、 headings form one run 1..N and come
+        # before any own-line （一）, that run is the level-1 outline (a report
+        # that numbers its review （一）… and its plan 一、… nests by first use)
+        first_paren = _LINE_PAREN.search(text)
+        first_dun = _LINE_HEADING.search(text)
+        dun_first = first_dun is not None and (
+            first_paren is None or first_dun.start() < first_paren.start()
+        )
+        if dun_first and len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1)):
+            assert [s.marker for s in top(sections)] == [
+                m.group(0).strip() for m in _LINE_HEADING.finditer(text)
+            ], path.name
+            checked += 1
+    assert checked >= len(files) // 2, checked
