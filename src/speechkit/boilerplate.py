@@ -35,6 +35,7 @@ class Rule:
     pattern: re.Pattern | None
     description: str = ""
     source: str = ""
+    requires: tuple[str, ...] = ()  # run only on texts containing one of these strings (speed)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,10 @@ def _parse_rules(data: dict, source: str) -> list[Rule]:
                 compiled = re.compile(pattern, re.MULTILINE)
             except re.error as exc:
                 raise RuleFileError(f"{source}: rule {name!r}: bad regular expression: {exc}") from None
-        rules.append(Rule(name, kind, compiled, entry.get("description", ""), source))
+        requires = entry.get("requires", [])
+        if isinstance(requires, str):
+            requires = [requires]
+        rules.append(Rule(name, kind, compiled, entry.get("description", ""), source, tuple(requires)))
     return rules
 
 
@@ -240,6 +244,8 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
     structural = {r.kind for r in rules if r.kind != "regex"}
     for rule in rules:
         if rule.kind != "regex":
+            continue
+        if rule.requires and not any(lit in text for lit in rule.requires):
             continue
         has_cut = "cut" in rule.pattern.groupindex
         for m in rule.pattern.finditer(text):

@@ -131,10 +131,32 @@ def load_divisions() -> tuple[dict[str, Division], dict[str, list[tuple[Division
 
 
 @lru_cache(maxsize=1)
-def _name_regex() -> re.Pattern:
+def _first_char_lengths() -> dict[str, tuple[int, ...]]:
+    """For each first character of a division name, the name lengths to try (longest first)."""
     _, index = load_divisions()
-    names = sorted(index, key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, names)))
+    lengths: dict[str, set[int]] = {}
+    for name in index:
+        lengths.setdefault(name[0], set()).add(len(name))
+    return {ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()}
+
+
+def _iter_names(text: str):
+    """Longest division names in ``text``, left to right, non-overlapping: ``(name, end)``."""
+    _, index = load_divisions()
+    first = _first_char_lengths()
+    i, n = 0, len(text)
+    while i < n:
+        lens = first.get(text[i])
+        if lens:
+            for length in lens:
+                if text[i: i + length] in index:
+                    yield text[i: i + length], i + length
+                    i += length
+                    break
+            else:
+                i += 1
+        else:
+            i += 1
 
 
 _NOT_PLACE_AFTER = re.compile(r"^(?:路|街|大道|大街|广场|公园|站|号|装|山|湖|江|河|桥|村|镇|乡|大学|学院|中学|小学|银行|集团|公司|医院|宾馆|饭店)")
@@ -149,11 +171,10 @@ def find_places(text: str) -> Counter:
     """
     _, index = load_divisions()
     counts: Counter = Counter()
-    for m in _name_regex().finditer(text):
-        name = m.group(0)
+    for name, end in _iter_names(text):
         entries = index[name]
         full = entries[0][1]
-        if not full and _NOT_PLACE_AFTER.match(text[m.end(): m.end() + 4]):
+        if not full and _NOT_PLACE_AFTER.match(text[end: end + 4]):
             continue
         weight = 2 if full else 1
         for div, _ in entries:

@@ -212,7 +212,7 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
     meta.date = date
     file_year = cfg["file_year"].search(path_hint or "")
     meta.year = int(date[:4]) if date else int(file_year.group(1)) if file_year else infer_year(text, meta.title, date)
-    place_text = (meta.title or "") + "\n" + text[:6000]
+    place_text = (meta.title or "") + "\n" + text[:3000]
     national = cfg["national"].search((meta.title or "") + "\n" + (path_hint or "") + "\n" + text[:200])
     # a file named after a place (三亚.txt, 2025年四川省政府工作报告.txt) is the researcher's own label: it wins
     named = resolve_place(find_places(path_hint)) if path_hint else None
@@ -237,8 +237,9 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
     meeting = _first(cfg["meeting_title"], meta.title) if meta.title else None
     meta.meeting = meeting or _first(cfg["meeting_text"], text[:600])
     meta.speaker = hints.get("author") or _first(cfg["speaker_raw"], raw[:800])
-    meta.site = hints.get("site") or _first(cfg["site_raw"], raw)
-    meta.url = hints.get("url") or _first(cfg["url_raw"], raw)
+    ends = raw if len(raw) <= 6000 else raw[:3000] + "\n" + raw[-3000:]  # pages name site and URL in their chrome
+    meta.site = hints.get("site") or _first(cfg["site_raw"], ends)
+    meta.url = hints.get("url") or _first(cfg["url_raw"], ends)
     if meta.url:
         meta.url = re.sub(r"\s+", "", meta.url)
     meta.truncated, meta.declared_chars, meta.omitted_chars = truncation_info(raw)

@@ -1,0 +1,363 @@
+"""The analyze stage: cleaned speeches → segmentation, themes, keywords, topics,
+the 意见 outline and stated targets.
+
+Per-document work (segmentation, theme tagging, outline, targets, TextRank)
+runs in worker processes that load jieba and the dictionaries once each; the
+results stream to Parquet in batches and are cached by content, so an unchanged
+document is never segmented again. Corpus-level steps (TF-IDF keywords, NMF
+topics) run once over per-document term counts.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pandas as pd
+import pyarrow as pa
+
+from speechkit._version import __version__
+from speechkit.io import TableSink, atomic_write_bytes, atomic_write_text, read_table, write_table
+
+__all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus", "TABLE_SCHEMAS"]
+
+TABLE_SCHEMAS: dict[str, pa.Schema] = {
+    "sentences": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())]),
+    "tokens": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("tokens", pa.list_(pa.string()))]),
+    "themes": pa.schema([("doc_id", pa.string()), ("theme", pa.string()), ("field", pa.string()), ("hits", pa.int64()), ("share", pa.float64())]),
+    "sentence_themes": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("theme", pa.string()), ("hits", pa.int64())]),
+    "sections": pa.schema([("doc_id", pa.string()), ("seq", pa.int64()), ("level", pa.int64()), ("parent_seq", pa.int64()), ("marker", pa.string()),
+                           ("number", pa.int64()), ("heading", pa.string()), ("start", pa.int64()), ("end", pa.int64())]),
+    "outlines": pa.schema([("doc_id", pa.string()), ("announced_phrase", pa.string()), ("announced_points", pa.int64()), ("found_points", pa.int64()),
+                           ("missing_numbers", pa.list_(pa.int64())), ("complete", pa.bool_()), ("sentences", pa.int64()), ("theme_sentences", pa.int64())]),
+    "targets": pa.schema([("doc_id", pa.string()), ("kind", pa.string()), ("indicator", pa.string()), ("value", pa.float64()), ("unit", pa.string()),
+                          ("comparator", pa.string()), ("deadline_year", pa.int64()), ("horizon", pa.string()), ("redacted", pa.bool_()),
+                          ("sentence", pa.string()), ("start", pa.int64()), ("end", pa.int64())]),
+    "keywords_textrank": pa.schema([("doc_id", pa.string()), ("method", pa.string()), ("rank", pa.int64()), ("term", pa.string()), ("score", pa.float64())]),
+}
+_STREAMED = ["sentences", "tokens", "themes", "sentence_themes", "sections", "outlines", "targets", "keywords_textrank"]
+ANALYZE_TABLES = ["tokens", "sentences", "themes", "sentence_themes", "topics", "doc_topics", "keywords", "sections", "outlines", "targets"]
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """Settings of the analyze stage; all of them are part of the cache key."""
+
+    user_dict: str | None = None
+    stopwords: str | None = None
+    taxonomy: str | None = None
+    topics: int | None = None
+    segmenter: str = "jieba"
+    top_keywords: int = 20
+
+
+@dataclass
+class DocumentAnalysis:
+    """Everything the analyze stage derives from one document (rows per table + term counts)."""
+
+    doc_id: str
+    rows: dict[str, list[dict]]
+    counts: dict[str, int]
+    sentences: int
+    theme_sentences: int
+
+
+class AnalysisTools:
+    """Segmenter, theme matcher and taxonomy, built once per process from the options."""
+
+    def __init__(self, options: AnalyzeOptions):
+        from speechkit.segment import Segmenter
+        from speechkit.themes import ThemeMatcher, load_taxonomy
+
+        self.options = options
+        self.segmenter = Segmenter(options.segmenter, Path(options.user_dict) if options.user_dict else None,
+                                   Path(options.stopwords) if options.stopwords else None)
+        self.themes = load_taxonomy(extra=Path(options.taxonomy) if options.taxonomy else None)
+        self.matcher = ThemeMatcher(self.themes)
+        h = hashlib.sha1(f"analyze|{__version__}|{options.top_keywords}|".encode())
+        h.update(self.segmenter.fingerprint.encode())
+        h.update(json.dumps([(t.name, t.field, list(t.terms)) for t in self.themes], ensure_ascii=False).encode())
+        from importlib.resources import files
+
+        for name in ("outline.toml", "targets.toml"):
+            h.update((files("speechkit") / "data" / name).read_bytes())
+        self.fingerprint = h.hexdigest()
+
+
+def analyze_document(doc_id: str, text: str, tools: AnalysisTools) -> DocumentAnalysis:
+    """Analyse one cleaned speech into rows of every per-document table.
+
+    >>> tools = AnalysisTools(AnalyzeOptions())
+    >>> a = analyze_document("d1", "同志们：下面我讲两点意见。一、发展普惠托育服务。到2025年，普惠性幼儿园覆盖率达到85%以上。二、开展两癌筛查。", tools)
+    >>> a.rows["outlines"][0]["found_points"], a.rows["targets"][0]["value"]
+    (2, 85.0)
+    """
+    from speechkit.keywords import term_counts, textrank_table
+    from speechkit.outline import parse_outline
+    from speechkit.segment import split_sentences
+    from speechkit.targets import extract_targets
+    from speechkit.themes import document_theme_table
+
+    seg, matcher = tools.segmenter, tools.matcher
+    rows: dict[str, list[dict]] = {name: [] for name in _STREAMED}
+    all_tokens: list[str] = []
+    hits_per_sentence = []
+    for sid, (start, end, sentence) in enumerate(split_sentences(text)):
+        tokens = seg.content_tokens(sentence)
+        all_tokens.extend(tokens)
+        rows["sentences"].append({"doc_id": doc_id, "sentence_id": sid, "start": start, "end": end, "text": sentence})
+        rows["tokens"].append({"doc_id": doc_id, "sentence_id": sid, "tokens": tokens})
+        hits = matcher.sentence_hits(sentence)
+        hits_per_sentence.append(hits)
+        for theme, n in hits.items():
+            rows["sentence_themes"].append({"doc_id": doc_id, "sentence_id": sid, "theme": theme, "hits": n})
+    rows["themes"] = document_theme_table(doc_id, hits_per_sentence, tools.themes)
+    sections, outline = parse_outline(text)
+    rows["sections"] = [dict(asdict(s), doc_id=doc_id) for s in sections]
+    covered = sum(1 for h in hits_per_sentence if h)
+    rows["outlines"] = [dict(asdict(outline), doc_id=doc_id, sentences=len(hits_per_sentence), theme_sentences=covered)]
+    rows["targets"] = [dict(asdict(t), doc_id=doc_id) for t in extract_targets(text)]
+    rows["keywords_textrank"] = textrank_table(doc_id, all_tokens, tools.options.top_keywords)
+    return DocumentAnalysis(doc_id, rows, term_counts(all_tokens), len(hits_per_sentence), covered)
+
+
+# --- workers ------------------------------------------------------------------------
+
+_TOOLS: AnalysisTools | None = None
+
+
+def _tools(options: AnalyzeOptions) -> AnalysisTools:
+    global _TOOLS
+    if _TOOLS is None or _TOOLS.options != options:
+        _TOOLS = AnalysisTools(options)
+    return _TOOLS
+
+
+def _analyze_batch(batch: list[tuple[str, str, str | None]], options: AnalyzeOptions, cache_dir: str | None) -> list[DocumentAnalysis]:
+    tools = _tools(options)
+    out = []
+    for doc_id, text, key in batch:
+        result = analyze_document(doc_id, text, tools)
+        if cache_dir and key:
+            atomic_write_bytes(Path(cache_dir) / key[:2] / f"{key}.pkl", pickle.dumps(result, protocol=5))
+        out.append(result)
+    return out
+
+
+@dataclass
+class AnalyzeReport:
+    """What an analyze run did."""
+
+    out_dir: Path
+    row_counts: dict[str, int]
+    documents: int
+    cached: int
+    theme_coverage: float
+    top_themes: pd.DataFrame | None = None
+    paths: list[Path] = field(default_factory=list)
+    skipped_unchanged: bool = False
+
+
+def _doc_key(fingerprint: str, doc_id: str, text: str) -> str:
+    h = hashlib.sha1(fingerprint.encode())
+    h.update(doc_id.encode())
+    h.update(b"\0")
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def _iter_documents(processed_dir: Path, batch_rows: int = 256) -> Iterator[tuple[str, str]]:
+    """(doc_id, text) of status-'ok' documents, read in record batches (flat memory)."""
+    import pyarrow.parquet as pq
+
+    path = Path(processed_dir) / "documents.parquet"
+    if not path.exists():
+        read_table(processed_dir, "documents")  # raises the friendly TableMissing
+    pf = pq.ParquetFile(path)
+    for batch in pf.iter_batches(batch_size=batch_rows, columns=["doc_id", "text", "status"]):
+        d = batch.to_pydict()
+        for doc_id, text, status in zip(d["doc_id"], d["text"], d["status"]):
+            if status == "ok" and text:
+                yield doc_id, text
+
+
+def _batches(items: Iterator, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def analyze_corpus(
+    processed_dir: Path,
+    out_dir: Path | None = None,
+    options: AnalyzeOptions = AnalyzeOptions(),
+    jobs: int | None = None,
+    formats: tuple[str, ...] = ("parquet",),
+    use_cache: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+) -> AnalyzeReport:
+    """Analyse every 'ok' document of ``processed_dir/documents.parquet`` and write the tables.
+
+    ``engine='local'`` uses ``jobs`` worker processes; ``engine='dask'`` sends the same
+    batches to a Dask cluster (``scheduler`` address, or a local cluster of ``jobs`` workers).
+    """
+    import pyarrow.parquet as pq
+
+    processed_dir = Path(processed_dir)
+    out_dir = Path(out_dir) if out_dir else processed_dir
+    if engine not in ("local", "dask"):
+        raise ValueError(f"unknown engine {engine!r}; choose 'local' or 'dask'")
+    tools = AnalysisTools(options)  # validates dictionaries/taxonomy up front (clear errors)
+    fingerprint = tools.fingerprint
+    cache_dir = out_dir / ".cache" / "analyze" if use_cache else None
+    total = sum(1 for _ in _iter_documents(processed_dir))
+    if total == 0:
+        raise ValueError(f"{processed_dir / 'documents.parquet'}: no documents with status 'ok' to analyse")
+
+    # whole-run fast path: same documents, same settings, tables present → nothing to do
+    corpus_key = hashlib.sha1(fingerprint.encode())
+    for doc_id, text in _iter_documents(processed_dir):
+        corpus_key.update(_doc_key(fingerprint, doc_id, text).encode())
+    corpus_key.update(repr((options.topics, formats)).encode())
+    corpus_key = corpus_key.hexdigest()
+    manifest = out_dir / ".cache" / "analyze_manifest.json"
+    if use_cache and manifest.exists() and all((out_dir / f"{t}.parquet").exists() for t in ANALYZE_TABLES):
+        try:
+            saved = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+        if saved.get("key") == corpus_key:
+            if progress:
+                progress(total, total)
+            counts = {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in ANALYZE_TABLES}
+            return AnalyzeReport(out_dir, counts, total, total, saved.get("theme_coverage", 0.0),
+                                 pd.DataFrame(saved.get("top_themes", [])), [], True)
+
+    sinks = {name: TableSink(out_dir, name if name != "keywords_textrank" else ".keywords_textrank", TABLE_SCHEMAS[name], formats if name != "keywords_textrank" else ("parquet",)) for name in _STREAMED}
+    doc_counts: dict[str, dict[str, int]] = {}
+    cached = done = sentences = covered = 0
+    jobs = jobs or os.cpu_count() or 1
+    batch_size = max(1, min(32, total // (jobs * 4) or 1))
+    try:
+        def consume(result: DocumentAnalysis) -> None:
+            nonlocal done, sentences, covered
+            for name in _STREAMED:
+                sinks[name].write(result.rows.get(name, []))
+            doc_counts[result.doc_id] = result.counts
+            sentences += result.sentences
+            covered += result.theme_sentences
+            done += 1
+
+        def pending() -> Iterator[tuple[str, str, str | None]]:
+            nonlocal cached
+            for doc_id, text in _iter_documents(processed_dir):
+                key = _doc_key(fingerprint, doc_id, text)
+                hit = cache_dir / key[:2] / f"{key}.pkl" if cache_dir else None
+                if hit is not None and hit.exists():
+                    try:
+                        consume(pickle.loads(hit.read_bytes()))
+                        cached += 1
+                        continue
+                    except Exception:  # damaged cache entry: recompute
+                        pass
+                yield doc_id, text, (key if cache_dir else None)
+
+        cache_arg = str(cache_dir) if cache_dir else None
+        batches = _batches(pending(), batch_size)
+        if engine == "dask":
+            _run_dask(batches, options, cache_arg, jobs, scheduler, consume, lambda: progress and progress(done, total))
+        elif jobs > 1:
+            with ProcessPoolExecutor(jobs) as pool:
+                inflight = []
+                for batch in batches:
+                    inflight.append(pool.submit(_analyze_batch, batch, options, cache_arg))
+                    while len(inflight) >= jobs * 2:  # bounded queue: memory stays flat
+                        for r in inflight.pop(0).result():
+                            consume(r)
+                        progress and progress(done, total)
+                for fut in inflight:
+                    for r in fut.result():
+                        consume(r)
+                    progress and progress(done, total)
+        else:
+            global _TOOLS
+            _TOOLS = tools
+            for batch in batches:
+                for r in _analyze_batch(batch, options, cache_arg):
+                    consume(r)
+                progress and progress(done, total)
+        progress and progress(done, total)
+        paths = []
+        for name in _STREAMED:
+            if name != "keywords_textrank":
+                paths += sinks[name].commit()
+        textrank_path = sinks["keywords_textrank"].commit()[0]
+    except BaseException:
+        for sink in sinks.values():
+            sink.abort()
+        raise
+
+    from speechkit.keywords import tfidf_keywords
+    from speechkit.topics import fit_topics
+
+    ordered = {d: doc_counts[d] for d in sorted(doc_counts)}
+    keywords = pd.concat([tfidf_keywords(ordered, options.top_keywords), pd.read_parquet(textrank_path)], ignore_index=True)
+    keywords = keywords.sort_values(["doc_id", "method", "rank"], kind="stable").reset_index(drop=True)
+    os.unlink(textrank_path)
+    topics, doc_topics = fit_topics(ordered, options.topics)
+    paths += write_table(keywords, out_dir, "keywords", formats)
+    paths += write_table(topics, out_dir, "topics", formats)
+    paths += write_table(doc_topics, out_dir, "doc_topics", formats)
+    counts = {name: sinks[name].rows for name in _STREAMED if name != "keywords_textrank"}
+    counts.update(keywords=len(keywords), topics=len(topics), doc_topics=len(doc_topics))
+    coverage = covered / sentences if sentences else 0.0
+    themes = pd.read_parquet(out_dir / "themes.parquet")
+    top = (themes.groupby(["theme", "field"]).agg(docs=("doc_id", "nunique"), hits=("hits", "sum")).reset_index())
+    top["share"] = top["hits"] / top["hits"].sum() if len(top) else 0.0
+    top = top.sort_values("hits", ascending=False).reset_index(drop=True)
+    if use_cache:
+        atomic_write_text(manifest, json.dumps({"key": corpus_key, "theme_coverage": coverage,
+                                                "top_themes": top.head(30).to_dict("records")}, ensure_ascii=False))
+    return AnalyzeReport(out_dir, {t: counts[t] for t in ANALYZE_TABLES}, done, cached, coverage, top, paths)
+
+
+def _run_dask(batches, options, cache_arg, jobs, scheduler, consume, tick) -> None:
+    """Run the batches on a Dask cluster (a local one of ``jobs`` worker processes by default)."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - depends on the extra
+        raise ValueError("--engine dask needs the dask extra: pip install 'speechkit[dask]'") from exc
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        inflight = []
+        for batch in batches:
+            inflight.append(client.submit(_analyze_batch, batch, options, cache_arg, pure=False))
+            while len(inflight) >= jobs * 2:
+                for r in inflight.pop(0).result():
+                    consume(r)
+                tick()
+        for fut in inflight:
+            for r in fut.result():
+                consume(r)
+            tick()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
