@@ -222,16 +222,18 @@ def analyze_corpus(
     tools = AnalysisTools(options)  # validates dictionaries/taxonomy up front (clear errors)
     fingerprint = tools.fingerprint
     cache_dir = out_dir / ".cache" / "analyze" if use_cache else None
-    total = sum(1 for _ in _iter_documents(processed_dir))
-    if total == 0:
-        raise ValueError(f"{processed_dir / 'documents.parquet'}: no documents with status 'ok' to analyse")
+    documents_path = processed_dir / "documents.parquet"
+    if not documents_path.exists():
+        read_table(processed_dir, "documents")  # raises the friendly TableMissing
+    meta = pq.ParquetFile(documents_path).metadata
+    total = sum(1 for _ in _iter_documents(processed_dir)) if meta.num_rows < 50_000 else meta.num_rows
 
-    # whole-run fast path: same documents, same settings, tables present → nothing to do
-    corpus_key = hashlib.sha1(fingerprint.encode())
-    for doc_id, text in _iter_documents(processed_dir):
-        corpus_key.update(_doc_key(fingerprint, doc_id, text).encode())
-    corpus_key.update(repr((options.topics, formats)).encode())
-    corpus_key = corpus_key.hexdigest()
+    # whole-run fast path: same documents table, same settings, tables present → nothing to do
+    h = hashlib.sha1(repr((fingerprint, options.topics, formats)).encode())
+    with open(documents_path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    corpus_key = h.hexdigest()
     manifest = out_dir / ".cache" / "analyze_manifest.json"
     if use_cache and manifest.exists() and all((out_dir / f"{t}.parquet").exists() for t in ANALYZE_TABLES):
         try:
@@ -242,8 +244,10 @@ def analyze_corpus(
             if progress:
                 progress(total, total)
             counts = {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in ANALYZE_TABLES}
-            return AnalyzeReport(out_dir, counts, total, total, saved.get("theme_coverage", 0.0),
-                                 pd.DataFrame(saved.get("top_themes", [])), [], True)
+            return AnalyzeReport(out_dir, counts, saved.get("documents", total), saved.get("documents", total),
+                                 saved.get("theme_coverage", 0.0), pd.DataFrame(saved.get("top_themes", [])), [], True)
+    if total == 0:
+        raise ValueError(f"{documents_path}: no documents with status 'ok' to analyse")
 
     sinks = {name: TableSink(out_dir, name if name != "keywords_textrank" else ".keywords_textrank", TABLE_SCHEMAS[name], formats if name != "keywords_textrank" else ("parquet",)) for name in _STREAMED}
     doc_counts: dict[str, dict[str, int]] = {}
@@ -328,7 +332,7 @@ def analyze_corpus(
     top["share"] = top["hits"] / top["hits"].sum() if len(top) else 0.0
     top = top.sort_values("hits", ascending=False).reset_index(drop=True)
     if use_cache:
-        atomic_write_text(manifest, json.dumps({"key": corpus_key, "theme_coverage": coverage,
+        atomic_write_text(manifest, json.dumps({"key": corpus_key, "theme_coverage": coverage, "documents": done,
                                                 "top_themes": top.head(30).to_dict("records")}, ensure_ascii=False))
     return AnalyzeReport(out_dir, {t: counts[t] for t in ANALYZE_TABLES}, done, cached, coverage, top, paths)
 

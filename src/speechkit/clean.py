@@ -8,9 +8,12 @@ are cached by content, so unchanged files are not cleaned again.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import os
 import pickle
+import stat
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +24,7 @@ import pandas as pd
 from speechkit._version import __version__
 from speechkit.boilerplate import load_rules, strip_boilerplate
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
-from speechkit.io import atomic_write_bytes, write_table
+from speechkit.io import atomic_write_bytes, atomic_write_text, write_table
 from speechkit.metadata import extract_metadata
 
 __all__ = [
@@ -97,21 +100,44 @@ def discover_files(raw_dir: Path) -> list[tuple[str, Path | None, str | None]]:
         dirnames.sort()
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            rel = path.relative_to(raw_dir).as_posix()
+            rel = _printable_path(path.relative_to(raw_dir).as_posix())
             if path.suffix.lower() not in RAW_SUFFIXES:
                 continue
             problem = None
-            if path.is_symlink() and not path.exists():
-                problem = "broken symbolic link"
-            elif not os.access(path, os.R_OK):
-                problem = "permission denied: the file cannot be read"
-            elif path.is_dir():
-                continue
+            try:
+                mode = path.stat().st_mode  # follows symlinks
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    problem = "symbolic link loop (the link points back to itself)"
+                elif path.is_symlink():
+                    problem = "broken symbolic link"
+                else:
+                    problem = f"cannot read file: {exc.strerror or exc}"
+            else:
+                if stat.S_ISDIR(mode):
+                    continue
+                if not stat.S_ISREG(mode):  # a FIFO or device would block or never end
+                    problem = f"not a regular file ({_FILE_KINDS.get(stat.S_IFMT(mode), 'special file')})"
+                elif not os.access(path, os.R_OK):
+                    problem = "permission denied: the file cannot be read"
             found.append((rel, path, problem))
     for err in walk_errors:
-        rel = Path(err.filename).relative_to(raw_dir).as_posix() if err.filename else str(err)
+        rel = _printable_path(Path(err.filename).relative_to(raw_dir).as_posix()) if err.filename else str(err)
         found.append((rel + "/", None, f"cannot list directory: {err.strerror}"))
     return found
+
+
+_FILE_KINDS = {stat.S_IFIFO: "named pipe", stat.S_IFCHR: "character device", stat.S_IFBLK: "block device",
+               stat.S_IFSOCK: "socket"}
+
+
+def _printable_path(rel: str) -> str:
+    """A file name that is not valid UTF-8 shows its bad bytes as ``\\xNN`` (storable in Parquet)."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
 def _error_row(rel: str, message: str, key: str) -> dict:
@@ -230,11 +256,14 @@ def clean_corpus(
     results: dict[str, tuple[dict, list[dict]]] = {}
     todo: list[tuple[str, str, str | None]] = []
     cached = 0
+    keys: dict[str, str | None] = {}
     for rel, path, problem in files:
+        keys[rel] = None
         if problem:
             results[rel] = (_error_row(rel, problem, hashlib.sha1(rel.encode()).hexdigest()), [])
             continue
         key = _file_key(path, settings + "|" + rel)
+        keys[rel] = key
         if key is None:
             results[rel] = (_error_row(rel, "cannot read file", hashlib.sha1(rel.encode()).hexdigest()), [])
             continue
@@ -248,6 +277,14 @@ def clean_corpus(
                 pass
         todo.append((rel, str(path), key if cache_dir else None))
     total = len(files)
+    # whole-run fast path: same files, same settings, tables in place → nothing to rewrite
+    run_key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(keys.items())])).encode()).hexdigest()
+    manifest = out_dir / ".cache" / "clean_manifest.json"
+    if use_cache and not todo and _manifest_matches(manifest, run_key, out_dir, ("documents", "removals")):
+        if progress:
+            progress(total, total)
+        documents, removals = _assemble(results)
+        return CleanReport(documents, removals, [], cached, skipped_unchanged=True)
     done = total - len(todo)
     if progress:
         progress(done, total)
@@ -273,7 +310,19 @@ def clean_corpus(
     documents, removals = _assemble(results)
     paths = write_table(documents, out_dir, "documents", formats)
     paths += write_table(removals, out_dir, "removals", formats)
+    if use_cache:
+        atomic_write_text(manifest, json.dumps({"key": run_key}))
     return CleanReport(documents, removals, paths, cached)
+
+
+def _manifest_matches(manifest: Path, key: str, out_dir: Path, tables: tuple[str, ...]) -> bool:
+    """True when the last run with these inputs and settings left its tables in place."""
+    if not all((out_dir / f"{t}.parquet").exists() for t in tables):
+        return False
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8")).get("key") == key
+    except (OSError, ValueError):
+        return False
 
 
 def _assemble(results: dict[str, tuple[dict, list[dict]]]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -649,6 +649,9 @@ def parse_outline(text: str) -> tuple[list[Section], Outline]:
         n for a, b in zip(numbers, numbers[1:]) for n in range(a + 1, b)
     ]
     announced_points = ann[1] if ann else None
+    if numbers and announced_points and numbers[-1] < announced_points:
+        # announced more than the text holds at its end (a paywall cut the tail): those are missing too
+        missing += list(range(numbers[-1] + 1, announced_points + 1))
     outline = Outline(
         announced_phrase=ann[0] if ann else None,
         announced_points=announced_points,

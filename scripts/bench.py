@@ -1,0 +1,200 @@
+#!/usr/bin/env python
+"""`make bench`: speed and memory of speechkit on a large corpus.
+
+Builds a corpus of at least 50 MB by repeating ../shared/corpus (or data/raw when
+the shared corpus is absent), then measures on the same text:
+
+  (a) baseline  a bare single-process loop of jieba.lcut over every document
+  (b) cold      `speechkit clean` + `speechkit analyze`, empty output folder
+  (c) warm      the same two commands again (cache)
+  (d) peak RSS  of (b), summed over the process tree, sampled every 0.1 s
+
+plus the cold run on half the corpus (RSS growth) and `speechkit --help` start-up.
+Prints a table and writes data/processed/bench.json.  Not a test: nothing asserts.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "corpus"
+SUFFIXES = {".txt", ".md", ".html", ".htm", ".shtml"}
+BIN = Path(sys.executable).parent
+
+
+def source_files() -> tuple[Path, list[Path]]:
+    root = SHARED if SHARED.exists() else REPO / "data" / "raw"
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and p.name != "README.md")
+    return root, files
+
+
+def build_corpus(dest: Path, target_mb: float) -> float:
+    """Copy the source files into dest/repNNN/ until the corpus holds target_mb megabytes."""
+    root, files = source_files()
+    if dest.exists():
+        shutil.rmtree(dest)
+    total, rep = 0, 0
+    while total < target_mb * 1e6:
+        for f in files:
+            out = dest / f"rep{rep:03d}" / f.relative_to(root)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, out)
+            total += f.stat().st_size
+        rep += 1
+    return total / 1e6
+
+
+def read_texts(corpus: Path) -> list[str]:
+    from speechkit.decode import DecodeError, read_raw
+
+    texts = []
+    for p in sorted(corpus.rglob("*")):
+        if p.is_file() and p.suffix.lower() in SUFFIXES:
+            try:
+                texts.append(read_raw(p).text)
+            except DecodeError:
+                pass
+    return texts
+
+
+def baseline(corpus: Path) -> dict:
+    import jieba
+
+    texts = read_texts(corpus)
+    t = time.perf_counter()
+    jieba.initialize()
+    load = time.perf_counter() - t
+    t = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    return {"baseline_s": time.perf_counter() - t, "baseline_dict_load_s": load}
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """RSS of pid and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            pass
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            pass
+        stack.extend(children.get(p, []))
+    return total
+
+
+def run_measured(cmds: list[list[str]]) -> tuple[float, float]:
+    """Run commands one after another; return (seconds, peak tree RSS in MB)."""
+    peak = 0
+    start = time.perf_counter()
+    for cmd in cmds:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stop = threading.Event()
+
+        def poll():
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, _tree_rss_kb(proc.pid))
+                stop.wait(0.1)
+
+        th = threading.Thread(target=poll, daemon=True)
+        th.start()
+        _, err = proc.communicate()
+        stop.set()
+        th.join()
+        if proc.returncode != 0:
+            sys.stderr.write(err.decode("utf-8", "replace"))
+            raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
+    return time.perf_counter() - start, peak / 1024
+
+
+def pipeline(corpus: Path, out: Path, segmenter: str | None) -> list[list[str]]:
+    sk = str(BIN / "speechkit")
+    analyze = [sk, "analyze", str(out)] + (["--segmenter", segmenter] if segmenter else [])
+    return [[sk, "clean", str(corpus), "--out", str(out)], analyze]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mb", type=float, default=50.0, help="corpus size in MB (default 50)")
+    ap.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "speechkit-bench")
+    ap.add_argument("--segmenter", default=None, help="passed to `speechkit analyze --segmenter`")
+    ap.add_argument("--no-half", action="store_true", help="skip the half-size run (RSS growth)")
+    args = ap.parse_args()
+
+    results: dict = {"segmenter": args.segmenter or "default", "cores": os.cpu_count()}
+    big = args.work / "corpus"
+    results["corpus_mb"] = round(build_corpus(big, args.mb), 2)
+    results.update(baseline(big))
+
+    out = args.work / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    results["cold_s"], results["peak_rss_mb"] = run_measured(pipeline(big, out, args.segmenter))
+    results["warm_s"], results["warm_peak_rss_mb"] = run_measured(pipeline(big, out, args.segmenter))
+
+    if not args.no_half:
+        half = args.work / "corpus_half"
+        results["half_corpus_mb"] = round(build_corpus(half, args.mb / 2), 2)
+        out_half = args.work / "out_half"
+        shutil.rmtree(out_half, ignore_errors=True)
+        results["half_cold_s"], results["half_peak_rss_mb"] = run_measured(pipeline(half, out_half, args.segmenter))
+        shutil.rmtree(half, ignore_errors=True)
+
+    t = time.perf_counter()
+    subprocess.run([str(BIN / "speechkit"), "--help"], stdout=subprocess.DEVNULL, check=True)
+    results["help_s"] = time.perf_counter() - t
+
+    mb = results["corpus_mb"]
+    results["ratio_cold_vs_baseline"] = results["cold_s"] / results["baseline_s"]
+    results["ratio_warm_vs_cold"] = results["warm_s"] / results["cold_s"]
+    results = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in results.items()}
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"speechkit bench — {mb} MB, {os.cpu_count()} cores, segmenter {results['segmenter']}")
+    for col in ("run", "seconds", "MB/s", "peak RSS MB"):
+        table.add_column(col, justify="right" if col != "run" else "left")
+    table.add_row("(a) jieba.lcut loop, 1 process", f"{results['baseline_s']:.1f}", f"{mb / results['baseline_s']:.2f}", "")
+    table.add_row("(b) clean + analyze, cold", f"{results['cold_s']:.1f}", f"{mb / results['cold_s']:.2f}", f"{results['peak_rss_mb']:.0f}")
+    table.add_row("(c) clean + analyze, warm", f"{results['warm_s']:.1f}", f"{mb / results['warm_s']:.2f}", f"{results['warm_peak_rss_mb']:.0f}")
+    if "half_cold_s" in results:
+        table.add_row(f"cold on {results['half_corpus_mb']} MB", f"{results['half_cold_s']:.1f}",
+                      f"{results['half_corpus_mb'] / results['half_cold_s']:.2f}", f"{results['half_peak_rss_mb']:.0f}")
+    table.add_row("speechkit --help", f"{results['help_s']:.2f}", "", "")
+    table.add_row("ratio b/a (target ≤ 0.67)", f"{results['ratio_cold_vs_baseline']:.2f}", "", "")
+    table.add_row("ratio c/b (target ≤ 0.05)", f"{results['ratio_warm_vs_cold']:.3f}", "", "")
+    Console().print(table)
+    target = REPO / "data" / "processed" / "bench.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, target)
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO / "src"))
+    main()

@@ -1,0 +1,301 @@
+"""Keywords per document: TF-IDF over the corpus and TextRank within one document.
+
+The corpus-level steps never see whole-corpus token lists: segmentation runs in
+worker processes, each of which reduces its document to **term counts**
+(``dict`` term → count, see :func:`term_counts`).  The driver then gathers one
+small mapping per document and builds a sparse documents × terms matrix from
+them.  Tokens handed to this module are already *content* tokens (stopwords,
+punctuation and redaction marks removed by the segmentation step).
+
+Output rows follow the ``keywords.parquet`` contract (docs/tables.md):
+``doc_id, method ('tfidf'|'textrank'), rank, term, score``.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer
+
+__all__ = [
+    "KEYWORD_COLUMNS",
+    "build_term_matrix",
+    "term_counts",
+    "textrank_keywords",
+    "textrank_table",
+    "tfidf_keywords",
+    "tfidf_weights",
+]
+
+#: Column order and dtypes of a keywords table (stable even when it is empty).
+KEYWORD_COLUMNS: dict[str, object] = {
+    "doc_id": str,
+    "method": str,
+    "rank": "int64",
+    "term": str,
+    "score": "float64",
+}
+
+# Decimal places kept on TextRank scores: far below any meaningful difference,
+# but enough to make scores that are equal in exact arithmetic compare equal, so
+# that ties are broken by the term and the order never depends on rounding noise.
+_SCORE_DECIMALS = 12
+
+
+def term_counts(tokens: Iterable[str]) -> dict[str, int]:
+    """Count the tokens of one document, as a plain ``dict`` term → count.
+
+    This is what a segmentation worker sends back to the driver instead of the
+    token list itself.
+
+    >>> term_counts(["托育", "服务", "托育"])
+    {'托育': 2, '服务': 1}
+    """
+    return dict(Counter(tokens))
+
+
+def _document_frequency_limit(value: int | float, n_docs: int, name: str) -> float:
+    """Turn a ``min_df``/``max_df`` setting into a document count (sklearn rules).
+
+    An ``int`` is an absolute number of documents, a ``float`` a proportion of
+    ``n_docs`` in [0, 1].
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an int or a float, not bool")
+    if isinstance(value, (int, np.integer)):
+        if value < 0:
+            raise ValueError(f"{name} must be >= 0, got {value}")
+        return float(value)
+    if isinstance(value, (float, np.floating)):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} as a proportion must be in [0, 1], got {value}")
+        return float(value) * n_docs
+    raise TypeError(f"{name} must be an int or a float, got {type(value).__name__}")
+
+
+def build_term_matrix(
+    doc_counts: Mapping[str, Mapping[str, int]],
+    min_df: int | float = 1,
+    max_df: int | float = 1.0,
+) -> tuple[sp.csr_matrix, list[str], list[str]]:
+    """Build the sparse documents × terms count matrix from per-document term counts.
+
+    Rows follow the order of ``doc_counts`` (returned as ``doc_ids``); columns are
+    the vocabulary in sorted order (sklearn ``DictVectorizer``), so the result is
+    the same whatever order the workers finished in, up to the row order.
+
+    ``min_df`` / ``max_df`` keep only terms whose document frequency lies in
+    ``[min_df, max_df]``; like sklearn, an ``int`` counts documents and a
+    ``float`` is a proportion of the corpus.  Counts ≤ 0 are ignored.  A document
+    whose terms were all pruned keeps its (empty) row.
+
+    >>> X, ids, vocab = build_term_matrix({"甲": {"托育": 2, "服务": 1}, "乙": {"服务": 3}})
+    >>> ids, vocab, X.toarray().tolist()
+    (['甲', '乙'], ['托育', '服务'], [[2.0, 1.0], [0.0, 3.0]])
+    """
+    doc_ids = [str(doc_id) for doc_id in doc_counts]
+    n_docs = len(doc_ids)
+    low = _document_frequency_limit(min_df, n_docs, "min_df")
+    high = _document_frequency_limit(max_df, n_docs, "max_df")
+    if n_docs == 0:
+        return sp.csr_matrix((0, 0), dtype=np.float64), [], []
+
+    rows = (
+        {str(term): count for term, count in counts.items() if count > 0}
+        for counts in doc_counts.values()
+    )
+    vectorizer = DictVectorizer(dtype=np.float64, sparse=True, sort=True)
+    matrix = sp.csr_matrix(vectorizer.fit_transform(rows))
+    vocabulary = [str(term) for term in vectorizer.feature_names_]
+    if not vocabulary:
+        return sp.csr_matrix((n_docs, 0), dtype=np.float64), doc_ids, []
+
+    document_frequency = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    keep = (document_frequency >= low) & (document_frequency <= high)
+    if not keep.all():
+        kept = np.flatnonzero(keep)
+        matrix = sp.csr_matrix(matrix[:, kept])
+        vocabulary = [vocabulary[i] for i in kept]
+    matrix.sort_indices()
+    return matrix, doc_ids, vocabulary
+
+
+def tfidf_weights(counts: sp.csr_matrix) -> sp.csr_matrix:
+    """TF-IDF weights of a count matrix, with the settings every speechkit step shares.
+
+    Smooth IDF ``ln((1+n)/(1+df)) + 1``, sublinear TF ``1 + ln(tf)`` (a term said
+    40 times is not 40 times as characteristic as one said once) and L2-normalised
+    rows, via sklearn ``TfidfTransformer``.  Empty rows stay empty.
+
+    >>> X, _, _ = build_term_matrix({"甲": {"托育": 4}, "乙": {"维权": 1}})
+    >>> tfidf_weights(X).toarray().tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    if counts.shape[0] == 0 or counts.shape[1] == 0:
+        return sp.csr_matrix(counts.shape, dtype=np.float64)
+    transformer = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=True)
+    weights = sp.csr_matrix(transformer.fit_transform(counts), dtype=np.float64)
+    weights.sort_indices()
+    return weights
+
+
+def _empty_keyword_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {column: pd.Series([], dtype=dtype) for column, dtype in KEYWORD_COLUMNS.items()}
+    )
+
+
+def _keyword_table(rows: dict[str, Sequence]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            column: pd.Series(rows[column], dtype=dtype)
+            for column, dtype in KEYWORD_COLUMNS.items()
+        }
+    )
+
+
+def tfidf_keywords(doc_counts: Mapping[str, Mapping[str, int]], top: int = 20) -> pd.DataFrame:
+    """Top TF-IDF keywords of every document, as a ``keywords.parquet`` table.
+
+    IDF is computed over all documents in ``doc_counts`` (see :func:`tfidf_weights`
+    for the weighting).  Each document keeps its ``top`` highest-scoring terms,
+    ranked 1..; equal scores are ordered by term, so the table is deterministic.
+    Documents are listed in the order of ``doc_counts``; documents without terms
+    get no rows.
+
+    Columns: ``doc_id, method='tfidf', rank, term, score``.
+
+    >>> table = tfidf_keywords({"三亚": {"旅游": 5, "发展": 9}, "上海": {"金融": 5, "发展": 9}})
+    >>> table.loc[table["doc_id"] == "三亚", "term"].iloc[0]
+    '旅游'
+    """
+    if top < 1:
+        raise ValueError(f"top must be >= 1, got {top}")
+    counts, doc_ids, vocabulary = build_term_matrix(doc_counts)
+    if counts.nnz == 0:
+        return _empty_keyword_table()
+    weights = tfidf_weights(counts)
+    weights.eliminate_zeros()
+
+    row_of_entry = np.repeat(np.arange(weights.shape[0]), np.diff(weights.indptr))
+    # Vocabulary is sorted, so the column index orders terms like the terms do.
+    order = np.lexsort((weights.indices, -weights.data, row_of_entry))
+    rows_sorted = row_of_entry[order]
+    row_start = weights.indptr[:-1][rows_sorted]
+    rank = np.arange(order.size) - row_start + 1
+    selected = order[rank <= top]
+    rank = rank[rank <= top]
+
+    vocabulary_array = np.asarray(vocabulary, dtype=object)
+    doc_id_array = np.asarray(doc_ids, dtype=object)
+    return _keyword_table(
+        {
+            "doc_id": doc_id_array[row_of_entry[selected]],
+            "method": ["tfidf"] * selected.size,
+            "rank": rank.astype(np.int64),
+            "term": vocabulary_array[weights.indices[selected]],
+            "score": weights.data[selected].astype(np.float64),
+        }
+    )
+
+
+def _cooccurrence_graph(node_of_token: np.ndarray, n_nodes: int, window: int) -> sp.csr_matrix:
+    """Symmetric co-occurrence counts of tokens at most ``window - 1`` positions apart."""
+    sources: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
+    for offset in range(1, min(window, node_of_token.size)):
+        left, right = node_of_token[:-offset], node_of_token[offset:]
+        distinct = left != right  # a token next to itself is not an edge
+        sources += [left[distinct], right[distinct]]
+        targets += [right[distinct], left[distinct]]
+    if not sources:
+        return sp.csr_matrix((n_nodes, n_nodes), dtype=np.float64)
+    row = np.concatenate(sources)
+    col = np.concatenate(targets)
+    data = np.ones(row.size, dtype=np.float64)
+    graph = sp.coo_matrix((data, (row, col)), shape=(n_nodes, n_nodes)).tocsr()
+    graph.sum_duplicates()
+    return graph
+
+
+def textrank_keywords(
+    tokens: Sequence[str],
+    top: int = 20,
+    window: int = 5,
+    damping: float = 0.85,
+    iterations: int = 50,
+) -> list[tuple[str, float]]:
+    """TextRank keywords of one document: ``[(term, score), ...]``, best first.
+
+    The document's content tokens, with single-character tokens dropped, form a
+    sequence; two distinct terms are linked whenever they occur within ``window``
+    consecutive tokens of that sequence, the link weighted by how often they do.
+    Weighted PageRank (``damping``) is then run by power iteration for at most
+    ``iterations`` steps (stopping early once the scores no longer move).  Scores
+    are PageRank probabilities (they sum to 1 over the document's terms).  Terms
+    with equal scores are ordered by term, so the result is deterministic.  This
+    does not use ``jieba.analyse`` or any other global state.
+
+    >>> textrank_keywords(["儿童", "托育", "服务", "托育", "家庭", "托育", "社区"], window=2)[0][0]
+    '托育'
+    """
+    if top < 1:
+        raise ValueError(f"top must be >= 1, got {top}")
+    if window < 2:
+        raise ValueError(f"window must be >= 2, got {window}")
+    if not 0.0 <= damping < 1.0:
+        raise ValueError(f"damping must be in [0, 1), got {damping}")
+    if iterations < 1:
+        raise ValueError(f"iterations must be >= 1, got {iterations}")
+
+    kept = [token for token in tokens if len(token) >= 2]
+    if not kept:
+        return []
+    terms = sorted(set(kept))
+    n_nodes = len(terms)
+    node_index = {term: i for i, term in enumerate(terms)}
+    node_of_token = np.fromiter((node_index[t] for t in kept), dtype=np.int64, count=len(kept))
+    graph = _cooccurrence_graph(node_of_token, n_nodes, window)
+
+    # Column-stochastic transition: a node passes its score to its neighbours in
+    # proportion to the link weights; isolated nodes spread theirs uniformly.
+    strength = np.asarray(graph.sum(axis=0)).ravel()
+    dangling = strength == 0
+    inverse_strength = np.divide(1.0, strength, out=np.zeros_like(strength), where=~dangling)
+    transition = sp.csr_matrix(graph @ sp.diags(inverse_strength))
+
+    scores = np.full(n_nodes, 1.0 / n_nodes)
+    teleport = (1.0 - damping) / n_nodes
+    for _ in range(iterations):
+        updated = teleport + damping * (transition @ scores + scores[dangling].sum() / n_nodes)
+        updated /= updated.sum()
+        converged = np.abs(updated - scores).sum() < 1e-12
+        scores = updated
+        if converged:
+            break
+
+    rounded = np.round(scores, _SCORE_DECIMALS)
+    # np.lexsort: last key is primary → score descending, then term ascending
+    # (node indices follow the sorted terms).
+    order = np.lexsort((np.arange(n_nodes), -rounded))[:top]
+    return [(terms[i], float(rounded[i])) for i in order]
+
+
+def textrank_table(doc_id: str, tokens: Sequence[str], top: int = 20) -> list[dict]:
+    """TextRank keywords of one document as ``keywords.parquet`` rows.
+
+    Meant to run inside the segmentation worker (it needs the token sequence);
+    the driver concatenates the rows of all documents.  Each row is a ``dict``
+    with ``doc_id, method='textrank', rank (1..), term, score``.
+
+    >>> textrank_table("d1", ["托育", "服务", "托育", "机构"], top=1)
+    [{'doc_id': 'd1', 'method': 'textrank', 'rank': 1, 'term': '托育', 'score': 0.393617021277}]
+    """
+    return [
+        {"doc_id": doc_id, "method": "textrank", "rank": rank, "term": term, "score": score}
+        for rank, (term, score) in enumerate(textrank_keywords(tokens, top=top), start=1)
+    ]

@@ -1,0 +1,221 @@
+"""Unsupervised topics: NMF over the TF-IDF of per-document term counts.
+
+Like :mod:`speechkit.keywords`, this works from per-document term counts
+(``dict`` term → count) gathered from the segmentation workers, never from
+whole-corpus token lists.  Output tables follow docs/tables.md:
+
+- ``topics.parquet``: ``topic, rank, term, weight`` — the top terms of each topic;
+- ``doc_topics.parquet``: ``doc_id, topic, weight`` — each document's mix of topics.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import NMF
+
+from speechkit.keywords import build_term_matrix, tfidf_weights
+
+__all__ = ["DOC_TOPIC_COLUMNS", "TOPIC_COLUMNS", "choose_topic_count", "fit_topics"]
+
+#: Column order and dtypes of ``topics.parquet`` (stable even when empty).
+TOPIC_COLUMNS: dict[str, object] = {
+    "topic": "int64",
+    "rank": "int64",
+    "term": str,
+    "weight": "float64",
+}
+
+#: Column order and dtypes of ``doc_topics.parquet`` (stable even when empty).
+DOC_TOPIC_COLUMNS: dict[str, object] = {
+    "doc_id": str,
+    "topic": "int64",
+    "weight": "float64",
+}
+
+# Corpus size from which a term must occur in at least two documents to count
+# (a term found in one document cannot link documents into a topic), and the
+# share of documents above which a term is too common to tell topics apart.
+_MIN_DF_FROM_DOCS = 10
+_MAX_DF = 0.95
+_MAX_ITER = 500
+
+
+def choose_topic_count(n_docs: int) -> int:
+    """Default number of topics for a corpus of ``n_docs`` documents.
+
+    ``max(2, min(20, round(sqrt(n_docs / 2))))`` (halves rounded up), and never
+    more than ``n_docs - 1`` once there are more than two documents.
+
+    Why: ``sqrt(n / 2)`` is the classic rule of thumb for the number of clusters
+    in ``n`` observations (Mardia, Kent & Bibby, *Multivariate Analysis*, 1979);
+    it grows slowly, which suits topic tables meant to be read by people.  At
+    least 2, so there is always a contrast; at most 20, beyond which topics of
+    government speeches split into near-duplicates and nobody reads the table;
+    at most ``n_docs - 1`` so that topics must be shared by documents rather
+    than each document becoming its own topic.  A single document gets 1.
+
+    Examples: 10 → 2, 50 → 5, 143 city reports (《政府工作报告》) → 8, 1000 → 20.
+
+    >>> [choose_topic_count(n) for n in (1, 3, 10, 50, 143, 1000)]
+    [1, 2, 2, 5, 8, 20]
+    """
+    if isinstance(n_docs, bool) or not isinstance(n_docs, (int, np.integer)):
+        raise TypeError(f"n_docs must be an int, got {type(n_docs).__name__}")
+    if n_docs < 1:
+        raise ValueError(f"n_docs must be >= 1, got {n_docs}")
+    if n_docs == 1:
+        return 1
+    k = max(2, min(20, math.floor(math.sqrt(n_docs / 2) + 0.5)))
+    if n_docs > 2:
+        k = min(k, n_docs - 1)
+    return int(k)
+
+
+def _frame(columns: dict[str, object], data: Mapping[str, object] | None = None) -> pd.DataFrame:
+    data = data or {}
+    return pd.DataFrame(
+        {name: pd.Series(data.get(name, []), dtype=dtype) for name, dtype in columns.items()}
+    )
+
+
+def _empty_result() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _frame(TOPIC_COLUMNS), _frame(DOC_TOPIC_COLUMNS)
+
+
+def fit_topics(
+    doc_counts: Mapping[str, Mapping[str, int]],
+    k: int | None = None,
+    top_terms: int = 15,
+    random_state: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit ``k`` NMF topics to the corpus; return ``(topics, doc_topics)``.
+
+    The counts are turned into TF-IDF weights (see
+    :func:`speechkit.keywords.tfidf_weights`) over the terms found in at most 95 %
+    of documents and, from 10 documents on, in at least 2.  NMF
+    (``init='nndsvda'``, fixed ``random_state``) factorises them into document ×
+    topic and topic × term weights.  ``k`` defaults to
+    :func:`choose_topic_count`, and is lowered to what the data can support
+    (number of documents with terms, size of the vocabulary).
+
+    Topics are numbered 1..k, topic 1 being the one carrying most weight over the
+    corpus.  The result does not depend on the order of ``doc_counts``.
+
+    - ``topics``: ``topic, rank, term, weight`` — the ``top_terms`` terms of each
+      topic, ``weight`` being the term's share of the topic's total term weight
+      (equal weights ordered by term); topics NMF left empty get no rows.
+    - ``doc_topics``: ``doc_id, topic, weight`` — one row per document and topic,
+      weights summing to 1 for each document (zeros included, so the table
+      pivots to a full documents × topics grid); documents with no terms left
+      after pruning (or, rarely, given no weight at all by NMF) get no rows.
+
+    A corpus too small to have topics (fewer than two documents, or no term
+    passing the document-frequency limits) yields two empty frames with the
+    right columns and dtypes.
+
+    >>> docs = {f"托{i}": {"托育": 3, "幼儿园": 2, "普惠": 1} for i in range(3)}
+    >>> docs |= {f"家{i}": {"家暴": 3, "维权": 2, "保护令": 1} for i in range(3)}
+    >>> topics, doc_topics = fit_topics(docs, k=2)
+    >>> sorted(topics.groupby("topic")["term"].first())
+    ['家暴', '托育']
+    """
+    if k is not None and k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    if top_terms < 1:
+        raise ValueError(f"top_terms must be >= 1, got {top_terms}")
+    n_docs = len(doc_counts)
+    if n_docs < 2:
+        return _empty_result()
+
+    # Sorted ids: results must not depend on the order workers returned documents.
+    ordered = {str(doc_id): doc_counts[doc_id] for doc_id in doc_counts}
+    ordered = {doc_id: ordered[doc_id] for doc_id in sorted(ordered)}
+    min_df = 2 if n_docs >= _MIN_DF_FROM_DOCS else 1
+    counts, doc_ids, vocabulary = build_term_matrix(ordered, min_df=min_df, max_df=_MAX_DF)
+    if not vocabulary or counts.nnz == 0:
+        return _empty_result()
+
+    weights = tfidf_weights(counts)
+    has_terms = np.diff(weights.indptr) > 0
+    weights = weights[has_terms]
+    kept_ids = [doc_id for doc_id, keep in zip(doc_ids, has_terms) if keep]
+
+    n_topics = choose_topic_count(n_docs) if k is None else int(k)
+    # nndsvd initialisation needs k ≤ min(n_samples, n_features).
+    n_topics = max(1, min(n_topics, weights.shape[0], weights.shape[1]))
+    model = NMF(
+        n_components=n_topics,
+        init="nndsvda",
+        random_state=random_state,
+        max_iter=_MAX_ITER,
+    )
+    doc_weights = model.fit_transform(weights)  # docs × topics
+    term_weights = model.components_  # topics × terms
+
+    # Number topics by the total weight they carry over the corpus (stable sort).
+    prevalence = doc_weights.sum(axis=0)
+    topic_order = np.argsort(-np.round(prevalence, 12), kind="stable")
+    doc_weights = doc_weights[:, topic_order]
+    term_weights = term_weights[topic_order]
+    topic_numbers = np.arange(1, n_topics + 1, dtype=np.int64)
+
+    return (
+        _topic_terms(term_weights, topic_numbers, vocabulary, top_terms),
+        _document_topics(doc_weights, topic_numbers, kept_ids, list(doc_counts)),
+    )
+
+
+def _topic_terms(
+    term_weights: np.ndarray, topic_numbers: np.ndarray, vocabulary: list[str], top_terms: int
+) -> pd.DataFrame:
+    """Long table of the top terms of each topic, weights as shares of the topic."""
+    topic_col: list[int] = []
+    rank_col: list[int] = []
+    term_col: list[str] = []
+    weight_col: list[float] = []
+    term_index = np.arange(len(vocabulary))
+    for number, row in zip(topic_numbers, term_weights):
+        total = row.sum()
+        if total <= 0:
+            continue
+        share = np.round(row / total, 12)
+        positive = term_index[share > 0]
+        order = positive[np.lexsort((positive, -share[positive]))][:top_terms]
+        topic_col += [int(number)] * order.size
+        rank_col += range(1, order.size + 1)
+        term_col += [vocabulary[i] for i in order]
+        weight_col += share[order].tolist()
+    return _frame(
+        TOPIC_COLUMNS,
+        {"topic": topic_col, "rank": rank_col, "term": term_col, "weight": weight_col},
+    )
+
+
+def _document_topics(
+    doc_weights: np.ndarray,
+    topic_numbers: np.ndarray,
+    doc_ids: list[str],
+    input_order: list,
+) -> pd.DataFrame:
+    """Long table of each document's topic mix (weights summing to 1 per document)."""
+    totals = doc_weights.sum(axis=1)
+    usable = totals > 0
+    shares = np.round(doc_weights[usable] / totals[usable, None], 12)
+    ids = [doc_id for doc_id, keep in zip(doc_ids, usable) if keep]
+    n_topics = topic_numbers.size
+    table = _frame(
+        DOC_TOPIC_COLUMNS,
+        {
+            "doc_id": np.repeat(np.asarray(ids, dtype=object), n_topics),
+            "topic": np.tile(topic_numbers, len(ids)),
+            "weight": shares.ravel(),
+        },
+    )
+    # Present documents in the caller's order, topics ascending.
+    position = {str(doc_id): i for i, doc_id in enumerate(input_order)}
+    table["_position"] = table["doc_id"].map(position)
+    table = table.sort_values(["_position", "topic"], kind="stable").drop(columns="_position")
+    return table.reset_index(drop=True)

@@ -1,0 +1,167 @@
+"""End-to-end checks of `speechkit analyze` on the demo corpus: tables, engines, cache."""
+import shutil
+import tomllib
+import unicodedata
+
+import pandas as pd
+import pytest
+
+from corpus_paths import DEMO, REPO, shared
+from speechkit.analyze import ANALYZE_TABLES, AnalyzeOptions, analyze_corpus
+from speechkit.clean import clean_corpus
+
+COLUMNS = {
+    "tokens": ["doc_id", "sentence_id", "tokens"],
+    "themes": ["doc_id", "theme", "field", "hits", "share"],
+    "sentence_themes": ["doc_id", "sentence_id", "theme"],
+    "topics": ["topic", "rank", "term", "weight"],
+    "doc_topics": ["doc_id", "topic", "weight"],
+    "keywords": ["doc_id", "method", "rank", "term", "score"],
+    "sections": ["doc_id", "seq", "level", "parent_seq", "marker", "number", "heading", "start", "end"],
+    "outlines": ["doc_id", "announced_phrase", "announced_points", "found_points", "missing_numbers", "complete"],
+    "targets": ["doc_id", "kind", "indicator", "value", "unit", "comparator", "deadline_year", "horizon", "redacted",
+                "sentence", "start", "end"],
+}
+
+
+def read_all(out):
+    return {t: pd.read_parquet(out / f"{t}.parquet") for t in ANALYZE_TABLES}
+
+
+@pytest.fixture(scope="module")
+def cleaned(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo_clean")
+    clean_corpus(DEMO, out, jobs=2, use_cache=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def serial(cleaned, tmp_path_factory):
+    out = tmp_path_factory.mktemp("serial")
+    shutil.copy(cleaned / "documents.parquet", out / "documents.parquet")
+    report = analyze_corpus(out, jobs=1, use_cache=False)
+    return out, report
+
+
+def test_every_table_has_its_columns(serial):
+    out, report = serial
+    tables = read_all(out)
+    for name, cols in COLUMNS.items():
+        assert set(cols) <= set(tables[name].columns), name
+        assert len(tables[name]) > 0, name
+    docs = pd.read_parquet(out / "documents.parquet")
+    assert set(tables["outlines"]["doc_id"]) == set(docs.loc[docs["status"] == "ok", "doc_id"])
+
+
+def test_theme_shares_sum_to_one_and_coverage_is_high(serial):
+    out, report = serial
+    themes = pd.read_parquet(out / "themes.parquet")
+    sums = themes.groupby("doc_id")["share"].sum()
+    assert ((sums - 1).abs() < 1e-9).all()
+    assert report.theme_coverage > 0.6
+
+
+def test_tokens_hold_domain_phrases_and_no_redaction_marks(serial):
+    out, _ = serial
+    tokens = pd.read_parquet(out / "tokens.parquet")
+    flat = [t for ts in tokens["tokens"] for t in ts]
+    assert "男女平等基本国策" in flat or "儿童优先" in flat
+    assert not any(t in {"*", "**", "〔*〕", "_", "同志们", "进一步"} for t in flat)
+
+
+def test_keywords_both_methods_top20(serial):
+    out, _ = serial
+    kw = pd.read_parquet(out / "keywords.parquet")
+    assert set(kw["method"]) == {"tfidf", "textrank"}
+    assert kw.groupby(["doc_id", "method"])["rank"].max().max() <= 20
+
+
+def _nfkc(s):
+    return unicodedata.normalize("NFKC", s or "")
+
+
+def test_outlines_match_the_demo_ground_truth(serial):
+    out, _ = serial
+    truth = tomllib.loads((REPO / "tests" / "demo_truth.toml").read_text(encoding="utf-8"))
+    docs = pd.read_parquet(out / "documents.parquet").set_index("source_path")
+    outlines = pd.read_parquet(out / "outlines.parquet").set_index("doc_id")
+    wrong = []
+    for path, t in truth.items():
+        o = outlines.loc[docs.loc[path, "doc_id"]]
+        announced = None if t["announced_points"] == 0 else t["announced_points"]
+        got = (None if pd.isna(o["announced_points"]) else int(o["announced_points"]), int(o["found_points"]),
+               sorted(int(x) for x in o["missing_numbers"]))
+        if got != (announced, t["found_points"], sorted(t["missing_numbers"])):
+            wrong.append((path, got, (announced, t["found_points"], t["missing_numbers"])))
+    assert wrong == []
+
+
+def test_targets_recall_on_the_demo_ground_truth(serial):
+    """At least 80 % of the planted targets are found with the right value and unit."""
+    out, _ = serial
+    truth = tomllib.loads((REPO / "tests" / "demo_truth.toml").read_text(encoding="utf-8"))
+    docs = pd.read_parquet(out / "documents.parquet").set_index("source_path")
+    targets = pd.read_parquet(out / "targets.parquet")
+    planted = found = 0
+    for path, t in truth.items():
+        mine = targets[targets["doc_id"] == docs.loc[path, "doc_id"]]
+        for want in t["targets"]:
+            planted += 1
+            value = None if want["value"] == "null" else float(want["value"])
+            hit = mine[(mine["unit"].map(_nfkc) == _nfkc(want["unit"]))]
+            hit = hit[hit["value"].isna()] if value is None else hit[(hit["value"] - value).abs() < 1e-9]
+            found += len(hit) > 0
+    assert planted >= 40 and found / planted >= 0.8, (found, planted)
+
+
+def test_parallel_run_gives_identical_tables(serial, tmp_path):
+    out, _ = serial
+    shutil.copy(out / "documents.parquet", tmp_path / "documents.parquet")
+    analyze_corpus(tmp_path, jobs=2, use_cache=False)
+    for name, table in read_all(out).items():
+        pd.testing.assert_frame_equal(read_all(tmp_path)[name], table, obj=name)
+
+
+def test_cache_reuses_documents_and_user_dict_invalidates_it(serial, tmp_path):
+    out, _ = serial
+    shutil.copy(out / "documents.parquet", tmp_path / "documents.parquet")
+    first = analyze_corpus(tmp_path, jobs=1)
+    assert first.cached == 0
+    # the whole-run fast path: nothing changed
+    second = analyze_corpus(tmp_path, jobs=1)
+    assert second.skipped_unchanged and second.cached == second.documents
+    # a changed user dictionary changes the segmentation settings: nothing may come from the cache
+    user_dict = tmp_path / "words.txt"
+    user_dict.write_text("妇女微家 100 n\n巾帼共富工坊\n", encoding="utf-8")
+    third = analyze_corpus(tmp_path, options=AnalyzeOptions(user_dict=str(user_dict)), jobs=1)
+    assert third.cached == 0 and not third.skipped_unchanged
+    # same user dictionary again: per-document cache hits
+    (tmp_path / ".cache" / "analyze_manifest.json").unlink()
+    fourth = analyze_corpus(tmp_path, options=AnalyzeOptions(user_dict=str(user_dict)), jobs=1)
+    assert fourth.cached == fourth.documents
+    for name, table in read_all(tmp_path).items():
+        assert len(table) == fourth.row_counts[name]
+
+
+def test_dask_engine_gives_identical_tables(serial, tmp_path):
+    pytest.importorskip("distributed")
+    out, _ = serial
+    shutil.copy(out / "documents.parquet", tmp_path / "documents.parquet")
+    analyze_corpus(tmp_path, jobs=2, use_cache=False, engine="dask")
+    for name, table in read_all(out).items():
+        pd.testing.assert_frame_equal(read_all(tmp_path)[name], table, obj=name)
+
+
+def test_missing_documents_table_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="run `speechkit clean` first"):
+        analyze_corpus(tmp_path)
+
+
+@pytest.mark.slow
+def test_seeds_produce_every_table(tmp_path):
+    clean_corpus(shared("seeds"), tmp_path, jobs=1, use_cache=False)
+    report = analyze_corpus(tmp_path, jobs=1, use_cache=False)
+    for name in ANALYZE_TABLES:
+        assert (tmp_path / f"{name}.parquet").exists()
+    assert report.row_counts["outlines"] == 5 and report.row_counts["targets"] > 0
+    assert report.theme_coverage > 0.6
