@@ -4,8 +4,11 @@ from speechkit._version import __version__
 __all__ = ["__version__", "load"]
 
 
-def load(processed_dir="data/processed"):
-    """Load a processed corpus (see :class:`speechkit.api.Corpus`)."""
+def load(processed_dir="data/processed", meta=None, **kwargs):
+    """Open a processed corpus: ``sk.load("data/processed")`` → :class:`speechkit.api.Corpus`.
+
+    ``meta`` is an optional CSV keyed by ``source_path`` adding grouping columns.
+    """
     from speechkit.api import Corpus
 
-    return Corpus.load(processed_dir)
+    return Corpus.load(processed_dir, meta=meta, **kwargs)

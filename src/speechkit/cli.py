@@ -207,10 +207,11 @@ def kwic(
 
     Example:  speechkit kwic 普惠性幼儿园 --window 15 --by city
     """
-    import speechkit
+    from speechkit.api import Corpus
+    from speechkit.compare_run import check_group_columns
 
-    corpus = _guard(speechkit.load, processed_dir) if meta is None else _guard(__import__("speechkit.api", fromlist=["Corpus"]).Corpus.load, processed_dir, meta)
-    by_cols = _split_by(by) if by else None
+    corpus = _guard(Corpus.load, processed_dir, meta)
+    by_cols = _guard(check_group_columns, corpus, _split_by(by)) if by else None
     lines = _guard(corpus.kwic, term, window, by_cols)
     from speechkit.io import write_table
     from speechkit.summaries import kwic_table
@@ -234,19 +235,14 @@ def report(
     from speechkit.api import Corpus
     from speechkit.report import build_report
 
+    from speechkit.compare_run import check_group_columns
+
     corpus = _guard(Corpus.load, processed_dir, meta)
-    _guard(corpus.group_columns) and _guard(_check_by, corpus, _split_by(by))
+    by_cols = _guard(check_group_columns, corpus, _split_by(by))
     target = out or Path(processed_dir) / "report"
-    paths = _guard(build_report, corpus, _split_by(by), target, svg)
+    with _console().status("building report (charts, tables, workbook)…"):
+        paths = _guard(build_report, corpus, by_cols, target, svg)
     _console().print(f"[green]report:[/] {paths.get('html')}  [green]workbook:[/] {paths.get('xlsx')}")
-
-
-def _check_by(corpus, by: list[str]) -> bool:
-    valid = corpus.group_columns()
-    unknown = [b for b in by if b not in valid]
-    if unknown:
-        raise ValueError(f"unknown --by column(s) {', '.join(unknown)}; valid: {', '.join(valid)}")
-    return True
 
 
 @app.command()
@@ -264,12 +260,11 @@ def run(
 
     Example:  speechkit run data/raw --out data/processed --by city,year
     """
-    ctx = typer.get_current_context()
-    ctx.invoke(clean, raw_dir=raw_dir, out=out, fmt=fmt, jobs=jobs, rules=[], to_simplified=to_simplified, no_cache=False)
-    ctx.invoke(analyze, processed_dir=out, out=None, fmt=fmt, jobs=jobs, user_dict=None, stopwords=None, taxonomy=None,
-               topics=None, segmenter=segmenter, engine="local", scheduler=None, no_cache=False)
+    clean(raw_dir=raw_dir, out=out, fmt=fmt, jobs=jobs, rules=[], to_simplified=to_simplified, no_cache=False)
+    analyze(processed_dir=out, out=None, fmt=fmt, jobs=jobs, user_dict=None, stopwords=None, taxonomy=None,
+            topics=None, segmenter=segmenter, engine="local", scheduler=None, no_cache=False)
     if report_too:
-        ctx.invoke(report, processed_dir=out, by=by, out=None, meta=None, svg=False)
+        report(processed_dir=out, by=by, out=None, meta=None, svg=False)
 
 
 @app.command()

@@ -1,0 +1,552 @@
+"""Charts that render Chinese, built from plain DataFrames.
+
+Every function takes a DataFrame (or a mapping) — never a Corpus — and returns
+a :class:`matplotlib.figure.Figure` made with the object API: no pyplot, no
+global state, no GUI, nothing shown. Text is drawn with the CJK font from
+:mod:`speechkit.fonts`; the returned figures apply that font themselves each
+time they are drawn, so ``fig.savefig(...)`` or a notebook's display work
+without any setup. Empty input gives an empty-state figure that says 无数据.
+
+Figure sizes grow with the number of rows and labels; long labels are cut
+with "…"; no text is smaller than 10 pt.
+"""
+from __future__ import annotations
+
+import io
+import math
+import unicodedata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from speechkit.fonts import cjk_font_path, cjk_rc
+from speechkit.io import atomic_write_bytes
+
+__all__ = [
+    "CJKFigure",
+    "theme_heatmap",
+    "theme_trends",
+    "keyness_bars",
+    "group_wordcloud",
+    "target_timeline",
+    "similarity_heatmap",
+    "empty_figure",
+    "shorten_label",
+    "figure_texts",
+    "save_figure",
+]
+
+EMPTY_MESSAGE = "无数据"
+PNG_DPI = 150
+POSITIVE_COLOR = "#2b6cb0"
+NEGATIVE_COLOR = "#c05621"
+KIND_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">")
+
+
+class CJKFigure(Figure):
+    """A Figure that draws its text with the CJK font wherever it is rendered.
+
+    The font settings are applied for the duration of each draw (through
+    :func:`matplotlib.rc_context`), so saving or displaying the figure anywhere
+    shows "主题占比" instead of empty boxes, without changing global rcParams.
+    """
+
+    def draw(self, renderer):  # noqa: D401 - matplotlib API
+        with matplotlib.rc_context(cjk_rc()):
+            return super().draw(renderer)
+
+
+def _new_figure(width: float, height: float) -> CJKFigure:
+    width = float(min(max(width, 4.0), 40.0))
+    height = float(min(max(height, 2.5), 120.0))
+    with matplotlib.rc_context(cjk_rc()):
+        return CJKFigure(figsize=(width, height), layout="constrained")
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def shorten_label(label: object, max_width: int = 20) -> str:
+    """Cut a label to ``max_width`` display columns (a Chinese character counts 2), ending in "…".
+
+    >>> shorten_label("推动妇女儿童事业高质量发展", 12)
+    '推动妇女儿…'
+    """
+    text = "" if label is None or (isinstance(label, float) and math.isnan(label)) else str(label)
+    text = " ".join(text.split())
+    if _display_width(text) <= max_width:
+        return text
+    out, width = [], 0
+    for ch in text:
+        w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if width + w > max_width - 1:
+            break
+        out.append(ch)
+        width += w
+    return "".join(out) + "…"
+
+
+def _unique_labels(labels: Sequence[object], max_width: int) -> list[str]:
+    """Shortened labels, kept distinct by a numeric suffix when cutting made them collide."""
+    short = [shorten_label(label, max_width) for label in labels]
+    seen: dict[str, int] = {}
+    out = []
+    for label in short:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label}({seen[label]})")
+    return out
+
+
+def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {missing}; got {list(df.columns)}")
+
+
+def empty_figure(title: str, message: str = EMPTY_MESSAGE, detail: str | None = None) -> CJKFigure:
+    """A small figure with ``title`` and a centred 无数据 message (for empty tables)."""
+    fig = _new_figure(6.4, 2.8)
+    with matplotlib.rc_context(cjk_rc()):
+        ax = fig.add_subplot()
+        ax.set_axis_off()
+        ax.set_title(title)
+        ax.text(0.5, 0.55, message, ha="center", va="center", fontsize=20, color="#777777",
+                transform=ax.transAxes)
+        if detail:
+            ax.text(0.5, 0.25, detail, ha="center", va="center", fontsize=11, color="#777777",
+                    transform=ax.transAxes)
+    return fig
+
+
+def _is_share(values: np.ndarray) -> bool:
+    finite = values[np.isfinite(values)]
+    return finite.size > 0 and finite.min() >= 0 and finite.max() <= 1.0
+
+
+def _annotation_color(rgba) -> str:
+    r, g, b = rgba[:3]
+    return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
+
+
+def theme_heatmap(
+    shares: pd.DataFrame,
+    group_col: str = "group",
+    theme_col: str = "theme",
+    value_col: str = "mean_share",
+    title: str = "各组主题占比",
+    annotate: bool | None = None,
+) -> CJKFigure:
+    """Heatmap of groups (rows) × themes (columns), cells annotated with their value.
+
+    Shares in 0–1 are shown as percentages. Themes are ordered by their mean
+    over all groups, most prominent first; groups keep the order they come in.
+
+    >>> df = pd.DataFrame({"group": ["杭州市", "宁波市"], "theme": ["妇女就业", "妇女就业"],
+    ...                    "mean_share": [0.12, 0.08]})
+    >>> theme_heatmap(df).axes[0].get_title()
+    '各组主题占比'
+    """
+    _require(shares, [group_col, theme_col, value_col], "theme_heatmap")
+    data = shares.dropna(subset=[value_col])
+    if data.empty:
+        return empty_figure(title, detail="没有主题统计")
+    table = data.pivot_table(index=group_col, columns=theme_col, values=value_col,
+                             aggfunc="mean", sort=False)
+    table = table[table.mean(axis=0).sort_values(ascending=False).index]
+    values = table.to_numpy(dtype=float)
+    percent = _is_share(values)
+    shown = values * 100 if percent else values
+    n_rows, n_cols = shown.shape
+    if annotate is None:
+        annotate = n_rows * n_cols <= 900
+    row_labels = _unique_labels(table.index, 20)
+    col_labels = _unique_labels(table.columns, 16)
+    label_w = max(_display_width(x) for x in row_labels) * 0.075
+    fig = _new_figure(1.8 + label_w + 0.62 * n_cols, 1.9 + 0.34 * n_rows
+                      + max(_display_width(x) for x in col_labels) * 0.05)
+    with matplotlib.rc_context(cjk_rc()):
+        ax = fig.add_subplot()
+        cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad="#eeeeee")
+        image = ax.imshow(np.ma.masked_invalid(shown), aspect="auto", cmap=cmap,
+                          interpolation="nearest")
+        ax.set_xticks(range(n_cols), col_labels, rotation=45, ha="right", rotation_mode="anchor")
+        ax.set_yticks(range(n_rows), row_labels)
+        ax.tick_params(length=0)
+        ax.set_title(title)
+        ax.set_xlabel("主题")
+        ax.set_ylabel("分组")
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 6 / max(n_rows, 1)) if n_rows > 12 else 1.0,
+                           aspect=max(10, min(40, n_rows * 2)))
+        bar.set_label("平均占比（%）" if percent else value_col)
+        if annotate:
+            finite = shown[np.isfinite(shown)]
+            digits = 1 if finite.size and finite.max() < 100 else 0
+            for i in range(n_rows):
+                for j in range(n_cols):
+                    v = shown[i, j]
+                    if not np.isfinite(v):
+                        continue
+                    ax.text(j, i, f"{v:.{digits}f}", ha="center", va="center", fontsize=10,
+                            color=_annotation_color(image.cmap(image.norm(v))))
+    return fig
+
+
+def theme_trends(
+    df: pd.DataFrame,
+    x: str = "year",
+    series: str = "theme",
+    value: str = "mean_share",
+    title: str = "主题占比的年度变化",
+    max_series: int = 12,
+) -> CJKFigure:
+    """Line chart of ``value`` over ``x`` (years), one line per ``series`` (theme or place).
+
+    With more than ``max_series`` series only the ones with the highest mean are drawn.
+    Missing years break the line rather than being drawn as zero.
+
+    >>> df = pd.DataFrame({"year": [2022, 2023], "theme": ["儿童健康", "儿童健康"],
+    ...                    "mean_share": [0.05, 0.07]})
+    >>> [t.get_text() for t in theme_trends(df).axes[0].get_legend().get_texts()]
+    ['儿童健康']
+    """
+    _require(df, [x, series, value], "theme_trends")
+    data = df.dropna(subset=[x, value])
+    if data.empty:
+        return empty_figure(title, detail="没有带年份的主题统计")
+    table = data.pivot_table(index=x, columns=series, values=value, aggfunc="mean").sort_index()
+    order = table.mean(axis=0).sort_values(ascending=False).index
+    dropped = max(0, len(order) - max_series)
+    table = table[order[:max_series]]
+    values = table.to_numpy(dtype=float)
+    percent = _is_share(values)
+    labels = _unique_labels(table.columns, 20)
+    width = 7.5 + max(_display_width(s) for s in labels) * 0.075
+    fig = _new_figure(width, 4.8)
+    colors = matplotlib.colormaps["tab10" if len(labels) <= 10 else "tab20"].colors
+    styles = ("-", "--", "-.", ":")
+    with matplotlib.rc_context(cjk_rc()):
+        ax = fig.add_subplot()
+        xs = table.index.to_numpy()
+        for k, (column, label) in enumerate(zip(table.columns, labels)):
+            ys = table[column].to_numpy(dtype=float)
+            ax.plot(xs, ys, marker="o", markersize=4, linewidth=1.8, label=label,
+                    color=colors[k % len(colors)], linestyle=styles[(k // len(colors)) % len(styles)])
+        ax.set_title(title)
+        ax.set_xlabel("年份" if x == "year" else x)
+        ax.set_ylabel("平均占比" if percent else value)
+        if percent:
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))
+        if pd.api.types.is_numeric_dtype(table.index):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{int(round(v))}"))
+        ax.grid(True, color="#e5e5e5", linewidth=0.8)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        legend_title = {"theme": "主题", "city": "城市", "province": "省份",
+                        "district": "区县"}.get(series, series)
+        if dropped:
+            legend_title += f"（前 {max_series} 项）"
+        ax.legend(title=legend_title, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  frameon=False, ncols=1 if len(labels) <= 16 else 2)
+    return fig
+
+
+def keyness_bars(
+    df: pd.DataFrame,
+    group_col: str = "group",
+    top: int = 15,
+    title: str = "各组关键词（对数似然 G²）",
+    term_col: str = "term",
+    ncols: int = 3,
+) -> CJKFigure:
+    """Small multiples: one bar panel per group with its ``top`` key terms by G².
+
+    Bars point right (blue) for terms used more in the group than in the rest
+    of the corpus (``log_ratio`` > 0) and left (orange) for terms used less.
+
+    >>> df = pd.DataFrame({"group": ["杭州市"] * 2, "term": ["数字化", "托育"],
+    ...                    "g2": [30.5, 12.0], "log_ratio": [1.2, 0.8], "rank": [1, 2]})
+    >>> keyness_bars(df).axes[0].get_title()
+    '杭州市'
+    """
+    _require(df, [group_col, term_col, "g2"], "keyness_bars")
+    data = df.dropna(subset=["g2"])
+    if data.empty:
+        return empty_figure(title, detail="没有关键词统计")
+    groups = list(dict.fromkeys(data[group_col].tolist()))
+    panels = []
+    for group in groups:
+        part = data[data[group_col] == group]
+        part = part.sort_values("rank") if "rank" in part.columns else part.sort_values("g2", ascending=False)
+        part = part.head(top)
+        signed = part["g2"].to_numpy(dtype=float)
+        if "log_ratio" in part.columns:
+            signed = signed * np.where(part["log_ratio"].to_numpy(dtype=float) < 0, -1.0, 1.0)
+        panels.append((group, _unique_labels(part[term_col].tolist(), 16), signed))
+    ncols = max(1, min(ncols, len(panels)))
+    nrows = math.ceil(len(panels) / ncols)
+    rows_per_panel = max(len(p[1]) for p in panels)
+    panel_h = 0.8 + 0.27 * rows_per_panel
+    fig = _new_figure(4.3 * ncols, 0.7 + panel_h * nrows)
+    with matplotlib.rc_context(cjk_rc()):
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+        for k, ax in enumerate(axes.flat):
+            if k >= len(panels):
+                ax.set_axis_off()
+                continue
+            group, terms, signed = panels[k]
+            ys = rows_per_panel - 1 - np.arange(len(terms))   # best term on top, panels aligned
+            ax.barh(ys, signed, color=[POSITIVE_COLOR if v >= 0 else NEGATIVE_COLOR for v in signed],
+                    height=0.7)
+            ax.set_yticks(ys, terms)
+            ax.set_ylim(-0.6, rows_per_panel - 0.4)
+            ax.set_title(shorten_label(group, 24))
+            ax.axvline(0, color="#888888", linewidth=0.8)
+            ax.set_xlabel("G²（→ 本组多用　← 本组少用）" if (signed < 0).any() else "G²")
+            ax.tick_params(axis="y", length=0)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+        fig.suptitle(title)
+    return fig
+
+
+def group_wordcloud(
+    freqs: Mapping[str, float],
+    title: str,
+    max_words: int = 150,
+    random_state: int = 42,
+    width: int = 450,
+    height: int = 280,
+    scale: float = 3.0,
+) -> CJKFigure:
+    """Word cloud of term → weight (frequency or G²) drawn with the CJK font, white background.
+
+    Layout is deterministic for a given ``random_state``; words are placed on a
+    ``width`` × ``height`` grid and drawn ``scale`` times larger (fast and sharp).
+
+    >>> group_wordcloud({"妇女": 12, "儿童": 9, "家庭": 5}, "杭州市").axes[0].get_title()
+    '杭州市'
+    """
+    from wordcloud import WordCloud
+
+    clean = {str(term): float(weight) for term, weight in freqs.items()
+             if str(term).strip() and weight is not None and np.isfinite(weight) and weight > 0}
+    if not clean:
+        return empty_figure(title, detail="没有词频数据")
+    cloud = WordCloud(
+        font_path=str(cjk_font_path()),
+        width=width,
+        height=height,
+        background_color="white",
+        max_words=max_words,
+        random_state=random_state,
+        prefer_horizontal=0.95,
+        colormap="Dark2",
+        margin=2,
+        min_font_size=8,
+        scale=scale,
+        collocations=False,
+    ).generate_from_frequencies(clean)
+    fig = _new_figure(width * scale / PNG_DPI, height * scale / PNG_DPI + 0.45)
+    with matplotlib.rc_context(cjk_rc()):
+        ax = fig.add_subplot()
+        ax.imshow(cloud.to_array(), interpolation="antialiased")
+        ax.set_axis_off()
+        ax.set_title(shorten_label(title, 40), fontsize=20)
+    return fig
+
+
+def target_timeline(
+    targets: pd.DataFrame,
+    title: str = "量化目标的完成年限",
+    group_col: str | None = "group",
+    max_indicators: int = 40,
+) -> CJKFigure:
+    """Dot plot of quantitative targets: x = deadline year, y = indicator.
+
+    Marker shape shows the target ``kind``, colour the group (when ``group_col``
+    is present and there are at most 10 groups), size the number of targets.
+    The ``max_indicators`` most frequent indicators are drawn. Targets without a
+    deadline year are left out; with none left the figure says 无数据.
+
+    >>> df = pd.DataFrame({"indicator": ["托位数"], "deadline_year": [2025], "kind": ["预期"]})
+    >>> target_timeline(df).axes[0].get_yticklabels()[0].get_text()
+    '托位数'
+    """
+    if targets.empty or "indicator" not in targets.columns or "deadline_year" not in targets.columns:
+        return empty_figure(title, detail="没有带完成年限的量化目标")
+    data = targets.copy()
+    data["deadline_year"] = pd.to_numeric(data["deadline_year"], errors="coerce")
+    data = data.dropna(subset=["deadline_year", "indicator"])
+    data = data[data["indicator"].astype(str).str.strip() != ""]
+    if data.empty:
+        return empty_figure(title, detail="没有带完成年限的量化目标")
+    data["indicator"] = data["indicator"].astype(str)
+    data["kind"] = data["kind"].fillna("未分类").astype(str) if "kind" in data.columns else "目标"
+    use_groups = bool(group_col) and group_col in data.columns and 1 < data[group_col].nunique() <= 10
+    data["_group"] = data[group_col].astype(str) if use_groups else ""
+
+    counts = data["indicator"].value_counts()
+    indicators = counts.index[:max_indicators].tolist()
+    dropped = len(counts) - len(indicators)
+    data = data[data["indicator"].isin(indicators)]
+    points = data.groupby(["indicator", "deadline_year", "kind", "_group"], sort=False).size()
+    points = points.rename("n").reset_index()
+
+    kinds = sorted(points["kind"].unique().tolist())
+    groups = list(dict.fromkeys(data["_group"].tolist()))
+    marker_of = {k: KIND_MARKERS[i % len(KIND_MARKERS)] for i, k in enumerate(kinds)}
+    palette = matplotlib.colormaps["tab10"].colors
+    color_of = {g: palette[i % len(palette)] for i, g in enumerate(groups)}
+    ypos = {ind: len(indicators) - 1 - i for i, ind in enumerate(indicators)}
+    step = min(0.6 / max(len(groups), 1), 0.15)
+    offset = {g: (i - (len(groups) - 1) / 2) * step for i, g in enumerate(groups)}
+    labels = _unique_labels(indicators, 24)
+
+    years = points["deadline_year"]
+    span = years.max() - years.min()
+    fig = _new_figure(7.0 + min(span, 30) * 0.12 + max(_display_width(s) for s in labels) * 0.07,
+                      1.6 + 0.3 * len(indicators))
+    with matplotlib.rc_context(cjk_rc()):
+        ax = fig.add_subplot()
+        for (kind, group), part in points.groupby(["kind", "_group"], sort=False):
+            ax.scatter(part["deadline_year"] + offset[group], part["indicator"].map(ypos),
+                       s=30 + 30 * np.sqrt(part["n"].to_numpy(dtype=float)),
+                       marker=marker_of[kind], color=color_of[group] if use_groups else POSITIVE_COLOR,
+                       alpha=0.8, edgecolors="white", linewidths=0.5)
+        ax.set_yticks([ypos[i] for i in indicators], labels)
+        ax.set_ylim(-0.7, len(indicators) - 0.3)
+        ax.set_xlim(years.min() - 0.8, years.max() + 0.8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{int(round(v))}"))
+        ax.set_xlabel("完成年限")
+        ax.set_ylabel("指标" + (f"（前 {len(indicators)} 项）" if dropped else ""))
+        ax.set_title(title)
+        ax.grid(True, axis="both", color="#eeeeee", linewidth=0.8)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        kind_handles = [Line2D([], [], linestyle="", marker=marker_of[k], color="#444444",
+                               markersize=8, label=shorten_label(k, 16)) for k in kinds]
+        kind_legend = ax.legend(handles=kind_handles, title="类型", loc="upper left",
+                                bbox_to_anchor=(1.01, 1.0), frameon=False)
+        if use_groups:
+            ax.add_artist(kind_legend)
+            group_handles = [Line2D([], [], linestyle="", marker="o", color=color_of[g],
+                                    markersize=8, label=shorten_label(g, 16)) for g in groups]
+            ax.legend(handles=group_handles, title="分组", loc="lower left",
+                      bbox_to_anchor=(1.01, 0.0), frameon=False)
+    return fig
+
+
+def _cluster_order(values: np.ndarray) -> np.ndarray:
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    distance = np.clip(1.0 - values, 0.0, None)
+    distance = (distance + distance.T) / 2
+    np.fill_diagonal(distance, 0.0)
+    return leaves_list(linkage(squareform(distance, checks=False), method="average"))
+
+
+def similarity_heatmap(
+    sim: pd.DataFrame,
+    labels: Sequence[str] | None = None,
+    title: str = "文档相似度（TF-IDF 余弦）",
+    order: str | None = "cluster",
+    annotate: bool | None = None,
+) -> CJKFigure:
+    """Heatmap of a square document × document similarity matrix (0–1).
+
+    With ``order="cluster"`` rows are reordered by average-linkage clustering so
+    that groups of similar speeches form blocks; ``labels`` (one per row, e.g.
+    "杭州市·2023") replace the doc_ids on the axes.
+
+    >>> sim = pd.DataFrame([[1.0, 0.4], [0.4, 1.0]], index=["a", "b"], columns=["a", "b"])
+    >>> len(similarity_heatmap(sim, labels=["杭州市", "宁波市"]).axes[0].get_xticklabels())
+    2
+    """
+    if sim.empty:
+        return empty_figure(title, detail="没有可比较的文档")
+    if sim.shape[0] != sim.shape[1]:
+        raise ValueError(f"similarity_heatmap: matrix must be square, got {sim.shape}")
+    values = sim.to_numpy(dtype=float)
+    names = list(labels) if labels is not None else [str(i) for i in sim.index]
+    if len(names) != len(values):
+        raise ValueError(f"similarity_heatmap: {len(names)} labels for {len(values)} rows")
+    n = len(values)
+    if order == "cluster" and n > 2 and np.isfinite(values).all():
+        idx = _cluster_order(values)
+        values = values[np.ix_(idx, idx)]
+        names = [names[i] for i in idx]
+    short = _unique_labels(names, 28)
+    if annotate is None:
+        annotate = n <= 16
+    label_w = max(_display_width(s) for s in short) * 0.075
+    heat = max(3.5, 0.34 * n + 0.6)          # the square matrix itself, in inches
+    fig = _new_figure(heat + label_w + 1.5, heat + label_w + 0.7)
+    with matplotlib.rc_context(cjk_rc()):
+        ax = fig.add_subplot()
+        # aspect "auto" lets constrained layout always fit the long labels; the figure
+        # size keeps the cells close to square
+        image = ax.imshow(values, vmin=0, vmax=1, cmap="YlGnBu", interpolation="nearest", aspect="auto")
+        ax.set_xticks(range(n), short, rotation=90)
+        ax.set_yticks(range(n), short)
+        ax.tick_params(length=0)
+        ax.set_title(title)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        bar = fig.colorbar(image, ax=ax, shrink=0.6 if n > 12 else 0.9)
+        bar.set_label("余弦相似度")
+        if annotate:
+            for i in range(n):
+                for j in range(n):
+                    ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=10,
+                            color=_annotation_color(image.cmap(image.norm(values[i, j]))))
+    return fig
+
+
+def figure_texts(fig: Figure) -> list[str]:
+    """Every visible string drawn in ``fig``: titles, axis labels, tick labels, legends, annotations."""
+    from matplotlib.text import Text
+
+    texts = []
+    for artist in fig.findobj(Text):
+        if artist.get_visible() and artist.get_text():
+            texts.append(artist.get_text())
+    return texts
+
+
+def save_figure(fig: Figure, path: Path, svg: bool = False) -> list[Path]:
+    """Save ``fig`` as PNG (150 dpi) at ``path`` (suffix forced to .png), plus an SVG twin when ``svg``.
+
+    Each file is written to a temporary file in the same directory and renamed
+    over the target, so a crash never leaves a half-written chart. Returns the
+    paths written, PNG first.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".png", ".svg"):
+        path = path.with_suffix("")
+    written = []
+    formats = [("png", {"dpi": PNG_DPI, "metadata": {"Software": None}})]
+    if svg:
+        formats.append(("svg", {"metadata": {"Date": None, "Creator": None}}))
+    with matplotlib.rc_context(cjk_rc()):
+        for fmt, extra in formats:
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt, facecolor="white", **extra)
+            target = path.parent / f"{path.name}.{fmt}"
+            atomic_write_bytes(target, buffer.getvalue())
+            written.append(target)
+    return written

@@ -1,0 +1,982 @@
+"""A self-contained HTML report and an Excel workbook comparing groups of speeches.
+
+:func:`build_report` asks a :class:`speechkit.api.Corpus` for its comparison
+tables, draws the charts of :mod:`speechkit.charts`, and writes
+
+- ``report.html`` — one file that opens anywhere offline: charts embedded as
+  base64 PNG data URIs, CSS and a small click-to-sort script inlined, no
+  external URL, every string that comes from a document HTML-escaped;
+- ``report.xlsx`` — every table in full, one sheet each, Chinese headers;
+- ``charts/*.png`` (and ``*.svg`` with ``svg=True``).
+
+Each section says in Chinese what its chart shows and how to read it, and
+says 无数据 instead of failing when its table is empty (e.g. ``analyze`` has
+not been run). Every file is written atomically.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from speechkit import charts
+from speechkit.io import atomic_write_bytes, atomic_write_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from speechkit.api import Corpus
+
+__all__ = ["build_report", "excel_sheet_name", "write_workbook", "html_table"]
+
+#: Caps that keep the report readable on a corpus of hundreds of documents.
+MAX_HEATMAP_GROUPS = 60
+MAX_HEATMAP_THEMES = 20
+MAX_TREND_THEMES = 8
+MAX_KEYNESS_GROUPS = 12
+MAX_WORDCLOUD_GROUPS = 12
+MAX_SIMILARITY_DOCS = 60
+MAX_HTML_ROWS = 200
+MAX_HTML_CELL_CHARS = 240
+KEYNESS_TOP_TABLE = 30
+KEYNESS_TOP_CHART = 15
+WORDCLOUD_TERMS = 200
+TOP_SIMILAR_PAIRS = 30
+NEAR_DUPLICATE_THRESHOLD = 0.8
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_CONTENT_TERM = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z]")
+_NUMERIC_TERM = re.compile(r"^[\d.,%％]+$")
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_YEAR_COLUMN = re.compile(r"年份|年限|year", re.I)
+
+#: Chinese names of the target kinds written by speechkit.targets.
+TARGET_KIND_LABELS = {"target": "目标", "achievement": "已达成"}
+
+
+# ---------------------------------------------------------------------------
+# report building blocks
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Chart:
+    """A figure to save under ``charts/<name>.png`` and embed with its caption."""
+
+    name: str
+    figure: Figure
+    caption: str
+    alt: str
+
+
+@dataclass
+class Gallery:
+    """Several charts shown side by side (the word clouds)."""
+
+    charts: list[Chart]
+    caption: str = ""
+
+
+@dataclass
+class Table:
+    """A table: shown in HTML (first ``html_rows`` rows) and written in full to the workbook."""
+
+    sheet: str
+    title: str
+    frame: pd.DataFrame
+    caption: str = ""
+    percent: tuple[str, ...] = ()
+    html_rows: int | None = None      # None: MAX_HTML_ROWS
+    in_html: bool = True
+
+
+@dataclass
+class Note:
+    """A short paragraph: ``kind`` is 'info', 'empty' (no data) or 'warn'."""
+
+    text: str
+    kind: str = "info"
+
+
+Block = Union[Chart, Gallery, Table, Note]
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    intro: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class _Context:
+    corpus: "Corpus"
+    by: list[str]
+    documents: pd.DataFrame          # ok documents with a 'group' label column
+    group_sizes: pd.Series           # group label → number of documents, largest first
+
+
+# ---------------------------------------------------------------------------
+# small helpers
+# ---------------------------------------------------------------------------
+
+
+def _frame(value) -> pd.DataFrame:
+    return value if isinstance(value, pd.DataFrame) else pd.DataFrame()
+
+
+def _col(df: pd.DataFrame, name: str, fill=np.nan) -> pd.Series:
+    """Column ``name`` of ``df``, or a column of ``fill`` when it is absent."""
+    return df[name] if name in df.columns else pd.Series(fill, index=df.index, dtype=object)
+
+
+def _num(df: pd.DataFrame, name: str) -> pd.Series:
+    return pd.to_numeric(_col(df, name), errors="coerce")
+
+
+def _with_group(ctx: _Context, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with a 'group' label column (kept when the Corpus already added one)."""
+    if df.empty or "group" in df.columns:
+        return df
+    if all(col in df.columns for col in ctx.by):
+        out = df.copy()
+        out["group"] = ctx.corpus.group_label(df, ctx.by).to_numpy()
+        return out
+    return df
+
+
+def _top_groups(ctx: _Context, labels, cap: int) -> list[str]:
+    """The ``cap`` largest groups (by documents) among ``labels``, in corpus order."""
+    present = list(dict.fromkeys(str(x) for x in labels))
+    if len(present) <= cap:
+        return present
+    size = ctx.group_sizes
+    ranked = sorted(present, key=lambda g: (-int(size.get(g, 0)), present.index(g)))
+    keep = set(ranked[:cap])
+    return [g for g in present if g in keep]
+
+
+def _doc_titles(documents: pd.DataFrame) -> pd.Series:
+    """doc_id → readable name: the title, else the file name."""
+    if documents.empty:
+        return pd.Series(dtype=object)
+    title = documents["title"] if "title" in documents.columns else pd.Series(None, index=documents.index)
+    path = documents["source_path"] if "source_path" in documents.columns else pd.Series("", index=documents.index)
+    name = title.where(title.notna() & (title.astype(str).str.strip() != ""), path.astype(str).map(lambda p: Path(p).name))
+    return pd.Series(name.astype(str).to_numpy(), index=documents["doc_id"].to_numpy())
+
+
+def _doc_labels(ctx: _Context, doc_ids: list[str]) -> list[str]:
+    """Short labels of documents for chart axes: group label (and year), then the title.
+
+    e.g. ``"杭州市 2022 在全市妇女儿童工作会议上的讲话"`` when grouping by city.
+    """
+    docs = ctx.documents.assign(doc_id=ctx.documents["doc_id"].astype(str)).set_index("doc_id")
+    titles = _doc_titles(ctx.documents)
+    add_year = "year" in docs.columns and "year" not in ctx.by
+    labels = []
+    for doc_id in doc_ids:
+        parts = []
+        if ctx.by and doc_id in docs.index:
+            parts.append(str(docs.at[doc_id, "group"]))
+        if add_year and doc_id in docs.index and not _is_missing(docs.at[doc_id, "year"]):
+            parts.append(str(int(docs.at[doc_id, "year"])))
+        parts.append(str(titles.get(doc_id, doc_id)))
+        labels.append(" ".join(parts))
+    return labels
+
+
+def excel_sheet_name(name: str, taken: set[str] | None = None) -> str:
+    """A valid, unique Excel sheet name: forbidden characters replaced, at most 31 characters.
+
+    >>> excel_sheet_name("主题/年份 [宽表]")
+    '主题_年份 _宽表_'
+    """
+    clean = _SHEET_FORBIDDEN.sub("_", str(name)).strip("'") or "Sheet"
+    clean = clean[:31]
+    taken = taken if taken is not None else set()
+    candidate, k = clean, 2
+    while candidate.lower() in {t.lower() for t in taken}:
+        suffix = f"({k})"
+        candidate = clean[: 31 - len(suffix)] + suffix
+        k += 1
+    taken.add(candidate)
+    return candidate
+
+
+# ---------------------------------------------------------------------------
+# sections
+# ---------------------------------------------------------------------------
+
+
+def _overview(ctx: _Context) -> Section:
+    docs = ctx.documents
+    section = Section(
+        "overview", "语料概览",
+        "本节列出参与比较的文档及其分组。后面各节的图表都按这里的分组统计；"
+        "“未知”表示该文档缺少这一分组变量。",
+    )
+    if docs.empty:
+        section.blocks.append(Note("没有可用的文档（documents.parquet 中没有 status 为 ok 的行）。", "empty"))
+        return section
+    chars = _num(docs, "clean_chars")
+    per_group = (
+        docs.assign(_chars=chars)
+        .groupby("group", sort=False)
+        .agg(docs=("doc_id", "size"), chars=("_chars", "sum"), mean_chars=("_chars", "mean"))
+        .reset_index()
+    )
+    if "year" in docs.columns:
+        years = pd.to_numeric(docs["year"], errors="coerce")
+        span = docs.assign(_y=years).groupby("group", sort=False)["_y"].agg(["min", "max"])
+        per_group["years"] = per_group["group"].map(
+            lambda g: "" if pd.isna(span.loc[g, "min"]) else (
+                f"{int(span.loc[g, 'min'])}" if span.loc[g, "min"] == span.loc[g, "max"]
+                else f"{int(span.loc[g, 'min'])}–{int(span.loc[g, 'max'])}"))
+    table = per_group.rename(columns={"group": "分组", "docs": "文档数", "chars": "总字数",
+                                      "mean_chars": "平均字数", "years": "年份"})
+    table["平均字数"] = table["平均字数"].round(0)
+    section.blocks.append(Table("各组文档数", "各组文档数", table,
+                                f"按 {'、'.join(ctx.by) if ctx.by else '（不分组）'} 分组，共 {len(table)} 组。"))
+    columns = [("group", "分组"), ("title", "标题"), ("date", "日期"), ("province", "省份"),
+               ("city", "城市"), ("meeting", "会议"), ("speaker", "讲话人"),
+               ("clean_chars", "字数"), ("source_path", "源文件")]
+    listing = pd.DataFrame({label: docs[col].to_numpy() for col, label in columns if col in docs.columns})
+    section.blocks.append(Table("文档列表", "文档列表", listing, "每篇参与分析的文档一行。"))
+    return section
+
+
+def _cleaning(ctx: _Context) -> Section:
+    tables = ctx.corpus.tables
+    all_docs = _frame(tables.get("documents"))
+    removals = _frame(tables.get("removals"))
+    section = Section(
+        "cleaning", "清洗审计",
+        "清洗阶段从网页原文中删去了站点模板、付费提示、分页标记等内容。本节按规则统计删除了多少，"
+        "并列出被付费墙截断的文档和无法读取的文件，便于判断数据是否完整。",
+    )
+    if not removals.empty and {"rule", "doc_id"} <= set(removals.columns):
+        removed_chars = _num(removals, "end") - _num(removals, "start")
+        per_rule = (
+            removals.assign(_chars=removed_chars)
+            .groupby("rule", sort=True)
+            .agg(times=("doc_id", "size"), docs=("doc_id", "nunique"), chars=("_chars", "sum"))
+            .reset_index()
+            .sort_values(["times", "rule"], ascending=[False, True])
+            .rename(columns={"rule": "规则", "times": "删除次数", "docs": "涉及文档数", "chars": "删除字数"})
+        )
+        section.blocks.append(Table("清洗规则", "各清洗规则的删除量", per_rule,
+                                    "一次删除即原文中被该规则去掉的一段文字；删除字数按原文字符计。"))
+    else:
+        section.blocks.append(Note("没有删除记录（removals.parquet 为空或不存在）。", "empty"))
+
+    ok = ctx.documents
+    if not ok.empty and "truncated" in ok.columns:
+        cut = ok[ok["truncated"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
+    else:
+        cut = pd.DataFrame()
+    if not cut.empty:
+        declared = _num(cut, "declared_chars")
+        kept = _num(cut, "clean_chars")
+        truncated = pd.DataFrame({
+            "分组": cut["group"].to_numpy(),
+            "标题": _doc_titles(cut).to_numpy(),
+            "源文件": _col(cut, "source_path", "").to_numpy(),
+            "声明字数": declared.to_numpy(),
+            "省略字数": _num(cut, "omitted_chars").to_numpy(),
+            "保留字数": kept.to_numpy(),
+            "保留比例": (kept / declared.where(declared > 0)).to_numpy(),
+        })
+        section.blocks.append(Table("截断文档", f"被截断的文档（{len(truncated)} 篇）", truncated,
+                                    "“声明字数”取自页面上的“全文共N字”，“省略字数”为“省略N字”之和；"
+                                    "保留比例低的文档在比较中代表性较弱。", percent=("保留比例",)))
+    else:
+        section.blocks.append(Note("没有被付费墙截断的文档。", "info"))
+
+    if not ok.empty and "redactions" in ok.columns:
+        red = pd.to_numeric(ok["redactions"], errors="coerce").fillna(0)
+        if (red > 0).any():
+            section.blocks.append(Note(
+                f"{int((red > 0).sum())} 篇文档含有脱敏标记（如 *、〔*〕、_），共 {int(red.sum())} 处；"
+                "这些位置的人名或数字在原网页上已被隐去。", "warn"))
+
+    if not all_docs.empty and "status" in all_docs.columns:
+        errors = all_docs[all_docs["status"].astype(str) != "ok"]
+        if not errors.empty:
+            frame = pd.DataFrame({
+                "源文件": _col(errors, "source_path", "").to_numpy(),
+                "错误": _col(errors, "error", "").to_numpy(),
+            })
+            section.blocks.append(Table("出错文件", f"无法处理的文件（{len(frame)} 个）", frame,
+                                        "这些文件没有进入分析。"))
+    return section
+
+
+def _themes(ctx: _Context) -> Section:
+    section = Section(
+        "themes", "主题分布",
+        "主题按词表在句子中的命中统计。“平均占比”是组内每篇文档主题占比的平均值"
+        "（每篇文档权重相同）；“合并占比”把组内所有命中合在一起计算（长文档权重更大）。",
+    )
+    if ctx.documents.empty or _frame(ctx.corpus.tables.get("themes")).empty:
+        section.blocks.append(Note("没有主题数据：请先运行 speechkit analyze。", "empty"))
+        return section
+    shares = _with_group(ctx, ctx.corpus.themes(ctx.by))
+    if shares.empty:
+        section.blocks.append(Note("各组均没有主题命中。", "empty"))
+        return section
+    theme_order = (shares.groupby("theme")["mean_share"].mean().sort_values(ascending=False))
+    top_themes = theme_order.index[:MAX_HEATMAP_THEMES].tolist()
+    groups = _top_groups(ctx, shares["group"], MAX_HEATMAP_GROUPS)
+    shown = shares[shares["theme"].isin(top_themes) & shares["group"].astype(str).isin(groups)]
+    n_groups = shares["group"].nunique()
+    cap_note = []
+    if len(theme_order) > len(top_themes):
+        cap_note.append(f"只画出平均占比最高的 {len(top_themes)} 个主题（共 {len(theme_order)} 个）")
+    if n_groups > len(groups):
+        cap_note.append(f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组）")
+    section.blocks.append(Chart(
+        "theme_heatmap",
+        charts.theme_heatmap(shown.assign(group=shown["group"].astype(str)), title="各组主题平均占比（%）"),
+        "每行一组、每列一个主题，格中数字是该组文档的主题平均占比（%），颜色越深占比越高。"
+        "横向比较一行可看出该组最重视哪些主题，纵向比较一列可看出哪些组更强调该主题。"
+        + ("；".join(cap_note) + "，完整数据见 report.xlsx。" if cap_note else ""),
+        "主题热力图",
+    ))
+    wide = shares.pivot_table(index="group", columns="theme", values="mean_share", sort=False)
+    wide = wide[[t for t in theme_order.index if t in wide.columns]].reset_index().rename(columns={"group": "分组"})
+    if "docs" in shares.columns:
+        wide.insert(1, "文档数", wide["分组"].map(shares.drop_duplicates("group").set_index("group")["docs"]))
+    section.blocks.append(Table("主题占比", "各组主题平均占比", wide,
+                                "点击列名可排序，例如找出某一主题占比最高的组。",
+                                percent=tuple(str(t) for t in theme_order.index)))
+    long_columns = {"group": "分组", "theme": "主题", "field": "领域", "docs": "文档数",
+                    "docs_with_theme": "提及文档数", "hits": "命中次数", "mean_share": "平均占比",
+                    "pooled_share": "合并占比"}
+    long = shares[[c for c in long_columns if c in shares.columns]].rename(columns=long_columns)
+    section.blocks.append(Table("主题明细", "主题明细（长表）", long, in_html=False,
+                                percent=("平均占比", "合并占比")))
+    return section
+
+
+def _trends(ctx: _Context) -> Section:
+    section = Section(
+        "trends", "主题的年度变化",
+        "把所有文档按年份分组，画出各主题平均占比随时间的变化。各年份的文档构成（地区、会议类型）"
+        "可能不同，曲线的起伏可能部分来自文档构成的变化，解读时请结合概览表。",
+    )
+    docs = ctx.documents
+    years = pd.to_numeric(docs["year"], errors="coerce").dropna() if "year" in docs.columns else pd.Series(dtype=float)
+    if docs.empty or _frame(ctx.corpus.tables.get("themes")).empty:
+        section.blocks.append(Note("没有主题数据：请先运行 speechkit analyze。", "empty"))
+        return section
+    if years.nunique() < 2:
+        section.blocks.append(Note("文档只涉及一个年份（或缺少年份），无法画出年度变化。", "empty"))
+        return section
+    by_year = ctx.corpus.themes(["year"])
+    by_year = by_year.assign(year=pd.to_numeric(by_year["year"], errors="coerce")).dropna(subset=["year"])
+    if by_year.empty:
+        section.blocks.append(Note("各年份均没有主题命中。", "empty"))
+        return section
+    order = by_year.groupby("theme")["mean_share"].mean().sort_values(ascending=False)
+    top = order.index[:MAX_TREND_THEMES].tolist()
+    section.blocks.append(Chart(
+        "theme_trends",
+        charts.theme_trends(by_year[by_year["theme"].isin(top)], x="year", series="theme",
+                            value="mean_share", title="主要主题平均占比的年度变化"),
+        f"横轴为年份，纵轴为当年文档的主题平均占比；只画出整体占比最高的 {len(top)} 个主题。"
+        "某年没有文档时曲线断开，而不是按 0 计。",
+        "主题年度趋势图",
+    ))
+    wide = by_year.pivot_table(index="year", columns="theme", values="mean_share")
+    wide = wide[[t for t in order.index if t in wide.columns]].reset_index()
+    wide["year"] = wide["year"].astype(int)
+    wide = wide.rename(columns={"year": "年份"})
+    if "docs" in by_year.columns:
+        docs_per_year = by_year.drop_duplicates("year").set_index("year")["docs"]
+        wide.insert(1, "文档数", wide["年份"].map(docs_per_year))
+    section.blocks.append(Table("主题年度变化", "各年份主题平均占比", wide,
+                                percent=tuple(str(t) for t in order.index)))
+    return section
+
+
+def _keyness(ctx: _Context) -> Section:
+    section = Section(
+        "keyness", "各组关键词",
+        "关键词用对数似然比 G² 衡量：某词在本组中的相对频率显著高于其他各组时 G² 大。"
+        "它回答“这一组和其他组相比，特别爱说什么”，比单纯的高频词更能区分各组。",
+    )
+    if ctx.documents.empty or _frame(ctx.corpus.tables.get("tokens")).empty:
+        section.blocks.append(Note("没有分词数据：请先运行 speechkit analyze。", "empty"))
+        return section
+    if len(ctx.group_sizes) < 2:
+        section.blocks.append(Note("只有一组文档，关键词需要至少两组才能比较。", "empty"))
+        return section
+    key = _with_group(ctx, ctx.corpus.keyness(ctx.by, top=KEYNESS_TOP_TABLE))
+    if key.empty:
+        section.blocks.append(Note("没有显著的关键词。", "empty"))
+        return section
+    groups = _top_groups(ctx, key["group"], MAX_KEYNESS_GROUPS)
+    shown = key[key["group"].astype(str).isin(groups)].assign(group=lambda d: d["group"].astype(str))
+    n_groups = key["group"].nunique()
+    section.blocks.append(Chart(
+        "keyness",
+        charts.keyness_bars(shown, top=KEYNESS_TOP_CHART, title="各组关键词（G²）"),
+        f"每个小图是一组，条形长度为该词的 G²，越长越能代表该组；每组列出前 {KEYNESS_TOP_CHART} 个词。"
+        + (f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组）。" if n_groups > len(groups) else ""),
+        "各组关键词条形图",
+    ))
+    columns = {"group": "分组", "rank": "名次", "term": "词", "freq_group": "本组频次",
+               "freq_rest": "其他组频次", "g2": "G²", "log_ratio": "对数比"}
+    table = key[[c for c in columns if c in key.columns]].rename(columns=columns)
+    html_rows = min(MAX_HTML_ROWS * 2, len(table))
+    section.blocks.append(Table("关键词", "各组关键词", table,
+                                "对数比 = log2(本组相对频率 / 其他组相对频率)，+1 表示本组用得多一倍。",
+                                html_rows=html_rows))
+    return section
+
+
+def _wordclouds(ctx: _Context) -> Section:
+    section = Section(
+        "wordclouds", "词云",
+        "每组一张词云，字号与该组中词的出现次数成正比（已去掉标点、数字和停用词）。"
+        "词云直观但不精确：各组共有的高频词会在每张图中都很显眼，区分各组请看上一节的关键词。",
+    )
+    if ctx.documents.empty or _frame(ctx.corpus.tables.get("tokens")).empty:
+        section.blocks.append(Note("没有分词数据：请先运行 speechkit analyze。", "empty"))
+        return section
+    freqs = _with_group(ctx, ctx.corpus.term_frequencies(ctx.by))
+    if freqs.empty:
+        section.blocks.append(Note("没有词频数据。", "empty"))
+        return section
+    terms = freqs["term"].astype(str)
+    keep = terms.str.contains(_CONTENT_TERM) & (terms.str.len() >= 2) & ~terms.str.match(_NUMERIC_TERM)
+    freqs = freqs[keep.to_numpy()]
+    groups = _top_groups(ctx, freqs["group"], MAX_WORDCLOUD_GROUPS)
+    clouds = []
+    for k, group in enumerate(groups, start=1):
+        part = freqs[freqs["group"].astype(str) == group].nlargest(WORDCLOUD_TERMS, "freq")
+        weights = dict(zip(part["term"].astype(str), pd.to_numeric(part["freq"], errors="coerce")))
+        clouds.append(Chart(f"wordcloud_{k:02d}", charts.group_wordcloud(weights, group),
+                            f"{group}：出现最多的 {len(weights)} 个词。", f"{group} 词云"))
+    n_groups = freqs["group"].nunique()
+    caption = f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组）。" if n_groups > len(groups) else ""
+    section.blocks.append(Gallery(clouds, caption))
+    return section
+
+
+def _targets(ctx: _Context) -> Section:
+    section = Section(
+        "targets", "量化目标",
+        "从文本中抽取的量化目标，如“到2025年……达到90%以上”。时间表按目标的完成年限排列，"
+        "便于看出各组把哪些指标定在哪一年完成。",
+    )
+    if ctx.documents.empty or _frame(ctx.corpus.tables.get("targets")).empty:
+        section.blocks.append(Chart("target_timeline", charts.target_timeline(pd.DataFrame()),
+                                    "没有抽取到量化目标。", "量化目标时间表（无数据）"))
+        return section
+    targets = _with_group(ctx, ctx.corpus.targets(ctx.by))
+    if targets.empty:
+        section.blocks.append(Note("没有量化目标。", "empty"))
+        return section
+    if "kind" in targets.columns:
+        targets = targets.assign(kind=targets["kind"].map(lambda k: TARGET_KIND_LABELS.get(k, k)))
+    has_year = _num(targets, "deadline_year").notna()
+    n_ind = targets["indicator"].nunique() if "indicator" in targets.columns else 0
+    kinds = targets["kind"].value_counts() if "kind" in targets.columns else pd.Series(dtype=int)
+    kind_text = "、".join(f"{k} {n} 条" for k, n in kinds.items())
+    section.blocks.append(Note(
+        f"共抽取 {len(targets)} 条带数字的表述（{kind_text}），涉及 {n_ind} 个指标，"
+        f"其中 {int(has_year.sum())} 条写明了完成年限。"
+        "“目标”是要达到的数字，“已达成”是讲话中回顾的成绩。" if kind_text else
+        f"共抽取 {len(targets)} 条量化表述，其中 {int(has_year.sum())} 条写明了完成年限。"))
+    section.blocks.append(Chart(
+        "target_timeline",
+        charts.target_timeline(targets, title="量化目标的完成年限", group_col="group"),
+        "只有写明完成年限的表述出现在图中。纵轴为指标（按出现次数排序，最多 40 个），"
+        "点的形状表示类型，点越大表示同一年同一指标的表述越多；分组不超过 10 个时用颜色区分分组。",
+        "量化目标时间表",
+    ))
+    titles = _doc_titles(ctx.documents)
+    columns = {"group": "分组", "indicator": "指标", "comparator": "比较", "value": "数值",
+               "unit": "单位", "deadline_year": "完成年限", "horizon": "期限", "kind": "类型",
+               "redacted": "含脱敏", "sentence": "原句"}
+    table = targets[[c for c in columns if c in targets.columns]].rename(columns=columns)
+    if "doc_id" in targets.columns:
+        table.insert(1 if "分组" in table.columns else 0, "文档", targets["doc_id"].map(titles).to_numpy())
+    section.blocks.append(Table("量化目标", "量化目标列表", table,
+                                "“原句”为目标所在的句子；含脱敏的目标数值可能不完整。"))
+    return section
+
+
+def _outlines(ctx: _Context) -> Section:
+    section = Section(
+        "outlines", "意见提纲",
+        "讲话常先说“提出三点意见”，再用“一是、二是……”展开。本节比较宣布的点数和实际找到的点数；"
+        "找到的少于宣布的，多半说明文本被截断或抓取不全。",
+    )
+    outlines = _frame(ctx.corpus.tables.get("outlines"))
+    if ctx.documents.empty or outlines.empty:
+        section.blocks.append(Note("没有识别到“提出N点意见”式的提纲。", "empty"))
+        return section
+    stats = _with_group(ctx, ctx.corpus.outlines(ctx.by))
+    columns = {"group": "分组", "docs": "文档数", "docs_with_outline": "有提纲的文档",
+               "outlines": "提纲数", "announced_points_mean": "宣布点数（平均）",
+               "found_points_mean": "找到点数（平均）", "incomplete": "不完整提纲",
+               "incomplete_share": "不完整比例"}
+    table = stats[[c for c in columns if c in stats.columns]].rename(columns=columns)
+    for col in ("宣布点数（平均）", "找到点数（平均）"):
+        if col in table.columns:
+            table[col] = pd.to_numeric(table[col], errors="coerce").round(2)
+    section.blocks.append(Table("提纲统计", "各组提纲统计", table, percent=("不完整比例",)))
+    if "complete" in outlines.columns:
+        bad = outlines[~outlines["complete"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
+        bad = bad[bad["doc_id"].isin(ctx.documents["doc_id"])]
+    else:
+        bad = pd.DataFrame()
+    if bad.empty:
+        section.blocks.append(Note("所有提纲宣布的点数都已找到。", "info"))
+    else:
+        docs = ctx.documents.set_index("doc_id")
+        missing = _col(bad, "missing_numbers", None).map(_join_list)
+        frame = pd.DataFrame({
+            "分组": bad["doc_id"].map(docs["group"]).to_numpy(),
+            "文档": bad["doc_id"].map(_doc_titles(ctx.documents)).to_numpy(),
+            "宣布语": _col(bad, "announced_phrase", "").to_numpy(),
+            "宣布点数": _num(bad, "announced_points").to_numpy(),
+            "找到点数": _num(bad, "found_points").to_numpy(),
+            "缺少的序号": missing.to_numpy(),
+        })
+        section.blocks.append(Table("不完整提纲", f"不完整的提纲（{len(frame)} 个）", frame))
+    return section
+
+
+def _join_list(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def _near_duplicates(ctx: _Context) -> Section:
+    section = Section(
+        "duplicates", "近似重复文档",
+        f"用 MinHash 估计文档之间的 Jaccard 相似度（按 5 字片段），相似度不低于 {NEAR_DUPLICATE_THRESHOLD} "
+        "的文档归为一组。同一篇讲话被多个网站转载时会出现在这里；比较各组时应只保留每组的代表文档。",
+    )
+    if len(ctx.documents) < 2:
+        section.blocks.append(Note("文档少于两篇，无需查重。", "empty"))
+        return section
+    dups = ctx.corpus.near_duplicates(threshold=NEAR_DUPLICATE_THRESHOLD)
+    if dups.empty or "dup_group" not in dups.columns:
+        section.blocks.append(Note("未发现近似重复的文档。", "info"))
+        return section
+    sizes = dups.groupby("dup_group")["doc_id"].transform("size")
+    dups = dups[sizes > 1]
+    if dups.empty:
+        section.blocks.append(Note("未发现近似重复的文档。", "info"))
+        return section
+    docs = ctx.documents.set_index("doc_id")
+    dups = dups.sort_values(["dup_group", "representative"], ascending=[True, False], kind="stable")
+    frame = pd.DataFrame({
+        "重复组": dups["dup_group"].to_numpy(),
+        "代表文档": dups["representative"].map({True: "是", False: "否"}).to_numpy()
+        if "representative" in dups.columns else "",
+        "分组": dups["doc_id"].map(docs["group"]).to_numpy(),
+        "文档": dups["doc_id"].map(_doc_titles(ctx.documents)).to_numpy(),
+        "源文件": dups["doc_id"].map(docs["source_path"]).to_numpy() if "source_path" in docs.columns else "",
+        "与代表文档的相似度": _num(dups, "jaccard_to_representative").round(3).to_numpy(),
+    })
+    n_sets = dups["dup_group"].nunique()
+    section.blocks.append(Table("近似重复", f"近似重复文档（{n_sets} 组，{len(frame)} 篇）", frame))
+    return section
+
+
+def _similarity(ctx: _Context) -> Section:
+    section = Section(
+        "similarity", "文档相似度",
+        "按词语的 TF-IDF 向量计算两两文档的余弦相似度：1 表示用词分布完全相同，0 表示没有共同的词。"
+        "热力图按相似度聚类排列，相似的文档会聚成色块。",
+    )
+    if len(ctx.documents) < 2 or _frame(ctx.corpus.tables.get("tokens")).empty:
+        section.blocks.append(Note("文档少于两篇或没有分词数据，无法计算相似度。", "empty"))
+        return section
+    sim = ctx.corpus.similarity()
+    if sim.empty or len(sim) < 2:
+        section.blocks.append(Note("没有可比较的文档。", "empty"))
+        return section
+    values = sim.to_numpy(dtype=float).copy()
+    np.fill_diagonal(values, np.nan)
+    titles = _doc_titles(ctx.documents)
+    ids = [str(i) for i in sim.index]
+    if len(ids) > MAX_SIMILARITY_DOCS:
+        strongest = np.nanmax(values, axis=1)
+        keep = np.sort(np.argsort(-strongest, kind="stable")[:MAX_SIMILARITY_DOCS])
+        shown = sim.iloc[keep, keep]
+        cap = f"文档较多，只画出与其他文档最相似的 {MAX_SIMILARITY_DOCS} 篇（共 {len(ids)} 篇）。"
+    else:
+        shown, cap = sim, ""
+    labels = _doc_labels(ctx, [str(i) for i in shown.index])
+    section.blocks.append(Chart(
+        "similarity",
+        charts.similarity_heatmap(shown, labels=labels, title="文档相似度（TF-IDF 余弦）"),
+        "行列都是文档（以分组和标题标注），颜色越深越相似；对角线是文档与自身的相似度 1。" + cap,
+        "文档相似度热力图",
+    ))
+    group_of = dict(zip(ctx.documents["doc_id"].astype(str), ctx.documents["group"]))
+    upper = np.triu_indices(len(ids), k=1)
+    pair_values = sim.to_numpy(dtype=float)[upper]
+    order = np.argsort(-pair_values, kind="stable")[:TOP_SIMILAR_PAIRS]
+    pairs = pd.DataFrame({
+        "分组甲": [group_of.get(ids[upper[0][k]], "") for k in order],
+        "文档甲": [titles.get(ids[upper[0][k]], ids[upper[0][k]]) for k in order],
+        "分组乙": [group_of.get(ids[upper[1][k]], "") for k in order],
+        "文档乙": [titles.get(ids[upper[1][k]], ids[upper[1][k]]) for k in order],
+        "余弦相似度": pair_values[order].round(3),
+    })
+    section.blocks.append(Table("最相似文档对", f"最相似的 {len(pairs)} 对文档", pairs))
+    return section
+
+
+SECTION_BUILDERS = (_overview, _cleaning, _themes, _trends, _keyness, _wordclouds,
+                    _targets, _outlines, _near_duplicates, _similarity)
+
+
+# ---------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------
+
+
+def _esc(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
+def _format_cell(value, percent: bool, plain: bool = False) -> tuple[str, str | None, str]:
+    """(display text, sort value or None, css class) of one table cell; ``plain``: no thousands separator (years)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return _join_list(value), None, ""
+    if _is_missing(value):
+        return "", "", ""
+    if isinstance(value, (bool, np.bool_)):
+        return ("是" if value else "否"), None, ""
+    if isinstance(value, (int, np.integer)):
+        return (f"{int(value)}" if plain else f"{int(value):,}"), str(int(value)), "n"
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if percent:
+            return f"{v * 100:.1f}%", repr(v), "n"
+        if v.is_integer() and abs(v) < 1e15:
+            return (f"{int(v)}" if plain else f"{int(v):,}"), repr(v), "n"
+        digits = 0 if abs(v) >= 100 else 2 if abs(v) >= 1 else 3
+        return f"{v:,.{digits}f}", repr(v), "n"
+    text = str(value)
+    css = "long" if len(text) > 60 else ""
+    if len(text) > MAX_HTML_CELL_CHARS:
+        text = text[: MAX_HTML_CELL_CHARS - 1] + "…"
+    return text, None, css
+
+
+def html_table(frame: pd.DataFrame, percent=(), max_rows: int = MAX_HTML_ROWS) -> str:
+    """A sortable HTML table of ``frame`` (first ``max_rows`` rows), every cell HTML-escaped.
+
+    >>> "&lt;b&gt;" in html_table(pd.DataFrame({"标题": ["<b>妇女</b>"]}))
+    True
+    """
+    percent = set(percent)
+    plain = {c for c in frame.columns if _YEAR_COLUMN.search(str(c))}
+    numeric = {c for c in frame.columns
+               if pd.api.types.is_numeric_dtype(frame[c].dtype) and not pd.api.types.is_bool_dtype(frame[c].dtype)}
+    head = "".join(('<th scope="col" class="n">' if c in numeric else '<th scope="col">') + f"{_esc(c)}</th>"
+                   for c in frame.columns)
+    rows = []
+    for record in frame.head(max_rows).itertuples(index=False, name=None):
+        cells = []
+        for column, value in zip(frame.columns, record):
+            text, sort, css = _format_cell(value, str(column) in percent, column in plain)
+            attrs = (f' class="{css}"' if css else "") + (f' data-v="{_esc(sort)}"' if sort is not None else "")
+            cells.append(f"<td{attrs}>{_esc(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<div class="table-wrap"><table class="sortable"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _embeddable_png(png: bytes) -> bytes:
+    """A smaller copy of a chart PNG for embedding: reduced to a 256-colour palette.
+
+    Charts have few colours, so this keeps them sharp at about a third of the
+    size; the full-colour file stays in charts/.
+    """
+    from PIL import Image
+
+    with Image.open(BytesIO(png)) as image:
+        palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
+                                                dither=Image.Dither.NONE)
+        out = BytesIO()
+        palette.save(out, format="PNG", compress_level=6)
+    small = out.getvalue()
+    return small if len(small) < len(png) else png
+
+
+def _png_width(png: bytes) -> int:
+    """Pixel width of a PNG, read from its IHDR header."""
+    return int.from_bytes(png[16:20], "big") if png[:8] == b"\x89PNG\r\n\x1a\n" else 0
+
+
+#: CSS pixels per chart pixel: charts are drawn at 150 dpi, CSS has 96 px per inch.
+_CSS_PER_PNG_PIXEL = 96 / charts.PNG_DPI
+#: Content width of the page (see report.css .page), in CSS pixels.
+_PAGE_WIDTH = 1176
+
+
+def _figure_html(chart: Chart, png: bytes, in_gallery: bool = False) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    natural = int(_png_width(png) * _CSS_PER_PNG_PIXEL)
+    zoom = not in_gallery and natural > _PAGE_WIDTH * 1.05
+    caption = chart.caption + ("（图较大，点击图片可按原始大小查看，再点击还原。）" if zoom else "")
+    return (f'<figure{" class=\"zoomable\"" if zoom else ""}><div class="fig-scroll">'
+            f'<img src="data:image/png;base64,{data}" alt="{_esc(chart.alt)}"'
+            f'{f" width=\"{natural}\"" if natural else ""}></div>'
+            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+
+
+def _block_html(block: Block, pngs: dict[str, bytes], sheet_of: dict[int, str]) -> str:
+    if isinstance(block, Note):
+        return f'<p class="note {block.kind}">{_esc(block.text)}</p>'
+    if isinstance(block, Chart):
+        return _figure_html(block, pngs[block.name])
+    if isinstance(block, Gallery):
+        figures = "".join(_figure_html(c, pngs[c.name], in_gallery=True) for c in block.charts)
+        caption = f'<p class="table-caption">{_esc(block.caption)}</p>' if block.caption else ""
+        return f'<div class="gallery">{figures}</div>{caption}'
+    if isinstance(block, Table):
+        if not block.in_html:
+            return ""
+        parts = [f"<h3>{_esc(block.title)}</h3>"]
+        if block.frame.empty:
+            parts.append('<p class="note empty">无数据。</p>')
+            return "".join(parts)
+        limit = block.html_rows or MAX_HTML_ROWS
+        parts.append(html_table(block.frame, block.percent, limit))
+        caption = block.caption
+        sheet = sheet_of.get(id(block), block.sheet)
+        if len(block.frame) > limit:
+            caption = (f"仅显示前 {limit} 行（共 {len(block.frame):,} 行），"
+                       f"完整表格见 report.xlsx 的工作表“{sheet}”。" + caption)
+        if caption:
+            parts.append(f'<p class="table-caption">{_esc(caption)}</p>')
+        return "".join(parts)
+    raise TypeError(f"unknown report block {type(block).__name__}")
+
+
+def _summary_cards(ctx: _Context) -> list[tuple[str, str]]:
+    docs = ctx.documents
+    all_docs = _frame(ctx.corpus.tables.get("documents"))
+    cards = [("文档", f"{len(docs):,}")]
+    if "status" in all_docs.columns:
+        cards.append(("出错文件", f"{int((all_docs['status'].astype(str) != 'ok').sum()):,}"))
+    if "clean_chars" in docs.columns and not docs.empty:
+        total = pd.to_numeric(docs["clean_chars"], errors="coerce").sum()
+        cards.append(("总字数", f"{total / 10000:,.1f} 万" if total >= 10000 else f"{int(total):,}"))
+    if "year" in docs.columns:
+        years = pd.to_numeric(docs["year"], errors="coerce").dropna()
+        if len(years):
+            lo, hi = int(years.min()), int(years.max())
+            cards.append(("年份", f"{lo}" if lo == hi else f"{lo}–{hi}"))
+    for col, label in (("province", "省份"), ("city", "城市")):
+        if col in docs.columns and docs[col].notna().any():
+            cards.append((label, f"{docs[col].nunique():,}"))
+    cards.append(("分组", f"{len(ctx.group_sizes):,}"))
+    return cards
+
+
+def _render_html(ctx: _Context, sections: list[Section], pngs: dict[str, bytes],
+                 sheet_of: dict[int, str]) -> str:
+    css = (resources.files("speechkit") / "data" / "report.css").read_text(encoding="utf-8")
+    js = (resources.files("speechkit") / "data" / "report.js").read_text(encoding="utf-8")
+    by_text = "、".join(ctx.by) if ctx.by else "不分组"
+    cards = "".join(f'<div class="card"><div class="num">{_esc(v)}</div><div class="lbl">{_esc(k)}</div></div>'
+                    for k, v in _summary_cards(ctx))
+    toc = "".join(f'<li><a href="#{s.key}">{_esc(s.title)}</a></li>' for s in sections)
+    body = []
+    for s in sections:
+        blocks = "".join(_block_html(b, pngs, sheet_of) for b in s.blocks)
+        body.append(f'<section id="{s.key}"><h2>{_esc(s.title)}</h2><p class="intro">{_esc(s.intro)}</p>{blocks}</section>')
+    corpus_dir = getattr(ctx.corpus, "dir", "")
+    generated = datetime.now().strftime("%Y-%m-%d %H:%M")
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="speechkit">
+<title>讲话语料比较报告</title>
+<style>
+{css}
+</style>
+</head>
+<body>
+<div class="page">
+<header class="report-head">
+<h1>讲话语料比较报告</h1>
+<p class="meta">分组变量：{_esc(by_text)}　·　数据目录：{_esc(corpus_dir)}　·　生成时间：{_esc(generated)}</p>
+<div class="cards">{cards}</div>
+</header>
+<nav class="toc"><h2>目录</h2><ol>{toc}</ol>
+<p class="hint">表格可点击列名排序；所有表格的完整数据见同目录下的 report.xlsx。</p></nav>
+{''.join(body)}
+<footer>由 speechkit 生成。图表为 PNG，亦保存在 charts/ 目录中。</footer>
+</div>
+<script>
+{js}
+</script>
+</body>
+</html>
+"""
+
+
+# ---------------------------------------------------------------------------
+# Excel
+# ---------------------------------------------------------------------------
+
+
+def _excel_value(value):
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return _join_list(value)
+    if isinstance(value, str):
+        return _ILLEGAL_XLSX.sub("", value)
+    return value
+
+
+def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out.columns = [_ILLEGAL_XLSX.sub("", str(c)) for c in out.columns]
+    for col in out.columns:
+        series = out[col]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            out[col] = series.dt.tz_localize(None)
+        elif series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            out[col] = series.astype(object).map(_excel_value)
+    return out
+
+
+def _cell_width(value) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def write_workbook(path: Path, tables: list[tuple[str, pd.DataFrame, tuple[str, ...]]]) -> Path:
+    """Write ``(sheet name, frame, percent columns)`` tables to one .xlsx file atomically.
+
+    Headers are bold and frozen, column widths fit the content (a Chinese
+    character counts double, capped at 60), percent columns use the ``0.0%``
+    format, and text that starts with ``=`` is stored as text, never as a formula.
+    """
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    buffer = BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        if not tables:
+            pd.DataFrame({"说明": ["无数据"]}).to_excel(writer, sheet_name="说明", index=False)
+        for sheet, frame, percent in tables:
+            clean = _excel_frame(frame) if len(frame.columns) else pd.DataFrame({"说明": ["无数据"]})
+            clean.to_excel(writer, sheet_name=sheet, index=False)
+            ws = writer.sheets[sheet]
+            ws.freeze_panes = "A2"
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            for j, column in enumerate(clean.columns, start=1):
+                letter = get_column_letter(j)
+                sample = clean[column].head(500).tolist()
+                width = max([_cell_width(column)] + [_cell_width(v) for v in sample])
+                ws.column_dimensions[letter].width = min(60, max(8, width + 2))
+                values = clean[column]
+                if values.dtype == object:
+                    # openpyxl stores a string starting with "=" as a formula: keep it text
+                    formula_like = values.map(lambda v: isinstance(v, str) and v.startswith("=")).to_numpy(dtype=bool)
+                    for i in np.flatnonzero(formula_like):
+                        ws.cell(row=int(i) + 2, column=j).data_type = "s"
+                if column in percent:
+                    for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                        if isinstance(cell.value, (int, float)):
+                            cell.number_format = "0.0%"
+    return atomic_write_bytes(Path(path), buffer.getvalue())
+
+
+# ---------------------------------------------------------------------------
+# entry point
+# ---------------------------------------------------------------------------
+
+
+def _context(corpus: "Corpus", by: list[str]) -> _Context:
+    docs = corpus.documents.copy()
+    if docs.empty:
+        docs["group"] = pd.Series(dtype="string")
+        return _Context(corpus, by, docs, pd.Series(dtype=int))
+    docs["group"] = corpus.group_label(docs, by).astype(str).to_numpy()
+    sizes = docs["group"].value_counts(sort=False)
+    sizes = sizes.sort_values(ascending=False, kind="stable")
+    return _Context(corpus, by, docs, sizes)
+
+
+def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool = False) -> dict[str, Path]:
+    """Write report.html, report.xlsx and charts/*.png for ``corpus`` grouped by ``by``.
+
+    ``by`` names document variables (``["city", "year"]``, or ``[]`` for the
+    whole corpus as one group). Returns the written paths: ``"html"``,
+    ``"xlsx"``, ``"charts"`` (the folder) and one ``"charts/<name>.png"``
+    (and ``.svg``) per chart. An unknown ``by`` column raises ValueError.
+
+    Example: ``build_report(sk.load("data/processed"), ["province"], Path("out"))``
+    gives a report comparing the provinces' speeches (主题、关键词、量化目标……).
+    """
+    by = [by] if isinstance(by, str) else list(by or [])
+    valid = corpus.group_columns()
+    unknown = [c for c in by if c not in valid]
+    if unknown:
+        raise ValueError(f"unknown group column(s) {unknown}; valid columns: {', '.join(valid)}")
+    out_dir = Path(out_dir)
+    chart_dir = out_dir / "charts"
+    chart_dir.mkdir(parents=True, exist_ok=True)
+    ctx = _context(corpus, by)
+    sections = [builder(ctx) for builder in SECTION_BUILDERS]
+
+    written: dict[str, Path] = {"charts": chart_dir}
+    pngs: dict[str, bytes] = {}
+    sheet_of: dict[int, str] = {}
+    workbook: list[tuple[str, pd.DataFrame, tuple[str, ...]]] = []
+    taken: set[str] = set()
+    for section in sections:
+        for block in section.blocks:
+            charts_here = block.charts if isinstance(block, Gallery) else [block] if isinstance(block, Chart) else []
+            for chart in charts_here:
+                paths = charts.save_figure(chart.figure, chart_dir / chart.name, svg=svg)
+                for p in paths:
+                    written[f"charts/{p.name}"] = p
+                pngs[chart.name] = _embeddable_png(paths[0].read_bytes())
+                chart.figure.clear()
+            if isinstance(block, Table):
+                sheet = excel_sheet_name(block.sheet, taken)
+                sheet_of[id(block)] = sheet
+                workbook.append((sheet, block.frame, block.percent))
+
+    written["html"] = atomic_write_text(out_dir / "report.html", _render_html(ctx, sections, pngs, sheet_of))
+    written["xlsx"] = write_workbook(out_dir / "report.xlsx", workbook)
+    return written
