@@ -314,3 +314,24 @@ def test_seed_speeches_keep_domain_phrases_and_drop_redactions(segmenter):
             content = segmenter.content_tokens(sentence)
             assert not any(is_redaction(t) or t in segmenter.stopwords for t in content)
     assert checked >= 100
+
+
+def test_rjieba_is_a_drop_in_for_jieba_on_real_text():
+    """With the bundled dictionary both backends give identical tokens (the basis of the default)."""
+    from corpus_paths import DEMO
+
+    from speechkit.decode import read_raw
+
+    jieba_seg, rjieba_seg = Segmenter("jieba"), Segmenter("rjieba")
+    texts = [read_raw(p).text for p in sorted(DEMO.rglob("*")) if p.is_file()]
+    from corpus_paths import SHARED
+
+    seeds = SHARED / "seeds"
+    if seeds.exists():
+        texts += [p.read_text(encoding="utf-8") for p in sorted(seeds.iterdir())]
+    differing = []
+    for text in texts:
+        for _, _, sentence in split_sentences(text):
+            if jieba_seg.cut(sentence) != rjieba_seg.cut(sentence):
+                differing.append(sentence)
+    assert differing == []

@@ -52,7 +52,7 @@ class AnalyzeOptions:
     stopwords: str | None = None
     taxonomy: str | None = None
     topics: int | None = None
-    segmenter: str = "jieba"
+    segmenter: str = "rjieba"  # identical tokens to jieba on the shared corpus, ~17x faster (README)
     top_keywords: int = 20
 
 

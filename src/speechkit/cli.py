@@ -137,7 +137,7 @@ def analyze(
     stopwords: Optional[Path] = typer.Option(None, "--stopwords", help="Extra stopwords, one per line."),
     taxonomy: Optional[Path] = typer.Option(None, "--themes", help="Extra theme taxonomy TOML ([[theme]] name/field/terms)."),
     topics: Optional[int] = typer.Option(None, "--topics", help="Number of NMF topics (default: chosen from corpus size)."),
-    segmenter: str = typer.Option("jieba", "--segmenter", help="'jieba' (default) or 'rjieba' (jieba-rs, faster, same dictionaries)."),
+    segmenter: str = typer.Option("rjieba", "--segmenter", help="'rjieba' (jieba-rs: same dictionaries, identical tokens on the reference corpus, ~17x faster) or 'jieba' (pure Python)."),
     engine: str = typer.Option("local", "--engine", help="'local' (worker processes) or 'dask'."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a local cluster)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the per-document cache."),
@@ -252,7 +252,7 @@ def run(
     by: str = typer.Option("city,year", "--by", help="Grouping columns for the report."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores)."),
     fmt: str = typer.Option("parquet", "--format", help="'parquet', or 'csv' to also write CSV twins."),
-    segmenter: str = typer.Option("jieba", "--segmenter", help="'jieba' or 'rjieba'."),
+    segmenter: str = typer.Option("rjieba", "--segmenter", help="'rjieba' (default, fast) or 'jieba'."),
     to_simplified: bool = typer.Option(False, "--to-simplified", help="Convert Traditional Chinese pages to Simplified."),
     report_too: bool = typer.Option(True, "--report/--no-report", help="Also build the HTML/XLSX report."),
 ) -> None:

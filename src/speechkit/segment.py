@@ -196,6 +196,26 @@ def _backend_version(backend: str) -> str:
         return "unknown"
 
 
+_ASCII_JOINED = re.compile(r"[A-Za-z0-9]+(?:\.\d+)?%?|[^A-Za-z0-9]")  # jieba's HMM re_skip, then one char
+_NEEDS_SPLIT = re.compile(r"[A-Za-z0-9][^A-Za-z0-9\u4e00-\u9fff]|[^A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9]")
+
+
+def _split_like_jieba(tokens: list[str]) -> list[str]:
+    """rjieba keeps ASCII runs such as ``1-2``, ``Micro-LED`` or ``PM_2.5`` whole; jieba splits
+    them at every non-alphanumeric character. Split them the jieba way so both backends agree.
+
+    >>> _split_like_jieba(["PM_2.5", "浓度", "Micro-LED", "5.2%"])
+    ['PM', '_', '2.5', '浓度', 'Micro', '-', 'LED', '5.2%']
+    """
+    out: list[str] = []
+    for token in tokens:
+        if len(token) > 1 and token.isascii() and _NEEDS_SPLIT.search(token) and not _ASCII_JOINED.fullmatch(token):
+            out.extend(_ASCII_JOINED.findall(token))
+        else:
+            out.append(token)
+    return out
+
+
 # jieba's main dictionary (word -> frequency, total), read once per process and copied
 # into each private Tokenizer: loading it takes about a second, copying it ~50 ms.
 _JIEBA_BASE: tuple[dict[str, int], int] | None = None
@@ -293,7 +313,7 @@ class Segmenter:
         tokenizer = self._load()
         if self.backend == "jieba":
             return list(tokenizer.cut(sentence))
-        return tokenizer.cut(sentence)
+        return _split_like_jieba(tokenizer.cut(sentence))
 
     def is_content(self, token: str) -> bool:
         """True for a token worth counting: not a stopword, punctuation, space, number,
