@@ -56,8 +56,10 @@ _LAST_CLAUSE_SEP_RE = re.compile(f"(?s:.*)[{re.escape(_CLAUSE_SEPS)}]")
 _SEGMENT_SEP_RE = re.compile(f"[{re.escape(_SEGMENT_SEPS)}]")
 _LAST_SEGMENT_SEP_RE = re.compile(f"(?s:.*)[{re.escape(_SEGMENT_SEPS)}]")
 _LIST_JOINERS = frozenset({"、", "和", "及", "与"})
+_COORDINATORS = ("和", "及", "与", "以及")
+_BRACKET_RE = re.compile(r"[()（）【】\[\]]")
 _YEAR_RE = re.compile(r"20\d\d")
-_DIGIT_RE = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿*＊]")
+_NUMBER_START_RE = re.compile(r"[\d一二两三四五六七八九*＊]")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 
 
@@ -134,7 +136,11 @@ class _Rules:
     horizon_re: re.Pattern
     inline_heading_re: re.Pattern
     line_heading_re: re.Pattern
-    short_line_re: re.Pattern
+    short_line_re: re.Pattern  # a short line without sentence punctuation
+    paragraph_frame_re: re.Pattern
+    paragraph_target_re: re.Pattern
+    inline_frame_re: re.Pattern
+    inline_target_re: re.Pattern
     target_heading_re: re.Pattern
     achievement_heading_re: re.Pattern
     chinese_units: frozenset
@@ -143,6 +149,7 @@ class _Rules:
     before_words: dict  # word -> comparator
     before_lengths: tuple  # word lengths, longest first
     after_words: dict
+    ge_floating: re.Pattern
     after_lengths: tuple
     trailing_re: re.Pattern
     leading_re: re.Pattern
@@ -185,7 +192,6 @@ def _rules() -> _Rules:
         f"(?P<more>[{more}])?"
         f"(?:(?P<mag>{mags})(?P<more2>[{more}])?(?P<base>{base})?|(?P<base2>{base}))"
     )
-    chinese_tail = f"[{cn_all}]*+(?:点[{digits}]+)?"
     arabic_tail = r"\d*+(?:,\d{3})*+(?:[.．]\d+)?"
     # Each pass starts with a character class so that `re` scans quickly.
     # Look-behinds of width 2-3 test the character before the number: it
@@ -195,6 +201,9 @@ def _rules() -> _Rules:
         f"(?P<num>\\d(?<![\\d.．A-Za-z{not_after}]\\d)(?<![\\d%][-—–~～]\\d)(?<![A-Za-z\\d][-—]\\d)"
         f"{arabic_tail}){unit}"
     )
+    # 四万三千多人: a magnitude inside the numeral is part of it when more
+    # numeral follows; a final one belongs to the unit (三万名 -> 3, 万名)
+    chinese_tail = f"[{cn_all}]*+(?:[万亿][{digits}十][{cn_all}]*+)*+(?:点[{digits}]+)?"
     chinese = f"(?P<num>[{digits}十](?<![{cn_all}万亿\\d{not_after}][{digits}十]){chinese_tail}){unit}"
     percent = f"(?:{_literals(u['percent_words'])})(?P<pnum>\\d+(?:[.．]\\d+)?|[{digits}十]{chinese_tail})"
     marks = f"(?P<num>{_union(n['redaction_mark_patterns'])}){unit}"
@@ -234,6 +243,13 @@ def _rules() -> _Rules:
         short_line_re=re.compile(
             f"\\n[ \\t\u3000]*([^\\n。；;！!？?]{{2,{int(frames['heading_max_chars'])}}}[？?]?)[ \\t\u3000]*(?=\\n|\\Z)"
         ),
+        paragraph_frame_re=re.compile(
+            f"\\n[^\\n]{{0,{int(frames['paragraph_window'])}}}?"
+            f"(?:{_union(frames['paragraph_target_patterns'] + frames['paragraph_achievement_patterns'])})"
+        ),
+        paragraph_target_re=re.compile(_union(frames["paragraph_target_patterns"])),
+        inline_frame_re=re.compile(_union(frames["inline_target_patterns"] + frames["inline_achievement_patterns"])),
+        inline_target_re=re.compile(_union(frames["inline_target_patterns"])),
         target_heading_re=re.compile(_union(frames["target_heading_patterns"])),
         achievement_heading_re=re.compile(_union(frames["achievement_heading_patterns"])),
         chinese_units=frozenset(u["chinese_numeral_units"]),
@@ -242,6 +258,7 @@ def _rules() -> _Rules:
         before_words=before_words,
         before_lengths=before_lengths,
         after_words=after_words,
+        ge_floating=re.compile(_literals(c["ge_floating"])),
         after_lengths=after_lengths,
         trailing_re=re.compile(f"(?:{_union(ind['trailing_link_patterns'])})+\\Z"),
         leading_re=re.compile(
@@ -336,6 +353,11 @@ def _frames(text: str, r: _Rules) -> tuple[list[int], list[str]]:
         kind = _heading_kind(m.group(1), r)
         if kind:
             found[m.start()] = kind  # offset of the line in text
+    for m in r.inline_frame_re.finditer(text):
+        found[m.start()] = "target" if r.inline_target_re.fullmatch(m.group()) else "achievement"
+    for m in r.paragraph_frame_re.finditer("\n" + text):
+        if m.start() not in found:
+            found[m.start()] = "target" if r.paragraph_target_re.search(m.group()) else "achievement"
     pos = sorted(found)
     return pos, [found[p] for p in pos]
 
@@ -343,10 +365,12 @@ def _frames(text: str, r: _Rules) -> tuple[list[int], list[str]]:
 def _mask_spans(text: str, r: _Rules) -> tuple[list[int], list[int]]:
     spans = []
     for pat in r.mask_res:
-        spans.extend(m.span() for m in pat.finditer(text) if m.end() > m.start())
+        spans += [m.span() for m in pat.finditer(text)]
     spans.sort()
     starts, ends = [], []
     for s, e in spans:  # merge overlaps so that bisect finds the covering span
+        if e == s:
+            continue
         if ends and s <= ends[-1]:
             ends[-1] = max(ends[-1], e)
         else:
@@ -450,6 +474,8 @@ def _figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figure]:
         elif kind == "chinese":
             if not mag and base not in r.chinese_units:
                 continue  # 四个意识, 八项规定: slogans, not figures
+            if mag and ("万" in num or "亿" in num):
+                continue  # 两亿三千万: magnitude split between numeral and unit
             value = _chinese_value(num)
             if value is None or (value == 1 and not mag):
                 continue  # 一名同志, 一家企业: articles
@@ -538,6 +564,8 @@ def _before_comparator(before: str, r: _Rules) -> str | None:
         comp = words.get(before[-n:])
         if comp:
             return comp
+    if r.ge_floating.search(before):  # 至少新建3所
+        return ">="
     return None
 
 
@@ -562,6 +590,8 @@ def _strip_indicator(s: str, r: _Rules) -> str:
 
 def _balance_brackets(s: str) -> str:
     """Drop a dangling bracket at either end: '(村)建成' keeps, '园位）' -> '园位'."""
+    if not _BRACKET_RE.search(s):
+        return s
     for open_, close in (("(", ")"), ("（", "）"), ("【", "】"), ("[", "]")):
         if s.endswith(open_):
             s = s[:-1]
@@ -582,15 +612,20 @@ def _tail_phrase(text: str, pos: int, hi: int, r: _Rules) -> str:
     if not seg or seg[0] in _SEGMENT_SEPS:
         return ""
     m = r.tail_stop_re.search(seg)
-    cut = m.start() if m and m.start() > 0 else len(seg)
-    m = _DIGIT_RE.search(seg, 0, cut)  # another figure
+    if m and m.start() == 0:
+        return ""
+    cut = m.start() if m else len(seg)
+    m = _NUMBER_START_RE.search(seg, 0, cut)  # another figure: stop before its list item
     if m:
         cut = m.start()
+        k = seg.rfind("、", 0, cut)
+        if k != -1:
+            cut = k
     tail = seg[: min(cut, 14)]
     if tail.count("“") > tail.count("”"):  # keep a quoted name whole
         close = seg.find("”", len(tail))
         tail = seg[: close + 1] if 0 < close < 30 else tail[: tail.rfind("“")]
-    return tail.strip()
+    return tail.strip().rstrip("、")
 
 
 def _drop_change_verb(ind: str, r: _Rules) -> str:
@@ -634,34 +669,34 @@ def _kind(pos: int, window_start: int, cstart: int, cend: int, cues, frames) -> 
     return frame_kinds[i] if i >= 0 else "achievement"
 
 
-def _nearest(spans: list[tuple[int, object]], pos: int, clause_end: int):
+def _nearest(spans: tuple[list[int], list], pos: int, clause_end: int):
     """Value of the last span starting before pos, else of the first one before clause_end."""
-    best = None
-    for s, v in spans:
-        if s < pos:
-            best = v
-        elif best is None and s < clause_end:
-            return v
-        else:
-            break
-    return best
+    starts, values = spans
+    i = bisect.bisect_left(starts, pos)
+    if i > 0:
+        return values[i - 1]
+    if i < len(starts) and starts[i] < clause_end:
+        return values[i]
+    return None
 
 
-def _deadlines(text: str, lo: int, hi: int, r: _Rules) -> list[tuple[int, object]]:
-    return [
-        (m.start(), int(_YEAR_RE.search(m.group()).group()))
-        for m in r.deadline_re.finditer(text, lo, hi)
-    ]
+def _deadlines(text: str, lo: int, hi: int, r: _Rules) -> tuple[list[int], list[int]]:
+    starts, years = [], []
+    for m in r.deadline_re.finditer(text, lo, hi):
+        starts.append(m.start())
+        years.append(int(_YEAR_RE.search(m.group()).group()))
+    return starts, years
 
 
-def _horizons(text: str, lo: int, hi: int, r: _Rules) -> list[tuple[int, object]]:
-    out = []
+def _horizons(text: str, lo: int, hi: int, r: _Rules) -> tuple[list[int], list[str]]:
+    starts, names = [], []
     for m in r.horizon_re.finditer(text, lo, hi):
         h = m.group()
         if len(h) > 2 and h[0] in "“\"‘" and h[-1] in "”\"’":
             h = h[1:-1]  # “十四五”规划 -> 十四五; “十四五”期间 stays as written
-        out.append((m.start(), h))
-    return out
+        starts.append(m.start())
+        names.append(h)
+    return starts, names
 
 
 def _base_unit(unit: str, r: _Rules) -> str:
@@ -704,16 +739,15 @@ def _indicator(text: str, fig: _Figure, lo: int, cend: int, prev_indicator: str,
             before = text[seg_start : fig.start]
     comparator = _before_comparator(before, r)
     indicator = _strip_indicator(before, r)
-    if len(indicator) <= 2:
-        tail = _tail_phrase(text, fig.unit_end, cend, r)
-        if indicator or tail:
-            indicator += tail
-        elif prev_indicator:
-            indicator = _drop_change_verb(prev_indicator, r)
-    elif indicator.endswith("等"):  # 养老、低保、孤儿等6项社保救助标准
-        tail = _tail_phrase(text, fig.unit_end, cend, r)
-        if tail:
-            indicator = tail
+    tail = _tail_phrase(text, fig.unit_end, cend, r)
+    if tail and (indicator.endswith("等") or before.rstrip().endswith(_COORDINATORS)):
+        indicator = tail  # 孤儿等6项社保救助标准; 福成煤矿和6个光伏项目
+    elif tail:
+        indicator += tail  # 推动校企共建18个现代产业学院
+    elif not indicator and prev_indicator:
+        indicator = _drop_change_verb(prev_indicator, r)  # 增长5.2%、约4.4万亿元
+    elif indicator in r.change_verbs and prev_indicator:
+        indicator = _drop_change_verb(prev_indicator, r) + indicator  # 突破1000万只、增长278%
     if len(indicator) > r.max_chars:
         indicator = indicator[-r.max_chars :]
     return indicator, comparator
@@ -765,8 +799,8 @@ def extract_targets(text: str) -> list[Target]:
 
     rows: list[Target] = []
     s0 = s1 = 0  # current sentence
-    deadlines: list = []
-    horizons: list = []
+    deadlines: tuple = ([], [])
+    horizons: tuple = ([], [])
     cues: tuple = ([], [])
     prev_end, prev_indicator, sentence = 0, "", ""
     respectively = None  # (items, suffix, next item, end of the last figure) of an A、B分别增长x、y list

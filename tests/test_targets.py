@@ -1,0 +1,450 @@
+"""Tests for speechkit.targets.extract_targets.
+
+Inline strings are our own wording; the shared corpus is only read at run time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from speechkit.targets import Target, extract_targets
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def _one(text: str) -> Target:
+    rows = extract_targets(text)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def _figures(text: str) -> list[tuple]:
+    return [(t.value, t.unit) for t in extract_targets(text)]
+
+
+# --------------------------------------------------------------------------
+# API and rows
+# --------------------------------------------------------------------------
+
+
+def test_target_fields_match_the_table_contract():
+    names = [f.name for f in dataclasses.fields(Target)]
+    assert names == [
+        "kind", "indicator", "value", "unit", "comparator", "deadline_year",
+        "horizon", "redacted", "sentence", "start", "end",
+    ]
+
+
+def test_empty_and_figureless_text_give_no_rows():
+    assert extract_targets("") == []
+    assert extract_targets("我们要坚持男女平等基本国策，推动妇女事业全面发展。") == []
+
+
+def test_one_sentence_holds_two_targets():
+    text = "到2025年底,全县托育机构覆盖率要达到90%以上,公办托位占比要原则上达到60%以上"
+    rows = extract_targets(text)
+    assert [(r.indicator, r.value, r.unit, r.comparator, r.deadline_year, r.kind) for r in rows] == [
+        ("托育机构覆盖率", 90.0, "%", ">=", 2025, "target"),
+        ("公办托位占比", 60.0, "%", ">=", 2025, "target"),
+    ]
+    assert rows[0].sentence == rows[1].sentence == text
+
+
+def test_sentence_is_the_exact_substring_at_its_offsets():
+    text = "  去年新建母婴室12个；\n今年力争再建20个！第三句没有数字。最后新增岗位300个?"
+    rows = extract_targets(text)
+    assert [r.value for r in rows] == [12.0, 20.0, 300.0]
+    for r in rows:
+        assert text[r.start : r.end] == r.sentence
+    assert rows[0].sentence == "去年新建母婴室12个；"
+    assert rows[1].sentence == "今年力争再建20个！"
+    assert rows[2].sentence == "最后新增岗位300个?"
+
+
+def test_sentences_split_on_ascii_punctuation_and_line_breaks():
+    text = "全区建成儿童之家8个;新建妇女微家15个\n培训家长600人次!"
+    rows = extract_targets(text)
+    assert [r.sentence for r in rows] == ["全区建成儿童之家8个;", "新建妇女微家15个", "培训家长600人次!"]
+
+
+def test_rows_come_in_text_order_across_sentences():
+    text = "帮助*名妇女就业。新建托育园3所。百分之九十的村建成妇女之家。"
+    rows = extract_targets(text)
+    assert [r.start for r in rows] == sorted(r.start for r in rows)
+    assert [r.unit for r in rows] == ["名", "所", "%"]
+
+
+# --------------------------------------------------------------------------
+# values and units
+# --------------------------------------------------------------------------
+
+
+def test_chinese_numerals_keep_the_stated_magnitude():
+    assert _figures("今年要培训三万名家政服务员。") == [(3.0, "万名")]
+    assert _figures("妇女参与率达到百分之八十五。") == [(85.0, "%")]
+    assert _figures("新建两所普惠性幼儿园。") == [(2.0, "所")]
+    assert _figures("全年培训女农民一百二十人。") == [(120.0, "人")]
+
+
+def test_arabic_numbers_with_magnitude_and_decimals():
+    assert _figures("培训妇女1.2万人次。") == [(1.2, "万人次")]
+    assert _figures("全市生产总值约4.4万亿元。") == [(4.4, "万亿元")]
+    assert _figures("累计发放贷款1,250万元。") == [(1250.0, "万元")]
+    assert _figures("覆盖率达到９５．５％。") == [(95.5, "%")]
+
+
+def test_shi_si_wu_is_a_horizon_not_a_value():
+    row = _one("“十四五”期间，全区新建儿童友好公园15个。")
+    assert row.value == 15.0
+    assert row.horizon == "“十四五”期间"
+    assert extract_targets("十四五规划纲要已经印发。") == []
+
+
+def test_bare_numbers_without_unit_are_skipped():
+    assert extract_targets("共有12345热线，编号为2024001，代码369。") == []
+
+
+def test_non_values_give_no_rows():
+    text = (
+        "2024年3月8日，我们召开全市妇女第十五次代表大会。"
+        "1月9日，会议学习了《中华人民共和国妇女权益保障法》和《儿童发展纲要（2021—2030年）》。"
+        "落实2021-2025年规划、“十四五”规划和2021—2030妇女发展纲要。"
+        "第一，要提高认识；十四届人大二次会议精神要贯彻好。"
+        "联系电话：0571-87654321，浙ICP备12345678号-1，京B2-20212535。"
+        "我们坚持“四个意识”，落实“10%工作法”，一名同志作了发言。"
+    )
+    assert extract_targets(text) == []
+
+
+def test_titles_and_quoted_slogans_hide_their_numbers():
+    assert extract_targets("学习《关于建设100个示范社区的意见》。") == []
+    assert _figures("打造“三个一百”工程，新建示范社区100个。") == [(100.0, "个")]
+
+
+def test_ranges_and_ranks_are_not_values():
+    assert extract_targets("关爱0—3岁婴幼儿，进入全省前10名。") == []
+
+
+def test_bare_magnitude_is_a_unit_only_when_it_counts_something():
+    assert _figures("常住人口达到1000万。") == [(1000.0, "万")]
+    assert _figures("每年保障近40万随迁子女就学。") == [(40.0, "万")]
+    assert extract_targets("培育50亿企业。") == []
+
+
+def test_measure_figure_before_a_count_qualifies_it():
+    row = _one("力争落地10亿元以上制造业项目70个以上。")
+    assert (row.value, row.unit, row.comparator) == (70.0, "个", ">=")
+    assert "10亿元以上制造业项目" in row.indicator
+
+
+# --------------------------------------------------------------------------
+# redactions
+# --------------------------------------------------------------------------
+
+
+def test_stripped_number_before_a_measure_word_is_a_redacted_row():
+    row = _one("力争未来五年培育市级以上巾帼创新工作室个")
+    assert row.value is None and row.redacted
+    assert row.unit == "个"
+    assert row.indicator == "培育市级以上巾帼创新工作室"
+    assert row.kind == "target"
+    assert row.horizon == "未来五年"
+
+
+def test_redaction_marks_stand_for_numbers():
+    rows = extract_targets("帮助*名妇女实现稳定就业，新建行业妇联**个、楼宇妇联〔*〕个，满意度达*%。")
+    assert [(r.unit, r.value, r.redacted) for r in rows] == [
+        ("名", None, True), ("个", None, True), ("个", None, True), ("%", None, True),
+    ]
+    assert rows[0].indicator == "帮助妇女"
+    assert rows[1].indicator == "新建行业妇联"
+    assert rows[2].indicator == "楼宇妇联"
+
+
+def test_stripped_numbers_in_lists_and_after_verbs():
+    rows = extract_targets("五年来吸纳会员万人，其中户家庭获评省级最美家庭，为万户家庭提供指导服务。")
+    assert [(r.unit, r.redacted, r.kind) for r in rows] == [
+        ("万人", True, "achievement"), ("户", True, "achievement"), ("万户", True, "achievement"),
+    ]
+    assert rows[0].indicator == "吸纳会员"
+
+
+def test_ordinary_words_ending_in_a_measure_word_are_not_redactions():
+    text = "建设现代化市场，服务国家战略，培育致富能人，建成人才之家，落实到人，接待游客人次增长较快。"
+    assert extract_targets(text) == []
+
+
+def test_names_marked_with_underscore_are_not_figures():
+    assert extract_targets("深入学习贯彻_总书记重要讲话，*区妇联作交流发言。") == []
+
+
+# --------------------------------------------------------------------------
+# comparators, deadlines, horizons
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "comparator"),
+    [
+        ("覆盖率达到90%以上。", ">="),
+        ("覆盖率不低于90%。", ">="),
+        ("培训人数超过500人。", ">="),
+        ("至少新建3所托育园。", ">="),
+        ("筛查率保持在90%以上水平。", ">="),
+        ("新增岗位300余个。", ">="),
+        ("失业率控制在5.5%以内。", "<="),
+        ("发生率在1%以下。", "<="),
+        ("比例不超过10%。", "<="),
+        ("增长5%左右。", "~"),
+        ("服务约3000人次。", "~"),
+        ("建成妇女之家300个。", "="),
+    ],
+)
+def test_comparator_words(text, comparator):
+    assert _one(text).comparator == comparator
+
+
+def test_not_lower_than_is_not_lower():
+    assert _one("女性比例不低于30%。").comparator == ">="
+    assert _one("女性比例低于30%。").comparator == "<="
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("到2025年底，普惠率要达到85%。", 2025),
+        ("2027年前建成托育中心5个。", 2027),
+        ("力争到2030年培训妇女10万人次。", 2030),
+        ("截至2023年底，累计建成母婴室80个。", None),
+        ("今年新建母婴室80个。", None),
+    ],
+)
+def test_deadline_year(text, year):
+    assert _one(text).deadline_year == year
+
+
+def test_horizons():
+    assert _one("今后五年，要新建儿童之家50个。").horizon == "今后五年"
+    assert _one("到本届任期末，全市新建托育园20所。").horizon == "到本届任期末"
+    assert _one("“十四五”时期培训女性5万人次。").horizon == "“十四五”时期"
+    assert _one("落实“十四五”规划，新建公园8个。").horizon == "十四五"
+    assert _one("新建公园8个。").horizon is None
+
+
+# --------------------------------------------------------------------------
+# kind
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "要新建儿童之家45个。",
+        "力争培训妇女2万人次。",
+        "确保两癌筛查率达到95%以上。",
+        "将新增托位1000个。",
+        "主要预期目标是：地区生产总值增长5%左右，城镇新增就业3万人。",
+        "到2027年，普惠性托位占比达到60%。",
+    ],
+)
+def test_target_cues(text):
+    assert {r.kind for r in extract_targets(text)} == {"target"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "已建成妇女之家300个。",
+        "累计培训妇女1.2万人次。",
+        "去年新建儿童之家45个。",
+        "五年来，全市新增托位2000个。",
+        "社会消费品零售总额同比增长6.5%。",
+        "全市地区生产总值增长5.2%。",  # bare report figure: achievement by default
+        "已完成年度目标任务的95%。",  # a past marker beats the noun 目标
+    ],
+)
+def test_achievement_cues_and_default(text):
+    assert {r.kind for r in extract_targets(text)} == {"achievement"}
+
+
+def test_modal_cue_beats_past_marker_in_the_same_clause():
+    assert _one("力争同比增长10%。").kind == "target"
+
+
+def test_nearest_cue_in_the_sentence_decides_for_a_bare_clause():
+    rows = extract_targets("去年建成托育园3所，今年计划新建托育园5所，新增托位600个。")
+    assert [r.kind for r in rows] == ["achievement", "target", "target"]
+
+
+def test_section_headings_set_the_frame_for_bare_figures():
+    text = (
+        "一、2023年工作回顾\n"
+        "全市新建儿童之家45个。\n"
+        "二、2024年工作安排\n"
+        "全市新建儿童之家60个。\n"
+        "去年新建儿童之家45个。\n"
+    )
+    assert [r.kind for r in extract_targets(text)] == ["achievement", "target", "achievement"]
+
+
+def test_inline_headings_in_one_line_text_set_the_frame():
+    text = "一、肯定成绩 全市新建儿童之家45个。二、锚定目标 全市新建儿童之家60个。"
+    assert [r.kind for r in extract_targets(text)] == ["achievement", "target"]
+
+
+# --------------------------------------------------------------------------
+# indicator
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("去年培训妇女1.2万人次。", "培训妇女"),
+        ("全区新建儿童之家45个。", "新建儿童之家"),
+        ("建成妇女之家300个。", "建成妇女之家"),
+        ("全年要确保两癌筛查覆盖率达到90%。", "两癌筛查覆盖率"),
+        ("并使全县适龄妇女参保率提高到95%。", "适龄妇女参保率"),
+        ("城镇调查失业率控制在5.5%以内。", "城镇调查失业率"),
+        ("85%的社区建成儿童之家。", "社区"),
+        ("推动50家企业实现女职工休息室全覆盖。", "企业"),
+        ("在电商、家政等领域新建行业妇联12个。", "新建行业妇联"),
+        ("开展“最美家庭、最美母亲”评选活动30场。", "开展“最美家庭、最美母亲”评选活动"),
+        ("提高养老、低保、孤儿等6项救助标准。", "救助标准"),
+        ("推动校企共建18个女性创业学院。", "校企共建女性创业学院"),
+    ],
+)
+def test_indicator(text, indicator):
+    assert _one(text).indicator == indicator
+
+
+def test_follow_up_figure_inherits_the_indicator():
+    rows = extract_targets("全市地区生产总值增长5.2%、约4.4万亿元。")
+    assert [(r.indicator, r.unit, r.comparator) for r in rows] == [
+        ("地区生产总值增长", "%", "="),
+        ("地区生产总值", "万亿元", "~"),
+    ]
+    rows = extract_targets("生猪出栏量突破100万头、增长8%。")
+    assert rows[1].indicator == "生猪出栏量增长"
+
+
+def test_respectively_lists_pair_items_with_figures():
+    rows = extract_targets("规上工业增加值、固定资产投资、外贸进出口分别增长7.8%、10%、3.5%。")
+    assert [(r.indicator, r.value) for r in rows] == [
+        ("规上工业增加值增长", 7.8),
+        ("固定资产投资增长", 10.0),
+        ("外贸进出口增长", 3.5),
+    ]
+
+
+def test_full_width_and_ascii_punctuation_mix():
+    rows = extract_targets("到2025年,全市托位达到1万个;到2027年，托位达到1.5万个。")
+    assert [(r.value, r.deadline_year) for r in rows] == [(1.0, 2025), (1.5, 2027)]
+
+
+# --------------------------------------------------------------------------
+# robustness
+# --------------------------------------------------------------------------
+
+_ALPHABET = list("妇女儿童新建个名所家户人万亿元要已到年底前以上左右约第十四五一二三百分之，,。；;！!？?、：:“”《》（）()*〔〕_\n 0123456789.%—-")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=120))
+def test_rows_are_well_formed_for_any_text(text):
+    for r in extract_targets(text):
+        assert text[r.start : r.end] == r.sentence
+        assert r.sentence and r.start < r.end
+        assert r.kind in {"target", "achievement"}
+        assert r.comparator in {">=", "<=", "~", "="}
+        assert (r.value is None) == r.redacted
+        assert r.unit
+
+
+def test_long_single_line_text_stays_linear():
+    # a one-line text without sentence ends and with many figures: context
+    # windows are capped, so this finishes quickly instead of going quadratic
+    chunk = "新建儿童之家45个、培训妇女1.2万人次、覆盖率达到85%以上、帮助*名妇女、"
+    text = chunk * 4000  # ~160k characters, 16k figures, one sentence
+    rows = extract_targets(text)
+    assert len(rows) == 16000
+    assert rows[-1].sentence == text
+
+
+# --------------------------------------------------------------------------
+# the shared corpus (read at run time, never copied)
+# --------------------------------------------------------------------------
+
+
+def _corpus(sub: str) -> Path:
+    path = CORPUS / sub
+    if not path.is_dir():
+        pytest.skip(f"shared corpus folder {path} is absent")
+    return path
+
+
+def test_seed_speech_kindergarten_targets():
+    seeds = sorted(_corpus("seeds").glob("004_*.txt"))
+    if not seeds:
+        pytest.skip("seed 004 is absent from the shared corpus")
+    text = seeds[0].read_text(encoding="utf-8")
+    rows = extract_targets(text)
+    wanted = {
+        "普惠性幼儿园覆盖率": 85.0,
+        "公办园在园幼儿占比": 50.0,
+    }
+    for name, value in wanted.items():
+        hits = [r for r in rows if name in r.indicator and r.value == value]
+        assert len(hits) == 1, (name, [(r.indicator, r.value) for r in rows])
+        row = hits[0]
+        assert (row.unit, row.comparator, row.deadline_year, row.kind) == ("%", ">=", 2025, "target")
+        assert text[row.start : row.end] == row.sentence
+
+
+def test_seed_speech_stripped_numbers_are_redacted_rows():
+    seeds = sorted(_corpus("seeds").glob("001_*.txt"))
+    if not seeds:
+        pytest.skip("seed 001 is absent from the shared corpus")
+    rows = extract_targets(seeds[0].read_text(encoding="utf-8"))
+    redacted = [r for r in rows if r.redacted]
+    assert len(redacted) >= 10
+    assert all(r.value is None for r in redacted)
+    # the five-year plans of the speech are targets with their horizon
+    future = [r for r in redacted if r.horizon == "未来五年"]
+    assert future and all(r.kind == "target" for r in future)
+
+
+def test_city_reports_sample():
+    folder = _corpus("city-reports-2024")
+    files = sorted(folder.glob("*.txt"))[:12]
+    if not files:
+        pytest.skip("no city reports in the shared corpus")
+    total = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        rows = extract_targets(text)
+        total += len(rows)
+        assert rows, path.name
+        kinds = {r.kind for r in rows}
+        assert kinds == {"target", "achievement"}, path.name  # every report reviews and plans
+        assert not any(r.redacted for r in rows), path.name  # clean texts: no stripped numbers
+        for r in rows:
+            assert text[r.start : r.end] == r.sentence
+            assert r.value is not None and r.value >= 0
+    assert total > 12 * 30
+
+
+@pytest.mark.slow
+def test_all_city_reports():
+    folder = _corpus("city-reports-2024")
+    files = sorted(folder.glob("*.txt"))
+    rows = [r for path in files for r in extract_targets(path.read_text(encoding="utf-8"))]
+    assert len(rows) > 100 * len(files)
+    share_target = sum(r.kind == "target" for r in rows) / len(rows)
+    assert 0.2 < share_target < 0.8
+    assert sum(r.redacted for r in rows) == 0
