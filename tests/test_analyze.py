@@ -144,9 +144,11 @@ def test_cache_reuses_documents_and_user_dict_invalidates_it(serial, tmp_path):
 
 
 def test_dask_engine_gives_identical_tables(serial, tmp_path):
+    """clean + analyze on a local Dask cluster of 2 workers == the serial run."""
     pytest.importorskip("distributed")
     out, _ = serial
-    shutil.copy(out / "documents.parquet", tmp_path / "documents.parquet")
+    dask_clean = clean_corpus(DEMO, tmp_path, jobs=2, use_cache=False, engine="dask")
+    pd.testing.assert_frame_equal(dask_clean.documents, pd.read_parquet(out / "documents.parquet"))
     analyze_corpus(tmp_path, jobs=2, use_cache=False, engine="dask")
     for name, table in read_all(out).items():
         pd.testing.assert_frame_equal(read_all(tmp_path)[name], table, obj=name)

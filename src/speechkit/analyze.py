@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -22,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from speechkit._version import __version__
+from speechkit.parallel import ENGINES, default_jobs, run_batches
 from speechkit.io import TableSink, atomic_write_bytes, atomic_write_text, read_table, write_table
 
 __all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus", "TABLE_SCHEMAS"]
@@ -217,8 +217,8 @@ def analyze_corpus(
 
     processed_dir = Path(processed_dir)
     out_dir = Path(out_dir) if out_dir else processed_dir
-    if engine not in ("local", "dask"):
-        raise ValueError(f"unknown engine {engine!r}; choose 'local' or 'dask'")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     tools = AnalysisTools(options)  # validates dictionaries/taxonomy up front (clear errors)
     fingerprint = tools.fingerprint
     cache_dir = out_dir / ".cache" / "analyze" if use_cache else None
@@ -252,7 +252,7 @@ def analyze_corpus(
     sinks = {name: TableSink(out_dir, name if name != "keywords_textrank" else ".keywords_textrank", TABLE_SCHEMAS[name], formats if name != "keywords_textrank" else ("parquet",)) for name in _STREAMED}
     doc_counts: dict[str, dict[str, int]] = {}
     cached = done = sentences = covered = 0
-    jobs = jobs or os.cpu_count() or 1
+    jobs = default_jobs(jobs)
     batch_size = max(1, min(32, total // (jobs * 4) or 1))
     try:
         def consume(result: DocumentAnalysis) -> None:
@@ -279,29 +279,13 @@ def analyze_corpus(
                 yield doc_id, text, (key if cache_dir else None)
 
         cache_arg = str(cache_dir) if cache_dir else None
-        batches = _batches(pending(), batch_size)
-        if engine == "dask":
-            _run_dask(batches, options, cache_arg, jobs, scheduler, consume, lambda: progress and progress(done, total))
-        elif jobs > 1:
-            with ProcessPoolExecutor(jobs) as pool:
-                inflight = []
-                for batch in batches:
-                    inflight.append(pool.submit(_analyze_batch, batch, options, cache_arg))
-                    while len(inflight) >= jobs * 2:  # bounded queue: memory stays flat
-                        for r in inflight.pop(0).result():
-                            consume(r)
-                        progress and progress(done, total)
-                for fut in inflight:
-                    for r in fut.result():
-                        consume(r)
-                    progress and progress(done, total)
-        else:
-            global _TOOLS
-            _TOOLS = tools
-            for batch in batches:
-                for r in _analyze_batch(batch, options, cache_arg):
-                    consume(r)
-                progress and progress(done, total)
+        global _TOOLS
+        if jobs <= 1 and engine == "local":
+            _TOOLS = tools  # serial: reuse the tools built above
+        for results in run_batches(_analyze_batch, _batches(pending(), batch_size), (options, cache_arg), jobs, engine, scheduler):
+            for r in results:
+                consume(r)
+            progress and progress(done, total)
         progress and progress(done, total)
         paths = []
         for name in _STREAMED:
@@ -335,33 +319,3 @@ def analyze_corpus(
         atomic_write_text(manifest, json.dumps({"key": corpus_key, "theme_coverage": coverage, "documents": done,
                                                 "top_themes": top.head(30).to_dict("records")}, ensure_ascii=False))
     return AnalyzeReport(out_dir, {t: counts[t] for t in ANALYZE_TABLES}, done, cached, coverage, top, paths)
-
-
-def _run_dask(batches, options, cache_arg, jobs, scheduler, consume, tick) -> None:
-    """Run the batches on a Dask cluster (a local one of ``jobs`` worker processes by default)."""
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - depends on the extra
-        raise ValueError("--engine dask needs the dask extra: pip install 'speechkit[dask]'") from exc
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
-    try:
-        inflight = []
-        for batch in batches:
-            inflight.append(client.submit(_analyze_batch, batch, options, cache_arg, pure=False))
-            while len(inflight) >= jobs * 2:
-                for r in inflight.pop(0).result():
-                    consume(r)
-                tick()
-        for fut in inflight:
-            for r in fut.result():
-                consume(r)
-            tick()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

@@ -14,7 +14,6 @@ import json
 import os
 import pickle
 import stat
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -26,6 +25,7 @@ from speechkit.boilerplate import load_rules, strip_boilerplate
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
 from speechkit.io import atomic_write_bytes, atomic_write_text, write_table
 from speechkit.metadata import extract_metadata
+from speechkit.parallel import default_jobs, run_batches
 
 __all__ = [
     "DOCUMENT_COLUMNS", "REMOVAL_COLUMNS", "CleanOptions", "CleanReport",
@@ -240,10 +240,13 @@ def clean_corpus(
     formats: tuple[str, ...] = ("parquet",),
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> CleanReport:
     """Clean every raw file below ``raw_dir`` and write the tables to ``out_dir``.
 
-    ``progress(done, total)`` is called as files finish. Raises :class:`RawDirError`
+    ``progress(done, total)`` is called as files finish; ``engine``/``scheduler`` as in
+    :func:`speechkit.parallel.run_batches`. Raises :class:`RawDirError`
     when RAW_DIR is missing or holds no speech files; bad single files become
     error rows.
     """
@@ -288,25 +291,16 @@ def clean_corpus(
     done = total - len(todo)
     if progress:
         progress(done, total)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = default_jobs(jobs)
     batch_size = max(1, min(64, len(todo) // (jobs * 4) or 1))
-    if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options.rules_files,)) as pool:
-            futures = [pool.submit(_clean_batch, b, options, str(cache_dir) if cache_dir else None) for b in _batches(todo, batch_size)]
-            for fut in futures:
-                for row, rem in fut.result():
-                    results[row["source_path"]] = (row, rem)
-                    done += 1
-                if progress:
-                    progress(done, total)
-    else:
-        _init_worker(options.rules_files)
-        for batch in _batches(todo, batch_size):
-            for row, rem in _clean_batch(batch, options, str(cache_dir) if cache_dir else None):
-                results[row["source_path"]] = (row, rem)
-                done += 1
-            if progress:
-                progress(done, total)
+    cache_arg = str(cache_dir) if cache_dir else None
+    for batch_results in run_batches(_clean_batch, _batches(todo, batch_size), (options, cache_arg), jobs, engine,
+                                     scheduler, _init_worker, (options.rules_files,)):
+        for row, rem in batch_results:
+            results[row["source_path"]] = (row, rem)
+            done += 1
+        if progress:
+            progress(done, total)
     documents, removals = _assemble(results)
     paths = write_table(documents, out_dir, "documents", formats)
     paths += write_table(removals, out_dir, "removals", formats)

@@ -109,6 +109,8 @@ def clean(
     rules: List[Path] = typer.Option([], "--rules", help="Extra boilerplate rules file(s) (TOML, same format as the bundled one)."),
     to_simplified: bool = typer.Option(False, "--to-simplified", help="Convert Traditional Chinese pages to Simplified (OpenCC)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the per-file cache."),
+    engine: str = typer.Option("local", "--engine", help="'local' (worker processes) or 'dask'."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a local cluster)."),
 ) -> None:
     """Decode, strip boilerplate (every cut recorded) and read metadata.
 
@@ -121,7 +123,7 @@ def clean(
 
     options = CleanOptions(tuple(str(p) for p in rules), to_simplified)
     with _Progress("clean") as bar:
-        report = _guard(clean_corpus, raw_dir, out, options, jobs, _formats(fmt), not no_cache, bar)
+        report = _guard(clean_corpus, raw_dir, out, options, jobs, _formats(fmt), not no_cache, bar, engine, scheduler)
     from speechkit.summaries import clean_summary
 
     _console().print(clean_summary(report, out))
@@ -260,7 +262,8 @@ def run(
 
     Example:  speechkit run data/raw --out data/processed --by city,year
     """
-    clean(raw_dir=raw_dir, out=out, fmt=fmt, jobs=jobs, rules=[], to_simplified=to_simplified, no_cache=False)
+    clean(raw_dir=raw_dir, out=out, fmt=fmt, jobs=jobs, rules=[], to_simplified=to_simplified, no_cache=False,
+          engine="local", scheduler=None)
     analyze(processed_dir=out, out=None, fmt=fmt, jobs=jobs, user_dict=None, stopwords=None, taxonomy=None,
             topics=None, segmenter=segmenter, engine="local", scheduler=None, no_cache=False)
     if report_too:

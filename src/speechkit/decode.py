@@ -28,6 +28,7 @@ _BINARY_SIGNATURES = {
     b"Rar!": "a RAR archive",
 }
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+_MAX_BAD_UTF8 = 0.01  # share of non-ASCII characters that may be corrupt in a file still read as UTF-8
 _CANDIDATES = ["utf_8", "gb18030", "big5", "utf_16", "utf_16_le", "utf_16_be", "big5hkscs"]
 
 
@@ -54,6 +55,36 @@ def _control_ratio(text: str) -> float:
     return bad / len(sample)
 
 
+# characters a Chinese page is made of: common CJK ideographs, ASCII, CJK and full-width punctuation
+_PLAUSIBLE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\u00b7\x20-\x7e\s]")
+_FALLBACKS = ("gb18030", "big5", "utf_16_le", "utf_16_be")
+
+
+def _plausibility(text: str) -> float:
+    """Share of characters a Chinese page plausibly holds (mojibake such as Hangul or U+FFFD scores low)."""
+    return len(_PLAUSIBLE.findall(text)) / len(text) if text else 0.0
+
+
+def _most_plausible(sample: bytes, guess: str) -> str:
+    """The detector's ``guess`` unless another Chinese encoding reads ``sample`` as clearly more plausible text.
+
+    Short pages fool statistical detection: 8 bytes of Big5 婦女兒童 also decode
+    as UTF-16 Hangul; the encoding that gives CJK text wins.
+    """
+    try:
+        best_score = _plausibility(sample.decode(guess, errors="replace"))
+    except LookupError:
+        best_score = 0.0
+    if best_score >= 0.98:
+        return guess
+    best = guess
+    for candidate in _FALLBACKS:
+        score = _plausibility(sample.decode(candidate, errors="replace"))
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
 def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     """Decode raw bytes to text; return ``(text, encoding, notes)``.
 
@@ -75,7 +106,10 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
             return data.decode("utf-16"), "utf-16", notes
         except UnicodeDecodeError:
             text = data[: len(data) - (len(data) % 2)].decode("utf-16", errors="replace")
-            notes.append("odd trailing byte in UTF-16 dropped")
+            if len(data) % 2:
+                notes.append("odd trailing byte in UTF-16 dropped")
+            if "\ufffd" in text:
+                notes.append(f"{text.count(chr(0xFFFD))} undecodable UTF-16 sequence(s) replaced by U+FFFD")
             return text, "utf-16", notes
     try:
         text = data.decode("utf-8")
@@ -86,6 +120,13 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
         if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
             notes.append(f"truncated multi-byte character at byte {exc.start} dropped")
             return data[: exc.start].decode("utf-8"), "utf-8", notes
+        if exc.reason != "NUL bytes":  # UTF-8 with a few corrupt bytes is still UTF-8
+            lenient = data.decode("utf-8", errors="replace")
+            bad = lenient.count("\ufffd")
+            non_ascii = len(lenient) - len(lenient.encode("ascii", "ignore"))
+            if non_ascii >= 20 and bad <= non_ascii * _MAX_BAD_UTF8:
+                notes.append(f"{bad} invalid UTF-8 byte sequence(s) replaced by U+FFFD")
+                return lenient, "utf-8", notes
     from charset_normalizer import from_bytes
 
     sample = data if len(data) <= 2_000_000 else data[:2_000_000]
@@ -97,6 +138,7 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     encoding = best.encoding.replace("-", "_").lower()
     if encoding in _GB_FAMILY:
         encoding = "gb18030"
+    encoding = _most_plausible(sample[:200_000], encoding)
     text = data.decode(encoding, errors="replace")
     if _control_ratio(text) > 0.02:
         raise DecodeError(f"not a text file: decoding as {encoding} gives mostly control characters")
