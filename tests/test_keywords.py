@@ -66,6 +66,17 @@ def test_term_matrix_has_sorted_vocabulary_and_input_row_order():
             assert dense[row, column] == SMALL[doc_id].get(term, 0)
 
 
+def test_term_matrix_is_laid_out_like_dictvectorizer():
+    from sklearn.feature_extraction import DictVectorizer
+
+    docs = {**SMALL, "空白篇": {}, "拉丁篇": {"NGO": 2, "App": 1, "妇联": 3, "Ａ级": 1}}
+    matrix, _, vocabulary = build_term_matrix(docs)
+    vectorizer = DictVectorizer(sort=True)
+    expected = vectorizer.fit_transform(docs.values())
+    assert vocabulary == list(vectorizer.feature_names_)
+    assert (matrix != expected).nnz == 0
+
+
 def test_term_matrix_prunes_by_document_frequency():
     _, _, vocabulary = build_term_matrix(SMALL, min_df=2)
     assert set(vocabulary) == {"妇女", "服务", "儿童"}
