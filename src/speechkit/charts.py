@@ -22,6 +22,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.colors import PowerNorm
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -47,6 +48,8 @@ PNG_DPI = 150
 POSITIVE_COLOR = "#2b6cb0"
 NEGATIVE_COLOR = "#c05621"
 KIND_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">")
+#: Chinese names of the target kinds written by speechkit.targets (others are shown as they are).
+TARGET_KIND_LABELS = {"target": "目标", "achievement": "已达成"}
 
 
 class CJKFigure(Figure):
@@ -174,7 +177,10 @@ def theme_heatmap(
     with matplotlib.rc_context(cjk_rc()):
         ax = fig.add_subplot()
         cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad="#eeeeee")
-        image = ax.imshow(np.ma.masked_invalid(shown), aspect="auto", cmap=cmap,
+        # a square-root colour scale keeps small shares distinguishable next to one dominant theme
+        finite = shown[np.isfinite(shown)]
+        norm = PowerNorm(0.5, vmin=min(0.0, float(finite.min())), vmax=float(finite.max()) or 1.0)
+        image = ax.imshow(np.ma.masked_invalid(shown), aspect="auto", cmap=cmap, norm=norm,
                           interpolation="nearest")
         ax.set_xticks(range(n_cols), col_labels, rotation=45, ha="right", rotation_mode="anchor")
         ax.set_yticks(range(n_rows), row_labels)
@@ -184,11 +190,9 @@ def theme_heatmap(
         ax.set_ylabel("分组")
         for spine in ax.spines.values():
             spine.set_visible(False)
-        bar = fig.colorbar(image, ax=ax, shrink=min(1.0, 6 / max(n_rows, 1)) if n_rows > 12 else 1.0,
-                           aspect=max(10, min(40, n_rows * 2)))
+        bar = fig.colorbar(image, ax=ax, shrink=1.0 if n_rows <= 12 else 0.6, aspect=max(10, min(30, n_rows)))
         bar.set_label("平均占比（%）" if percent else value_col)
         if annotate:
-            finite = shown[np.isfinite(shown)]
             digits = 1 if finite.size and finite.max() < 100 else 0
             for i in range(n_rows):
                 for j in range(n_cols):
@@ -321,6 +325,22 @@ def keyness_bars(
     return fig
 
 
+_WORD_COLORS = tuple(
+    "#{:02x}{:02x}{:02x}".format(*(int(round(255 * c)) for c in rgb))
+    for rgb in matplotlib.colormaps["Dark2"].colors
+)
+
+
+def _palette_color(word, font_size, position, orientation, random_state=None, **kwargs) -> str:
+    """Word colour drawn from the Dark2 palette with the cloud's own random state (deterministic).
+
+    Passing our own colour function also keeps wordcloud from importing pyplot.
+    """
+    if random_state is None:
+        return _WORD_COLORS[0]
+    return _WORD_COLORS[random_state.randint(0, len(_WORD_COLORS) - 1)]
+
+
 def group_wordcloud(
     freqs: Mapping[str, float],
     title: str,
@@ -352,7 +372,7 @@ def group_wordcloud(
         max_words=max_words,
         random_state=random_state,
         prefer_horizontal=0.95,
-        colormap="Dark2",
+        color_func=_palette_color,
         margin=2,
         min_font_size=8,
         scale=scale,
@@ -375,7 +395,7 @@ def target_timeline(
 ) -> CJKFigure:
     """Dot plot of quantitative targets: x = deadline year, y = indicator.
 
-    Marker shape shows the target ``kind``, colour the group (when ``group_col``
+    Marker shape shows the target ``kind`` (target → 目标, achievement → 已达成), colour the group (when ``group_col``
     is present and there are at most 10 groups), size the number of targets.
     The ``max_indicators`` most frequent indicators are drawn. Targets without a
     deadline year are left out; with none left the figure says 无数据.
@@ -393,13 +413,18 @@ def target_timeline(
     if data.empty:
         return empty_figure(title, detail="没有带完成年限的量化目标")
     data["indicator"] = data["indicator"].astype(str)
-    data["kind"] = data["kind"].fillna("未分类").astype(str) if "kind" in data.columns else "目标"
+    if "kind" in data.columns:
+        data["kind"] = data["kind"].map(lambda k: TARGET_KIND_LABELS.get(k, k)).fillna("未分类").astype(str)
+    else:
+        data["kind"] = "目标"
     use_groups = bool(group_col) and group_col in data.columns and 1 < data[group_col].nunique() <= 10
     data["_group"] = data[group_col].astype(str) if use_groups else ""
 
-    counts = data["indicator"].value_counts()
-    indicators = counts.index[:max_indicators].tolist()
-    dropped = len(counts) - len(indicators)
+    counts = data.groupby("indicator").agg(n=("deadline_year", "size"), first=("deadline_year", "min"))
+    counts = counts.sort_values(["n", "first"], ascending=[False, True], kind="stable")
+    dropped = max(0, len(counts) - max_indicators)
+    chosen = counts.iloc[:max_indicators].sort_values(["first", "n"], ascending=[True, False], kind="stable")
+    indicators = chosen.index.tolist()          # earliest deadline on top, like a timeline
     data = data[data["indicator"].isin(indicators)]
     points = data.groupby(["indicator", "deadline_year", "kind", "_group"], sort=False).size()
     points = points.rename("n").reset_index()
@@ -410,8 +435,14 @@ def target_timeline(
     palette = matplotlib.colormaps["tab10"].colors
     color_of = {g: palette[i % len(palette)] for i, g in enumerate(groups)}
     ypos = {ind: len(indicators) - 1 - i for i, ind in enumerate(indicators)}
-    step = min(0.6 / max(len(groups), 1), 0.15)
-    offset = {g: (i - (len(groups) - 1) / 2) * step for i, g in enumerate(groups)}
+    # groups sharing an (indicator, year) cell are spread sideways a little; lone points stay on the year
+    group_rank = {g: i for i, g in enumerate(groups)}
+    points["_rank"] = points["_group"].map(group_rank)
+    cell = points.groupby(["indicator", "deadline_year"])["_rank"]
+    position = cell.rank(method="dense") - 1
+    crowd = cell.transform("nunique")
+    step = np.minimum(0.15, 0.6 / crowd)
+    points["_x"] = points["deadline_year"] + (position - (crowd - 1) / 2) * step
     labels = _unique_labels(indicators, 24)
 
     years = points["deadline_year"]
@@ -421,7 +452,7 @@ def target_timeline(
     with matplotlib.rc_context(cjk_rc()):
         ax = fig.add_subplot()
         for (kind, group), part in points.groupby(["kind", "_group"], sort=False):
-            ax.scatter(part["deadline_year"] + offset[group], part["indicator"].map(ypos),
+            ax.scatter(part["_x"], part["indicator"].map(ypos),
                        s=30 + 30 * np.sqrt(part["n"].to_numpy(dtype=float)),
                        marker=marker_of[kind], color=color_of[group] if use_groups else POSITIVE_COLOR,
                        alpha=0.8, edgecolors="white", linewidths=0.5)

@@ -59,8 +59,6 @@ _NUMERIC_TERM = re.compile(r"^[\d.,%％]+$")
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _YEAR_COLUMN = re.compile(r"年份|年限|year", re.I)
 
-#: Chinese names of the target kinds written by speechkit.targets.
-TARGET_KIND_LABELS = {"target": "目标", "achievement": "已达成"}
 
 
 # ---------------------------------------------------------------------------
@@ -243,6 +241,7 @@ def _overview(ctx: _Context) -> Section:
             lambda g: "" if pd.isna(span.loc[g, "min"]) else (
                 f"{int(span.loc[g, 'min'])}" if span.loc[g, "min"] == span.loc[g, "max"]
                 else f"{int(span.loc[g, 'min'])}–{int(span.loc[g, 'max'])}"))
+    per_group = per_group.sort_values(["docs", "group"], ascending=[False, True], kind="stable")
     table = per_group.rename(columns={"group": "分组", "docs": "文档数", "chars": "总字数",
                                       "mean_chars": "平均字数", "years": "年份"})
     table["平均字数"] = table["平均字数"].round(0)
@@ -251,7 +250,10 @@ def _overview(ctx: _Context) -> Section:
     columns = [("group", "分组"), ("title", "标题"), ("date", "日期"), ("province", "省份"),
                ("city", "城市"), ("meeting", "会议"), ("speaker", "讲话人"),
                ("clean_chars", "字数"), ("source_path", "源文件")]
-    listing = pd.DataFrame({label: docs[col].to_numpy() for col, label in columns if col in docs.columns})
+    ordered = docs.sort_values(["group", *[c for c in ("date", "source_path") if c in docs.columns]],
+                               kind="stable", na_position="last")
+    listing = pd.DataFrame({label: ordered[col].to_numpy() for col, label in columns
+                            if col in ordered.columns and col not in ctx.by})
     section.blocks.append(Table("文档列表", "文档列表", listing, "每篇参与分析的文档一行。"))
     return section
 
@@ -344,7 +346,7 @@ def _themes(ctx: _Context) -> Section:
     if len(theme_order) > len(top_themes):
         cap_note.append(f"只画出平均占比最高的 {len(top_themes)} 个主题（共 {len(theme_order)} 个）")
     if n_groups > len(groups):
-        cap_note.append(f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组）")
+        cap_note.append(f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组，文档数相同时按分组顺序取前者）")
     section.blocks.append(Chart(
         "theme_heatmap",
         charts.theme_heatmap(shown.assign(group=shown["group"].astype(str)), title="各组主题平均占比（%）"),
@@ -433,7 +435,7 @@ def _keyness(ctx: _Context) -> Section:
         "keyness",
         charts.keyness_bars(shown, top=KEYNESS_TOP_CHART, title="各组关键词（G²）"),
         f"每个小图是一组，条形长度为该词的 G²，越长越能代表该组；每组列出前 {KEYNESS_TOP_CHART} 个词。"
-        + (f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组）。" if n_groups > len(groups) else ""),
+        + (f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组，文档数相同时按分组顺序取前者）。" if n_groups > len(groups) else ""),
         "各组关键词条形图",
     ))
     columns = {"group": "分组", "rank": "名次", "term": "词", "freq_group": "本组频次",
@@ -470,7 +472,7 @@ def _wordclouds(ctx: _Context) -> Section:
         clouds.append(Chart(f"wordcloud_{k:02d}", charts.group_wordcloud(weights, group),
                             f"{group}：出现最多的 {len(weights)} 个词。", f"{group} 词云"))
     n_groups = freqs["group"].nunique()
-    caption = f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组）。" if n_groups > len(groups) else ""
+    caption = f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组，文档数相同时按分组顺序取前者）。" if n_groups > len(groups) else ""
     section.blocks.append(Gallery(clouds, caption))
     return section
 
@@ -490,7 +492,7 @@ def _targets(ctx: _Context) -> Section:
         section.blocks.append(Note("没有量化目标。", "empty"))
         return section
     if "kind" in targets.columns:
-        targets = targets.assign(kind=targets["kind"].map(lambda k: TARGET_KIND_LABELS.get(k, k)))
+        targets = targets.assign(kind=targets["kind"].map(lambda k: charts.TARGET_KIND_LABELS.get(k, k)))
     has_year = _num(targets, "deadline_year").notna()
     n_ind = targets["indicator"].nunique() if "indicator" in targets.columns else 0
     kinds = targets["kind"].value_counts() if "kind" in targets.columns else pd.Series(dtype=int)
@@ -662,6 +664,11 @@ def _esc(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def _is_text(series: pd.Series) -> bool:
+    """Object or string column (pandas 3 infers a ``str`` dtype for text)."""
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
 def _is_missing(value) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
@@ -687,10 +694,9 @@ def _format_cell(value, percent: bool, plain: bool = False) -> tuple[str, str | 
         digits = 0 if abs(v) >= 100 else 2 if abs(v) >= 1 else 3
         return f"{v:,.{digits}f}", repr(v), "n"
     text = str(value)
-    css = "long" if len(text) > 60 else ""
     if len(text) > MAX_HTML_CELL_CHARS:
         text = text[: MAX_HTML_CELL_CHARS - 1] + "…"
-    return text, None, css
+    return text, None, ""
 
 
 def html_table(frame: pd.DataFrame, percent=(), max_rows: int = MAX_HTML_ROWS) -> str:
@@ -705,11 +711,16 @@ def html_table(frame: pd.DataFrame, percent=(), max_rows: int = MAX_HTML_ROWS) -
                if pd.api.types.is_numeric_dtype(frame[c].dtype) and not pd.api.types.is_bool_dtype(frame[c].dtype)}
     head = "".join(('<th scope="col" class="n">' if c in numeric else '<th scope="col">') + f"{_esc(c)}</th>"
                    for c in frame.columns)
+    shown = frame.head(max_rows)
+    long_text = {c for c in frame.columns
+                 if _is_text(shown[c]) and shown[c].map(lambda v: len(v) if isinstance(v, str) else 0).max() > 40}
     rows = []
-    for record in frame.head(max_rows).itertuples(index=False, name=None):
+    for record in shown.itertuples(index=False, name=None):
         cells = []
         for column, value in zip(frame.columns, record):
             text, sort, css = _format_cell(value, str(column) in percent, column in plain)
+            if column in long_text:
+                css = "long"
             attrs = (f' class="{css}"' if css else "") + (f' data-v="{_esc(sort)}"' if sort is not None else "")
             cells.append(f"<td{attrs}>{_esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -750,10 +761,10 @@ def _figure_html(chart: Chart, png: bytes, in_gallery: bool = False) -> str:
     natural = int(_png_width(png) * _CSS_PER_PNG_PIXEL)
     zoom = not in_gallery and natural > _PAGE_WIDTH * 1.05
     caption = chart.caption + ("（图较大，点击图片可按原始大小查看，再点击还原。）" if zoom else "")
-    return (f'<figure{" class=\"zoomable\"" if zoom else ""}><div class="fig-scroll">'
-            f'<img src="data:image/png;base64,{data}" alt="{_esc(chart.alt)}"'
-            f'{f" width=\"{natural}\"" if natural else ""}></div>'
-            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+    figure_open = '<figure class="zoomable">' if zoom else "<figure>"
+    width = f' width="{natural}"' if natural else ""
+    return (f'{figure_open}<div class="fig-scroll"><img src="data:image/png;base64,{data}" '
+            f'alt="{_esc(chart.alt)}"{width}></div><figcaption>{_esc(caption)}</figcaption></figure>')
 
 
 def _block_html(block: Block, pngs: dict[str, bytes], sheet_of: dict[int, str]) -> str:
@@ -908,7 +919,7 @@ def write_workbook(path: Path, tables: list[tuple[str, pd.DataFrame, tuple[str, 
                 width = max([_cell_width(column)] + [_cell_width(v) for v in sample])
                 ws.column_dimensions[letter].width = min(60, max(8, width + 2))
                 values = clean[column]
-                if values.dtype == object:
+                if _is_text(values):
                     # openpyxl stores a string starting with "=" as a formula: keep it text
                     formula_like = values.map(lambda v: isinstance(v, str) and v.startswith("=")).to_numpy(dtype=bool)
                     for i in np.flatnonzero(formula_like):

@@ -1,4 +1,5 @@
-/* speechkit report — click a column header to sort the table (inlined into report.html). */
+/* speechkit report — click a column header to sort the table; click a large chart to see it
+   at full size (inlined into report.html). */
 (function () {
   "use strict";
   function sortKey(cell) {
@@ -42,5 +43,8 @@
         if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(table, th, index); }
       });
     });
+  });
+  document.querySelectorAll("figure.zoomable img").forEach(function (img) {
+    img.addEventListener("click", function () { img.closest("figure").classList.toggle("zoomed"); });
   });
 })();

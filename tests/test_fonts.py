@@ -1,0 +1,84 @@
+"""Tests for speechkit.fonts: a CJK font found offline, registered, and checked for coverage."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import pytest
+from matplotlib import font_manager
+
+from speechkit import fonts
+from speechkit.fonts import cjk_font, cjk_font_path, cjk_rc, font_covers
+
+DEJAVU = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+
+
+@pytest.fixture
+def fresh_font_lookup():
+    """Forget the cached font path before and after a test that changes the lookup."""
+    cjk_font_path.cache_clear()
+    fonts._family_name.cache_clear()
+    yield
+    cjk_font_path.cache_clear()
+    fonts._family_name.cache_clear()
+
+
+def test_font_comes_from_mplfonts_package():
+    path = cjk_font_path()
+    assert path.is_file()
+    assert path.name == "NotoSansCJKsc-Regular.otf"
+    assert path.parent.name == "fonts" and path.parent.parent.name == "mplfonts"
+
+
+def test_font_is_registered_with_matplotlib():
+    prop = cjk_font()
+    assert prop.get_name() == "Noto Sans CJK SC"
+    # the family name now resolves to the file, without any system font
+    found = font_manager.findfont(font_manager.FontProperties(family=["Noto Sans CJK SC"]),
+                                  fallback_to_default=False)
+    assert Path(found) == cjk_font_path()
+
+
+def test_rc_puts_cjk_font_first_and_ascii_minus():
+    rc = cjk_rc()
+    assert rc["font.sans-serif"][0] == "Noto Sans CJK SC"
+    assert rc["axes.unicode_minus"] is False
+    assert min(rc[k] for k in ("xtick.labelsize", "ytick.labelsize", "legend.fontsize")) >= 10
+    with matplotlib.rc_context(rc):
+        resolved = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
+    assert Path(resolved) == cjk_font_path()
+
+
+def test_font_covers_chinese_labels_and_punctuation():
+    text = "各组主题平均占比（%）：妇女就业、儿童健康 2024年 ≥50% G² · …"
+    assert font_covers(text) == set()
+
+
+def test_font_covers_reports_missing_characters():
+    # DejaVu Sans has Latin glyphs but no Chinese ones
+    assert font_covers("妇女 ab", DEJAVU) == {"妇", "女"}
+    # Egyptian hieroglyphs are outside Noto Sans CJK; whitespace is never reported
+    assert font_covers("妇女\n\t 𓀀") == {"𓀀"}
+
+
+def test_lookup_does_not_run_mplfonts_code():
+    """Only the font file is read: mplfonts' own init (which may write a matplotlibrc) never runs."""
+    code = ("import sys; from speechkit.fonts import cjk_font_path; cjk_font_path(); "
+            "print('mplfonts' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_falls_back_to_system_font(monkeypatch, fresh_font_lookup):
+    monkeypatch.setattr(fonts, "_mplfonts_dir", lambda: None)
+    monkeypatch.setattr(fonts, "SYSTEM_CJK_FAMILIES", ("No Such Family", "DejaVu Sans"))
+    assert cjk_font_path().name.startswith("DejaVuSans")
+
+
+def test_no_font_raises_clear_error(monkeypatch, fresh_font_lookup):
+    monkeypatch.setattr(fonts, "_mplfonts_dir", lambda: None)
+    monkeypatch.setattr(fonts, "SYSTEM_CJK_FAMILIES", ("No Such Family",))
+    with pytest.raises(RuntimeError, match="mplfonts"):
+        cjk_font_path()
