@@ -13,7 +13,9 @@ import hashlib
 import json
 import os
 import pickle
-from dataclasses import asdict, dataclass, field
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -118,10 +120,10 @@ def analyze_document(doc_id: str, text: str, tools: AnalysisTools) -> DocumentAn
             rows["sentence_themes"].append({"doc_id": doc_id, "sentence_id": sid, "theme": theme, "hits": n})
     rows["themes"] = document_theme_table(doc_id, hits_per_sentence, tools.themes)
     sections, outline = parse_outline(text)
-    rows["sections"] = [dict(asdict(s), doc_id=doc_id) for s in sections]
+    rows["sections"] = [dict(vars(s), doc_id=doc_id) for s in sections]
     covered = sum(1 for h in hits_per_sentence if h)
-    rows["outlines"] = [dict(asdict(outline), doc_id=doc_id, sentences=len(hits_per_sentence), theme_sentences=covered)]
-    rows["targets"] = [dict(asdict(t), doc_id=doc_id) for t in extract_targets(text)]
+    rows["outlines"] = [dict(vars(outline), doc_id=doc_id, sentences=len(hits_per_sentence), theme_sentences=covered)]
+    rows["targets"] = [dict(vars(t), doc_id=doc_id) for t in extract_targets(text)]
     rows["keywords_textrank"] = textrank_table(doc_id, all_tokens, tools.options.top_keywords)
     return DocumentAnalysis(doc_id, rows, term_counts(all_tokens), len(hits_per_sentence), covered)
 
@@ -138,15 +140,77 @@ def _tools(options: AnalyzeOptions) -> AnalysisTools:
     return _TOOLS
 
 
-def _analyze_batch(batch: list[tuple[str, str, str | None]], options: AnalyzeOptions, cache_dir: str | None) -> list[DocumentAnalysis]:
+@dataclass
+class BatchSummary:
+    """What a worker sends back for one batch: the rows went to Parquet parts on disk."""
+
+    index: int
+    counts: dict[str, dict[str, int]]  # doc_id -> term counts (for TF-IDF and topics)
+    rows: dict[str, int]
+    documents: int
+    cached: int
+    sentences: int
+    theme_sentences: int
+
+
+def _load_cached(path: Path | None) -> DocumentAnalysis | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        return pickle.loads(path.read_bytes())
+    except Exception:  # a damaged cache entry is recomputed
+        return None
+
+
+def _analyze_batch(index: int, docs: list[tuple[str, str]], options: AnalyzeOptions, fingerprint: str,
+                   cache_dir: str | None, parts_dir: str) -> BatchSummary:
+    """Analyse (or take from the cache) a batch of documents and write its rows as Parquet parts."""
+    import pyarrow.parquet as pq
+
     tools = _tools(options)
-    out = []
-    for doc_id, text, key in batch:
-        result = analyze_document(doc_id, text, tools)
-        if cache_dir and key:
-            atomic_write_bytes(Path(cache_dir) / key[:2] / f"{key}.pkl", pickle.dumps(result, protocol=5))
-        out.append(result)
-    return out
+    rows: dict[str, list[dict]] = {name: [] for name in _STREAMED}
+    summary = BatchSummary(index, {}, {}, 0, 0, 0, 0)
+    for doc_id, text in docs:
+        key = _doc_key(fingerprint, doc_id, text)
+        entry = Path(cache_dir) / key[:2] / f"{key}.pkl" if cache_dir else None
+        result = _load_cached(entry)
+        if result is not None:
+            summary.cached += 1
+        else:
+            result = analyze_document(doc_id, text, tools)
+            if entry is not None:
+                atomic_write_bytes(entry, pickle.dumps(result, protocol=5))
+        for name in _STREAMED:
+            rows[name].extend(result.rows.get(name, []))
+        summary.counts[doc_id] = result.counts
+        summary.documents += 1
+        summary.sentences += result.sentences
+        summary.theme_sentences += result.theme_sentences
+    for name in _STREAMED:
+        part = Path(parts_dir) / name / f"{index:08d}.parquet"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(rows[name], schema=TABLE_SCHEMAS[name]), part)
+        summary.rows[name] = len(rows[name])
+    return summary
+
+
+def _analyze_indexed(items: list[tuple[int, list[tuple[str, str]]]], *args) -> list[BatchSummary]:
+    """Worker entry point: analyse numbered batches."""
+    return [_analyze_batch(index, docs, *args) for index, docs in items]
+
+
+def _merge_parts(parts_dir: Path, name: str, out_dir: Path, target_name: str, formats: tuple[str, ...]) -> list[Path]:
+    """Concatenate a table's parts, in batch order, into ``out_dir/target_name.parquet`` (atomic)."""
+    import pyarrow.parquet as pq
+
+    sink = TableSink(out_dir, target_name, TABLE_SCHEMAS[name], formats)
+    try:
+        for part in sorted((parts_dir / name).glob("*.parquet")):
+            sink.write_arrow(pq.read_table(part, schema=TABLE_SCHEMAS[name]))
+        return sink.commit()
+    except BaseException:
+        sink.abort()
+        raise
 
 
 @dataclass
@@ -249,66 +313,55 @@ def analyze_corpus(
     if total == 0:
         raise ValueError(f"{documents_path}: no documents with status 'ok' to analyse")
 
-    sinks = {name: TableSink(out_dir, name if name != "keywords_textrank" else ".keywords_textrank", TABLE_SCHEMAS[name], formats if name != "keywords_textrank" else ("parquet",)) for name in _STREAMED}
     doc_counts: dict[str, dict[str, int]] = {}
+    row_counts = {name: 0 for name in _STREAMED}
     cached = done = sentences = covered = 0
     jobs = default_jobs(jobs)
     batch_size = max(1, min(32, total // (jobs * 4) or 1))
+    for stale in out_dir.glob(".parts-*"):  # left by an interrupted run
+        shutil.rmtree(stale, ignore_errors=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts_dir = Path(tempfile.mkdtemp(prefix=".parts-", dir=out_dir))
     try:
-        def consume(result: DocumentAnalysis) -> None:
-            nonlocal done, sentences, covered
-            for name in _STREAMED:
-                sinks[name].write(result.rows.get(name, []))
-            doc_counts[result.doc_id] = result.counts
-            sentences += result.sentences
-            covered += result.theme_sentences
-            done += 1
-
-        def pending() -> Iterator[tuple[str, str, str | None]]:
-            nonlocal cached
-            for doc_id, text in _iter_documents(processed_dir):
-                key = _doc_key(fingerprint, doc_id, text)
-                hit = cache_dir / key[:2] / f"{key}.pkl" if cache_dir else None
-                if hit is not None and hit.exists():
-                    try:
-                        consume(pickle.loads(hit.read_bytes()))
-                        cached += 1
-                        continue
-                    except Exception:  # damaged cache entry: recompute
-                        pass
-                yield doc_id, text, (key if cache_dir else None)
-
         cache_arg = str(cache_dir) if cache_dir else None
         global _TOOLS
-        if jobs <= 1 and engine == "local":
-            _TOOLS = tools  # serial: reuse the tools built above
-        for results in run_batches(_analyze_batch, _batches(pending(), batch_size), (options, cache_arg), jobs, engine, scheduler):
-            for r in results:
-                consume(r)
+        if engine == "local":
+            # load the dictionaries and every lazy import once, here: forked workers inherit them
+            _TOOLS = tools
+            analyze_document("warm-up", "同志们：下面我讲两点意见。一、到2025年，覆盖率达到85%以上。二、抓落实。", tools)
+        # each unit of work is one numbered batch; parts are merged in batch order → identical tables
+        numbered = ([(i, docs)] for i, docs in enumerate(_batches(_iter_documents(processed_dir), batch_size)))
+        for (summary,) in run_batches(_analyze_indexed, numbered,
+                                      (options, fingerprint, cache_arg, str(parts_dir)), jobs, engine, scheduler):
+            doc_counts.update(summary.counts)
+            for name, n in summary.rows.items():
+                row_counts[name] += n
+            done += summary.documents
+            cached += summary.cached
+            sentences += summary.sentences
+            covered += summary.theme_sentences
             progress and progress(done, total)
-        progress and progress(done, total)
         paths = []
         for name in _STREAMED:
             if name != "keywords_textrank":
-                paths += sinks[name].commit()
-        textrank_path = sinks["keywords_textrank"].commit()[0]
-    except BaseException:
-        for sink in sinks.values():
-            sink.abort()
-        raise
+                paths += _merge_parts(parts_dir, name, out_dir, name, formats)
+        from speechkit.keywords import tfidf_keywords
 
-    from speechkit.keywords import tfidf_keywords
+        ordered = {d: doc_counts[d] for d in sorted(doc_counts)}
+        textrank = pd.concat([pd.read_parquet(p) for p in sorted((parts_dir / "keywords_textrank").glob("*.parquet"))],
+                             ignore_index=True)
+    finally:
+        shutil.rmtree(parts_dir, ignore_errors=True)
+
     from speechkit.topics import fit_topics
 
-    ordered = {d: doc_counts[d] for d in sorted(doc_counts)}
-    keywords = pd.concat([tfidf_keywords(ordered, options.top_keywords), pd.read_parquet(textrank_path)], ignore_index=True)
+    keywords = pd.concat([tfidf_keywords(ordered, options.top_keywords), textrank], ignore_index=True)
     keywords = keywords.sort_values(["doc_id", "method", "rank"], kind="stable").reset_index(drop=True)
-    os.unlink(textrank_path)
     topics, doc_topics = fit_topics(ordered, options.topics)
     paths += write_table(keywords, out_dir, "keywords", formats)
     paths += write_table(topics, out_dir, "topics", formats)
     paths += write_table(doc_topics, out_dir, "doc_topics", formats)
-    counts = {name: sinks[name].rows for name in _STREAMED if name != "keywords_textrank"}
+    counts = {name: row_counts[name] for name in _STREAMED if name != "keywords_textrank"}
     counts.update(keywords=len(keywords), topics=len(topics), doc_topics=len(doc_topics))
     coverage = covered / sentences if sentences else 0.0
     themes = pd.read_parquet(out_dir / "themes.parquet")

@@ -294,6 +294,10 @@ def clean_corpus(
     jobs = default_jobs(jobs)
     batch_size = max(1, min(64, len(todo) // (jobs * 4) or 1))
     cache_arg = str(cache_dir) if cache_dir else None
+    if todo and engine == "local":
+        # compile the rules and load the gazetteer once, here: forked workers inherit them
+        _init_worker(options.rules_files)
+        extract_metadata("同志们：", "同志们：", {}, "杭州")
     for batch_results in run_batches(_clean_batch, _batches(todo, batch_size), (options, cache_arg), jobs, engine,
                                      scheduler, _init_worker, (options.rules_files,)):
         for row, rem in batch_results:

@@ -16,6 +16,21 @@ import pandas as pd
 __all__ = ["write_table", "read_table", "atomic_write_bytes", "atomic_write_text", "TableMissing", "TableSink"]
 
 
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _umask_mode()
+
+
+def _publish(tmp: str, path: Path) -> None:
+    """Give the temp file ordinary permissions (mkstemp makes it 0600) and rename it into place."""
+    os.chmod(tmp, _FILE_MODE)
+    os.replace(tmp, path)
+
+
 class TableMissing(FileNotFoundError):
     """A table the stage needs is not in the processed directory."""
 
@@ -30,7 +45,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -54,7 +69,7 @@ def _atomic_via(path: Path, writer) -> Path:
         writer(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -118,22 +133,35 @@ class TableSink:
         os.close(fd)
         self._writer = pq.ParquetWriter(self._tmp, schema)
         self.rows = 0
+        self._pending: list[dict] = []
 
-    def write(self, rows: list[dict]) -> None:
-        """Append a batch of row dicts (missing keys become nulls)."""
+    def write(self, rows: list[dict], flush_at: int = 50_000) -> None:
+        """Append row dicts (missing keys become nulls); they are written in row groups of ``flush_at``."""
+        if rows:
+            self._pending.extend(rows)
+            self.rows += len(rows)
+        if len(self._pending) >= flush_at:
+            self._flush()
+
+    def write_arrow(self, table) -> None:
+        """Append a ``pyarrow.Table`` with this sink's schema."""
+        self._flush()
+        self._writer.write_table(table)
+        self.rows += table.num_rows
+
+    def _flush(self) -> None:
         import pyarrow as pa
 
-        if not rows:
-            return
-        table = pa.Table.from_pylist(rows, schema=self.schema)
-        self._writer.write_table(table)
-        self.rows += len(rows)
+        if self._pending:
+            self._writer.write_table(pa.Table.from_pylist(self._pending, schema=self.schema))
+            self._pending = []
 
     def commit(self) -> list[Path]:
         """Close and move the table into place; write the CSV twin if asked."""
+        self._flush()
         self._writer.close()
         target = self.out_dir / f"{self.name}.parquet"
-        os.replace(self._tmp, target)
+        _publish(self._tmp, target)
         written = [target]
         if "csv" in self.formats:
             written += write_table(pd.read_parquet(target), self.out_dir, self.name, ("csv",))[1:]

@@ -19,7 +19,6 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfTransformer
 
 __all__ = [
     "KEYWORD_COLUMNS",
@@ -171,6 +170,8 @@ def tfidf_weights(counts: sp.csr_matrix) -> sp.csr_matrix:
     """
     if counts.shape[0] == 0 or counts.shape[1] == 0:
         return sp.csr_matrix(counts.shape, dtype=np.float64)
+    from sklearn.feature_extraction.text import TfidfTransformer  # lazy: workers only need TextRank
+
     transformer = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=True)
     weights = sp.csr_matrix(transformer.fit_transform(counts), dtype=np.float64)
     weights.sort_indices()

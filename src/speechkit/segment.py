@@ -248,6 +248,10 @@ def _make_tokenizer(backend: str):
     return tokenizer
 
 
+_UNSEEN = object()
+_REDACTION_CHARS = "".join(sorted(REDACTION_MARKS))
+
+
 class Segmenter:
     """Word segmenter with the speechkit domain dictionary and stopwords.
 
@@ -282,6 +286,7 @@ class Segmenter:
         self.stopwords: frozenset[str] = load_stopwords(stopwords)
         self.fingerprint: str = self._compute_fingerprint(stopwords)
         self._tokenizer = None
+        self._content_memo: dict[str, str | None] = {}
 
     def _compute_fingerprint(self, extra_stopwords: Path | None) -> str:
         digest = hashlib.sha1()
@@ -343,9 +348,16 @@ class Segmenter:
         >>> Segmenter().content_tokens("要切实推进〔*〕区普惠托育服务，新增托位300个。")
         ['普惠托育服务', '新增', '托位']
         """
+        # tokens repeat a lot: memoise raw token -> content token (or None)
+        memo = self._content_memo
         tokens = []
         for raw in self.cut(sentence):
-            token = raw.strip().strip("".join(REDACTION_MARKS))
-            if self.is_content(token):
+            token = memo.get(raw, _UNSEEN)
+            if token is _UNSEEN:
+                token = raw.strip().strip(_REDACTION_CHARS)
+                token = token if self.is_content(token) else None
+                if len(memo) < 500_000:
+                    memo[raw] = token
+            if token is not None:
                 tokens.append(token)
         return tokens
