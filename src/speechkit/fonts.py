@@ -161,3 +161,40 @@ def font_covers(text: str, font_path: str | Path | None = None) -> set[str]:
         for ch in set(text)
         if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf") and ord(ch) not in cmap
     }
+
+
+def embedded_font_css(text: str, family: str = "speechkit CJK") -> str:
+    """An ``@font-face`` rule carrying the CJK font, subset to the characters of ``text``.
+
+    The report embeds it so that its Chinese text renders on any machine, even one
+    without CJK fonts (no tofu boxes, no network). Uses fontTools (a matplotlib
+    dependency); returns ``""`` when subsetting is impossible.
+
+    >>> css = embedded_font_css("妇女儿童工作")
+    >>> css.startswith("@font-face") and "base64," in css
+    True
+    """
+    import base64
+    import io
+
+    try:
+        from fontTools import subset
+    except ImportError:  # pragma: no cover - fontTools ships with matplotlib
+        return ""
+    chars = {ch for ch in text if ord(ch) > 0x7F} | set("0123456789%.,:;-·…（）《》“”")
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.hinting = False
+    try:
+        font = subset.load_font(str(cjk_font_path()), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[ord(c) for c in chars])
+        subsetter.subset(font)
+        buf = io.BytesIO()
+        font.save(buf)
+    except Exception:  # a broken font file must not stop the report
+        return ""
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'@font-face {{ font-family: "{family}"; src: url(data:font/otf;base64,{data}) format("opentype"); }}\n'

@@ -831,7 +831,7 @@ def _render_html(ctx: _Context, sections: list[Section], pngs: dict[str, bytes],
         body.append(f'<section id="{s.key}"><h2>{_esc(s.title)}</h2><p class="intro">{_esc(s.intro)}</p>{blocks}</section>')
     corpus_dir = getattr(ctx.corpus, "dir", "")
     generated = datetime.now().strftime("%Y-%m-%d %H:%M")
-    return f"""<!DOCTYPE html>
+    html = f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
@@ -839,6 +839,7 @@ def _render_html(ctx: _Context, sections: list[Section], pngs: dict[str, bytes],
 <meta name="generator" content="speechkit">
 <title>讲话语料比较报告</title>
 <style>
+/*speechkit-font*/
 {css}
 </style>
 </head>
@@ -860,6 +861,13 @@ def _render_html(ctx: _Context, sections: list[Section], pngs: dict[str, bytes],
 </body>
 </html>
 """
+    # embed the CJK font (subset to the characters used) so the page renders anywhere, offline
+    from speechkit.fonts import embedded_font_css
+
+    font_css = embedded_font_css(re.sub(r"data:[^\"')]+", "", html))
+    if font_css:
+        font_css += 'html body, html body * { font-family: "speechkit CJK", "Noto Sans CJK SC", sans-serif !important; }\n'
+    return html.replace("/*speechkit-font*/", font_css, 1)
 
 
 # ---------------------------------------------------------------------------
