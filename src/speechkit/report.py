@@ -418,7 +418,7 @@ def _keyness(ctx: _Context) -> Section:
         "关键词用对数似然比 G² 衡量：某词在本组中的相对频率显著高于其他各组时 G² 大。"
         "它回答“这一组和其他组相比，特别爱说什么”，比单纯的高频词更能区分各组。",
     )
-    if ctx.documents.empty or _frame(ctx.corpus.tables.get("tokens")).empty:
+    if ctx.documents.empty or not _has_rows(ctx, "tokens"):
         section.blocks.append(Note("没有分词数据：请先运行 speechkit analyze。", "empty"))
         return section
     if len(ctx.group_sizes) < 2:
@@ -454,7 +454,7 @@ def _wordclouds(ctx: _Context) -> Section:
         "每组一张词云，字号与该组中词的出现次数成正比（已去掉标点、数字和停用词）。"
         "词云直观但不精确：各组共有的高频词会在每张图中都很显眼，区分各组请看上一节的关键词。",
     )
-    if ctx.documents.empty or _frame(ctx.corpus.tables.get("tokens")).empty:
+    if ctx.documents.empty or not _has_rows(ctx, "tokens"):
         section.blocks.append(Note("没有分词数据：请先运行 speechkit analyze。", "empty"))
         return section
     freqs = _with_group(ctx, ctx.corpus.term_frequencies(ctx.by))
@@ -605,16 +605,36 @@ def _near_duplicates(ctx: _Context) -> Section:
     return section
 
 
+MAX_SIMILARITY_POOL = 2000
+
+
+def _has_rows(ctx: _Context, name: str) -> bool:
+    """Whether a table has rows, without reading a large table just to find out."""
+    tables = ctx.corpus.tables
+    if hasattr(tables, "on_disk") and hasattr(tables, "is_loaded") and not tables.is_loaded(name):
+        if not tables.on_disk(name):
+            return False
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(tables.path(name)).metadata.num_rows > 0
+    return not _frame(tables.get(name)).empty
+
+
 def _similarity(ctx: _Context) -> Section:
     section = Section(
         "similarity", "文档相似度",
         "按词语的 TF-IDF 向量计算两两文档的余弦相似度：1 表示用词分布完全相同，0 表示没有共同的词。"
         "热力图按相似度聚类排列，相似的文档会聚成色块。",
     )
-    if len(ctx.documents) < 2 or _frame(ctx.corpus.tables.get("tokens")).empty:
+    if len(ctx.documents) < 2 or not _has_rows(ctx, "tokens"):
         section.blocks.append(Note("文档少于两篇或没有分词数据，无法计算相似度。", "empty"))
         return section
-    sim = ctx.corpus.similarity()
+    pool = ctx.documents["doc_id"].astype(str).tolist()
+    pool_note = ""
+    if len(pool) > MAX_SIMILARITY_POOL:  # a dense n×n matrix: keep it to a size that fits in memory
+        pool_note = f"（相似度只在前 {MAX_SIMILARITY_POOL} 篇文档中计算，共 {len(pool)} 篇。）"
+        pool = pool[:MAX_SIMILARITY_POOL]
+    sim = ctx.corpus.similarity(doc_ids=pool) if len(pool) < len(ctx.documents) else ctx.corpus.similarity()
     if sim.empty or len(sim) < 2:
         section.blocks.append(Note("没有可比较的文档。", "empty"))
         return section
@@ -633,7 +653,7 @@ def _similarity(ctx: _Context) -> Section:
     section.blocks.append(Chart(
         "similarity",
         charts.similarity_heatmap(shown, labels=labels, title="文档相似度（TF-IDF 余弦）"),
-        "行列都是文档（以分组和标题标注），颜色越深越相似；对角线是文档与自身的相似度 1。" + cap,
+        "行列都是文档（以分组和标题标注），颜色越深越相似；对角线是文档与自身的相似度 1。" + cap + pool_note,
         "文档相似度热力图",
     ))
     group_of = dict(zip(ctx.documents["doc_id"].astype(str), ctx.documents["group"]))
