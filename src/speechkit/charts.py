@@ -458,9 +458,10 @@ def target_timeline(
                        alpha=0.8, edgecolors="white", linewidths=0.5)
         ax.set_yticks([ypos[i] for i in indicators], labels)
         ax.set_ylim(-0.7, len(indicators) - 0.3)
-        ax.set_xlim(years.min() - 0.8, years.max() + 0.8)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{int(round(v))}"))
+        first, last = int(years.min()), int(years.max())
+        ax.set_xlim(first - 0.8, last + 0.8)
+        step = max(1, (last - first) // 12 + 1)  # whole years only, at most ~12 ticks
+        ax.set_xticks(list(range(first, last + 1, step)), [str(y) for y in range(first, last + 1, step)])
         ax.set_xlabel("完成年限")
         ax.set_ylabel("指标" + (f"（前 {len(indicators)} 项）" if dropped else ""))
         ax.set_title(title)
