@@ -7,7 +7,7 @@ the shared corpus is absent), then measures on the same text:
   (a) baseline  a bare single-process loop of jieba.lcut over every document
   (b) cold      `speechkit clean` + `speechkit analyze`, empty output folder
   (c) warm      the same two commands again (cache)
-  (d) peak RSS  of (b), summed over the process tree, sampled every 0.1 s
+  (d) peak RSS  of (b), summed over the process tree, sampled every 0.5 s
 
 plus the cold run on half the corpus (RSS growth) and `speechkit --help` start-up.
 Prints a table and writes data/processed/bench.json.  Not a test: nothing asserts.
@@ -117,7 +117,7 @@ def run_measured(cmds: list[list[str]]) -> tuple[float, float]:
             nonlocal peak
             while not stop.is_set():
                 peak = max(peak, _tree_rss_kb(proc.pid))
-                stop.wait(0.1)
+                stop.wait(0.5)
 
         th = threading.Thread(target=poll, daemon=True)
         th.start()
