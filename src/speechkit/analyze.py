@@ -24,7 +24,8 @@ import pyarrow as pa
 
 from speechkit._version import __version__
 from speechkit.parallel import ENGINES, default_jobs, run_batches
-from speechkit.io import TableSink, atomic_write_bytes, atomic_write_text, read_table, write_table
+from speechkit.io import (TableSink, atomic_write_bytes, atomic_write_text, open_parquet, read_table,
+                          sweep_stale_temp_files, write_table)
 
 __all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus", "TABLE_SCHEMAS"]
 
@@ -242,7 +243,7 @@ def _iter_documents(processed_dir: Path, batch_rows: int = 256) -> Iterator[tupl
     path = Path(processed_dir) / "documents.parquet"
     if not path.exists():
         read_table(processed_dir, "documents")  # raises the friendly TableMissing
-    pf = pq.ParquetFile(path)
+    pf = open_parquet(path)
     for batch in pf.iter_batches(batch_size=batch_rows, columns=["doc_id", "text", "status"]):
         d = batch.to_pydict()
         for doc_id, text, status in zip(d["doc_id"], d["text"], d["status"]):
@@ -289,7 +290,7 @@ def analyze_corpus(
     documents_path = processed_dir / "documents.parquet"
     if not documents_path.exists():
         read_table(processed_dir, "documents")  # raises the friendly TableMissing
-    meta = pq.ParquetFile(documents_path).metadata
+    meta = open_parquet(documents_path).metadata
     total = sum(1 for _ in _iter_documents(processed_dir)) if meta.num_rows < 50_000 else meta.num_rows
 
     # whole-run fast path: same documents table, same settings, tables present → nothing to do
@@ -318,8 +319,7 @@ def analyze_corpus(
     cached = done = sentences = covered = 0
     jobs = default_jobs(jobs)
     batch_size = max(1, min(32, total // (jobs * 4) or 1))
-    for stale in out_dir.glob(".parts-*"):  # left by an interrupted run
-        shutil.rmtree(stale, ignore_errors=True)
+    sweep_stale_temp_files(out_dir)  # left by an interrupted run
     out_dir.mkdir(parents=True, exist_ok=True)
     parts_dir = Path(tempfile.mkdtemp(prefix=".parts-", dir=out_dir))
     try:

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from speechkit import compare, keyness as keyness_mod, kwic as kwic_mod, similarity as similarity_mod
 from speechkit.compare import DOCUMENT_GROUP_COLUMNS
+from speechkit.io import open_parquet
 
 __all__ = ["TABLE_COLUMNS", "TableStore", "Corpus", "empty_table"]
 
@@ -89,7 +89,7 @@ class TableStore(MutableMapping):
         if name not in self._names:
             raise KeyError(name)
         path = self.directory / f"{name}.parquet"
-        table = pd.read_parquet(path) if path.exists() else empty_table(name)
+        table = open_parquet(path).read().to_pandas() if path.exists() else empty_table(name)
         self._cache[name] = table
         return table
 
@@ -202,8 +202,9 @@ class Corpus:
             store = self.tables
             if isinstance(store, TableStore) and not store.is_loaded("documents") and store.on_disk("documents"):
                 # raw_text (often the largest column) is only needed for the cleaning audit
-                columns = [c for c in pq.read_schema(store.path("documents")).names if c != "raw_text"]
-                docs = pd.read_parquet(store.path("documents"), columns=columns)
+                pf = open_parquet(store.path("documents"))
+                columns = [c for c in pf.schema_arrow.names if c != "raw_text"]
+                docs = pf.read(columns=columns).to_pandas()
             else:
                 docs = store["documents"].drop(columns="raw_text", errors="ignore")
             if "status" in docs.columns:

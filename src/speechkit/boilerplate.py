@@ -165,11 +165,16 @@ def _header_block(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[in
     return [(0, anchor)]
 
 
+# Each repetition is atomic ((?>…)): once a title has matched it is not re-split, so a line
+# of many titles cannot make the engine backtrack exponentially.
 _TITLEISH = re.compile(
-    r"\A[ \t]*(?:(?:在[^\n。！？]{2,80}?(?:会议|大会|会|仪式|论坛|典礼|活动|座谈会)上的(?:讲话|致辞|发言|报告|总结讲话|主持词|讲话提纲)"
-    r"(?:[（(][^）)\n]{0,30}[）)])?|[^\n。！？，,]{2,60}?(?:讲话|致辞|发言稿|讲话稿))[ \t]*)+(?=同志们|各位|尊敬的)"
+    r"\A[ \t]*(?>(?:在[^\n。！？]{2,80}?(?:会议|大会|会|仪式|论坛|典礼|活动|座谈会)上的(?:讲话提纲|总结讲话|讲话|致辞|发言|报告|主持词)"
+    r"(?:[（(][^）)\n]{0,30}[）)])?|[^\n。！？，,]{2,60}?(?:讲话稿|讲话|致辞|发言稿))[ \t\u3000]*+)+(?=同志们|各位|尊敬的)"
 )
-_TITLE_LINE = re.compile(r"\A[ \t]*([^\n。！？!?；;，,：:]{6,60})[ \t]*\n(?=[^\n]{20,}|[^\n]*(?:同志们|各位))")
+# a first line that repeats the title; blank lines around it do not hide it
+_TITLE_LINE = re.compile(
+    r"\A\s*([^\s。！？!?；;，,：:][^\n。！？!?；;，,：:]{5,59})[ \t\u3000\u00a0]*\n\s*(?=[^\n]{20,}|[^\n]*(?:同志们|各位))"
+)
 
 
 def _kept_view(text: str, spans: list[tuple[int, int]]) -> tuple[str, np.ndarray]:
@@ -240,18 +245,8 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
     """
     if rules is None:
         rules = load_rules()
-    spans: list[tuple[int, int, str]] = []
     structural = {r.kind for r in rules if r.kind != "regex"}
-    for rule in rules:
-        if rule.kind != "regex":
-            continue
-        if rule.requires and not any(lit in text for lit in rule.requires):
-            continue
-        has_cut = "cut" in rule.pattern.groupindex
-        for m in rule.pattern.finditer(text):
-            s, e = m.span("cut") if has_cut else m.span()
-            if e > s:
-                spans.append((s, e, rule.name))
+    spans = _regex_spans(text, rules)
     if "page_marker" in structural:
         spans += [(s, e, "page_marker") for s, e in find_page_markers(text)]
     if "header_block" in structural:
@@ -266,7 +261,9 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
             extra += [(s, e, "title_repeat") for s, e in _map_back(idx, m.start(), m.end())]
         else:
             lm = _TITLE_LINE.search(view[:400])
-            if lm and (title is None or _same_title(lm.group(1), title) or _looks_like_title(lm.group(1))):
+            # without a known title only a line that reads like one (讲话, 会议, 报告 …) goes:
+            # a section heading such as 2023年工作回顾 at the top of a page stays
+            if lm and ((title is not None and _same_title(lm.group(1), title)) or _looks_like_title(lm.group(1))):
                 extra += [(s, e, "title_repeat") for s, e in _map_back(idx, lm.start(), lm.end())]
     if extra:
         spans = _merge(spans + extra)
@@ -283,8 +280,44 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
         if ws:
             spans = _merge(spans + ws)
             view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
+    # A cut can expose more chrome: 评论0(省略1字) leaves 评论0 alone on its line. Re-apply the
+    # named rules to what is left until nothing more matches, so cleaning is idempotent.
+    for _ in range(_MAX_REPASSES):
+        if not view:
+            break
+        again = _regex_spans(view, rules)
+        if "whitespace" in structural:
+            kept, _idx = _kept_view(view, [(a, b) for a, b, _ in again])
+            again += [(a, b, "whitespace") for a, b in _map_back_spans(_idx, _whitespace_spans(kept))]
+        if not again:
+            break
+        spans = _merge(spans + [(a, b, rule) for s, e, rule in again for a, b in _map_back(idx, s, e)])
+        view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     removals = [Removal(rule, s, e, text[s:e]) for s, e, rule in spans]
     return CleanResult(view, removals)
+
+
+_MAX_REPASSES = 3
+
+
+def _regex_spans(text: str, rules: list[Rule]) -> list[tuple[int, int, str]]:
+    """(start, end, rule) of every match of the named regex rules in ``text``."""
+    spans: list[tuple[int, int, str]] = []
+    for rule in rules:
+        if rule.kind != "regex":
+            continue
+        if rule.requires and not any(lit in text for lit in rule.requires):
+            continue
+        has_cut = "cut" in rule.pattern.groupindex
+        for m in rule.pattern.finditer(text):
+            s, e = m.span("cut") if has_cut else m.span()
+            if e > s:
+                spans.append((s, e, rule.name))
+    return spans
+
+
+def _map_back_spans(idx: np.ndarray, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [piece for s, e in spans for piece in _map_back(idx, s, e)]
 
 
 _SALUTATION = re.compile(r"^[ \t\u3000]*(?:各位代表[，,、]?)?(?:同志们|各位代表|各位委员|同志们、朋友们)[：:，,]", re.MULTILINE)

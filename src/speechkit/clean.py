@@ -23,7 +23,7 @@ import pandas as pd
 from speechkit._version import __version__
 from speechkit.boilerplate import load_rules, strip_boilerplate
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
-from speechkit.io import atomic_write_bytes, atomic_write_text, write_table
+from speechkit.io import atomic_write_bytes, atomic_write_text, sweep_stale_temp_files, write_table
 from speechkit.metadata import extract_metadata
 from speechkit.parallel import default_jobs, run_batches
 
@@ -181,13 +181,18 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
     if rules is None:
         rules = load_rules([Path(p) for p in options.rules_files])
     doc_id = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    result = strip_boilerplate(raw, rules, title=page.hints.get("h1"))
+    try:
+        result = strip_boilerplate(raw, rules, title=page.hints.get("h1"))
+        repeated = next((r.text for r in result.removals if r.rule == "title_repeat" and r.text.strip()), None)
+        meta = extract_metadata(raw, result.text, page.hints, Path(rel).stem, removed_title=repeated)
+    except Exception as exc:  # noqa: BLE001 — a bug met on one odd page must not stop the whole run
+        message = f"internal error while cleaning (please report): {type(exc).__name__}: {exc}"
+        return _error_row(rel, message, hashlib.sha1(rel.encode()).hexdigest()), []
     row = {c: None for c in DOCUMENT_COLUMNS}
     row.update(doc_id=doc_id, source_path=rel, text=result.text, raw_text=raw, raw_chars=len(raw),
                clean_chars=len(result.text), encoding=page.encoding, format=page.format, status="ok", error=None)
     if not result.text.strip():
         row.update(status="error", error="nothing left after removing boilerplate (the page is only site chrome)")
-    meta = extract_metadata(raw, result.text, page.hints, Path(rel).stem)
     row.update(meta.as_dict())
     notes = page.notes + ([row["notes"]] if row.get("notes") else [])
     row["notes"] = "; ".join(notes) or None
@@ -254,7 +259,11 @@ def clean_corpus(
     files = discover_files(raw_dir)
     if not files:
         raise RawDirError(f"{raw_dir}: no .txt/.md/.html/.htm/.shtml files found below RAW_DIR")
+    # compile the rules and load the gazetteer here, before any worker starts: a bad --rules
+    # file is one clear error for the user, and forked workers inherit the compiled rules
+    _init_worker(options.rules_files)
     settings = options.fingerprint()
+    sweep_stale_temp_files(out_dir)  # left by an interrupted run
     cache_dir = out_dir / ".cache" / "clean" if use_cache else None
     results: dict[str, tuple[dict, list[dict]]] = {}
     todo: list[tuple[str, str, str | None]] = []
@@ -295,8 +304,6 @@ def clean_corpus(
     batch_size = max(1, min(64, len(todo) // (jobs * 4) or 1))
     cache_arg = str(cache_dir) if cache_dir else None
     if todo and engine == "local":
-        # compile the rules and load the gazetteer once, here: forked workers inherit them
-        _init_worker(options.rules_files)
         extract_metadata("同志们：", "同志们：", {}, "杭州")
     for batch_results in run_batches(_clean_batch, _batches(todo, batch_size), (options, cache_arg), jobs, engine,
                                      scheduler, _init_worker, (options.rules_files,)):

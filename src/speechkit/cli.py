@@ -33,7 +33,9 @@ def _console():
 
 
 def _fail(message: str, code: int = 2) -> None:
-    _console().print(f"[bold red]error:[/] {message}")
+    from rich.markup import escape
+
+    _console().print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
 
 
@@ -244,7 +246,9 @@ def report(
     target = out or Path(processed_dir) / "report"
     with _console().status("building report (charts, tables, workbook)…"):
         paths = _guard(build_report, corpus, by_cols, target, svg)
-    _console().print(f"[green]report:[/] {paths.get('html')}  [green]workbook:[/] {paths.get('xlsx')}")
+    from rich.markup import escape
+
+    _console().print(f"[green]report:[/] {escape(str(paths.get('html')))}  [green]workbook:[/] {escape(str(paths.get('xlsx')))}")
 
 
 @app.command()
@@ -276,6 +280,7 @@ def rules() -> None:
 
     Example:  speechkit rules
     """
+    from rich.markup import escape
     from rich.table import Table
 
     from speechkit.boilerplate import load_rules
@@ -285,7 +290,7 @@ def rules() -> None:
     table.add_column("kind")
     table.add_column("removes")
     for rule in _guard(load_rules):
-        table.add_row(rule.name, rule.kind, rule.description)
+        table.add_row(escape(rule.name), escape(rule.kind), escape(rule.description))
     _console().print(table)
 
 

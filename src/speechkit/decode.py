@@ -85,6 +85,22 @@ def _most_plausible(sample: bytes, guess: str) -> str:
     return best
 
 
+def _strict_fallback(sample: bytes, min_plausibility: float = 0.9) -> str | None:
+    """The Chinese encoding that decodes ``sample`` without error into the most plausible text, or None."""
+    import codecs
+
+    best, best_score = None, min_plausibility
+    for candidate in _FALLBACKS:
+        try:  # incremental: a character cut at the end of the sample is not an error
+            text = codecs.getincrementaldecoder(candidate)("strict").decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        score = _plausibility(text)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
 def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     """Decode raw bytes to text; return ``(text, encoding, notes)``.
 
@@ -131,14 +147,17 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
 
     sample = data if len(data) <= 2_000_000 else data[:2_000_000]
     best = from_bytes(sample, cp_isolation=_CANDIDATES).best()
-    if best is None:
-        if b"\x00" in data[:4096]:
-            raise DecodeError("not a text file: binary content (NUL bytes) and no text encoding fits")
-        raise DecodeError("no text encoding fits (tried UTF-8, GB18030, Big5, UTF-16)")
-    encoding = best.encoding.replace("-", "_").lower()
-    if encoding in _GB_FAMILY:
-        encoding = "gb18030"
-    encoding = _most_plausible(sample[:200_000], encoding)
+    if best is None:  # the detector gives up on some long, clean GB18030 texts: try each encoding strictly
+        encoding = None if b"\x00" in data[:4096] else _strict_fallback(sample[:200_000])
+        if encoding is None:
+            if b"\x00" in data[:4096]:
+                raise DecodeError("not a text file: binary content (NUL bytes) and no text encoding fits")
+            raise DecodeError("no text encoding fits (tried UTF-8, GB18030, Big5, UTF-16)")
+    else:
+        encoding = best.encoding.replace("-", "_").lower()
+        if encoding in _GB_FAMILY:
+            encoding = "gb18030"
+        encoding = _most_plausible(sample[:200_000], encoding)
     text = data.decode(encoding, errors="replace")
     if _control_ratio(text) > 0.02:
         raise DecodeError(f"not a text file: decoding as {encoding} gives mostly control characters")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["write_table", "read_table", "atomic_write_bytes", "atomic_write_text", "TableMissing", "TableSink"]
+__all__ = ["write_table", "read_table", "open_parquet", "atomic_write_bytes", "atomic_write_text", "TableMissing",
+           "TableUnreadable", "TableSink", "sweep_stale_temp_files"]
 
 
 def _umask_mode() -> int:
@@ -33,6 +34,53 @@ def _publish(tmp: str, path: Path) -> None:
 
 class TableMissing(FileNotFoundError):
     """A table the stage needs is not in the processed directory."""
+
+
+class TableUnreadable(ValueError):
+    """A table file exists but is not a readable Parquet file (damaged, truncated, or not Parquet)."""
+
+
+def open_parquet(path: Path):
+    """Open ``path`` as a ``pyarrow.parquet.ParquetFile``; a damaged file raises :class:`TableUnreadable` naming it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise TableUnreadable(f"{path}: damaged or not a Parquet table; re-run the stage that writes it") from exc
+
+
+STALE_AFTER_S = 3600.0
+
+
+def sweep_stale_temp_files(out_dir: Path, older_than_s: float = STALE_AFTER_S) -> list[Path]:
+    """Delete temp files (``.NAME.XXXX.tmp``) and part folders (``.parts-*``) left in ``out_dir``
+    by an interrupted run, and return what was deleted.
+
+    Only entries untouched for ``older_than_s`` seconds go: a run still writing into the same
+    folder keeps touching its own temp files. Finished tables are never touched.
+    """
+    import shutil
+    import time
+
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        return []
+    cutoff = time.time() - older_than_s
+    swept = []
+    for entry in list(out_dir.glob(".*.tmp")) + list(out_dir.glob(".parts-*")):
+        try:
+            if entry.lstat().st_mtime > cutoff:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink()
+            swept.append(entry)
+        except OSError:
+            pass
+    return swept
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
@@ -113,7 +161,7 @@ def read_table(processed_dir: Path, name: str, columns: list[str] | None = None)
     if not path.exists():
         hint = "run `speechkit clean` first" if name == "documents" else "run `speechkit analyze` first"
         raise TableMissing(f"{path}: no such table ({hint})")
-    return pd.read_parquet(path, columns=columns)
+    return open_parquet(path).read(columns=columns).to_pandas()
 
 
 class TableSink:

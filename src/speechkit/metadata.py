@@ -184,8 +184,11 @@ def infer_level(title: str | None, text: str, place) -> str | None:
     return hits.most_common(1)[0][0] if hits else None
 
 
-def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: str = "") -> DocumentMeta:
+def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: str = "",
+                     removed_title: str | None = None) -> DocumentMeta:
     """Read metadata from a page's raw text (chrome included), its cleaned text and markup hints.
+
+    ``removed_title`` is the title line the cleaner cut as a repeat (rule title_repeat), if any.
 
     ``path_hint`` is the file name stem: researchers often name files by place
     (``三亚.txt``), so places named there count (with extra weight).
@@ -201,10 +204,11 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
     meta.title = hints.get("h1") or _first(cfg["title_raw"], raw[:3000] + "\n" + raw[-2000:]) or head_title
     if not meta.title:
         meta.title = _first(cfg["title_text"], text[:400])
-    if not meta.title:
-        first_line = text.split("\n", 1)[0].strip()
-        if 4 <= len(first_line) <= 60 and not re.search(r"[。！？；;:：,，]$|^(?:同志们|各位)", first_line) and re.search(r"会议|大会|讲话|报告|召开|举行|致辞", first_line):
-            meta.title = first_line
+    for candidate in ((removed_title or "").strip(), text.split("\n", 1)[0].strip()):
+        if meta.title:
+            break
+        if 4 <= len(candidate) <= 60 and not re.search(r"[。！？；;:：,，]$|^(?:同志们|各位)", candidate) and re.search(r"会议|大会|讲话|报告|召开|举行|致辞", candidate):
+            meta.title = candidate
     date = normalise_date(hints.get("date", "")) if hints.get("date") else None
     if not date:
         found = _first(cfg["date_raw"], raw[:3000])

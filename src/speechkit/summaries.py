@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 __all__ = ["clean_summary", "analyze_summary", "compare_summary", "kwic_table"]
@@ -12,7 +13,7 @@ def clean_summary(report, out: Path) -> Table:
     """One table: documents ok / error, chars kept, removals by rule, truncated pages, errors."""
     docs, rem = report.documents, report.removals
     ok = docs[docs["status"] == "ok"]
-    table = Table(title=f"speechkit clean → {Path(out)}", show_lines=False)
+    table = Table(title=escape(f"speechkit clean → {Path(out)}"), show_lines=False)
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("files", str(len(docs)))
@@ -26,9 +27,9 @@ def clean_summary(report, out: Path) -> Table:
     if len(rem):
         by_rule = rem.assign(chars=rem["end"] - rem["start"]).groupby("rule")["chars"].agg(["count", "sum"])
         for rule, row in by_rule.sort_values("sum", ascending=False).iterrows():
-            table.add_row(f"  removed by {rule}", f"{int(row['count'])} × / {int(row['sum']):,} chars")
+            table.add_row(escape(f"  removed by {rule}"), f"{int(row['count'])} × / {int(row['sum']):,} chars")
     for _, row in docs[docs["status"] == "error"].head(20).iterrows():
-        table.add_row(f"[red]error[/] {row['source_path']}", str(row["error"]))
+        table.add_row(f"[red]error[/] {escape(str(row['source_path']))}", escape(str(row["error"])))
     return table
 
 
@@ -39,7 +40,7 @@ def analyze_summary(report) -> list[Table]:
     t.add_column("table")
     t.add_column("rows", justify="right")
     for name, n in report.row_counts.items():
-        t.add_row(name, f"{n:,}")
+        t.add_row(escape(name), f"{n:,}")
     t.add_row("documents analysed", str(report.documents))
     t.add_row("from cache", str(report.cached))
     t.add_row("theme coverage (sentences with ≥1 theme)", f"{report.theme_coverage:.1%}")
@@ -51,7 +52,7 @@ def analyze_summary(report) -> list[Table]:
         th.add_column("documents", justify="right")
         th.add_column("share", justify="right")
         for _, row in report.top_themes.head(15).iterrows():
-            th.add_row(row["theme"], row["field"], str(int(row["docs"])), f"{row['share']:.1%}")
+            th.add_row(escape(str(row["theme"])), escape(str(row["field"])), str(int(row["docs"])), f"{row['share']:.1%}")
         tables.append(th)
     return tables
 
@@ -62,20 +63,20 @@ def compare_summary(result) -> list[Table]:
     t.add_column("output")
     t.add_column("rows", justify="right")
     for name, n in result.row_counts.items():
-        t.add_row(name, f"{n:,}")
+        t.add_row(escape(name), f"{n:,}")
     t.add_row("charts", str(len(result.charts)))
-    t.add_row("folder", str(result.out_dir))
+    t.add_row("folder", escape(str(result.out_dir)))
     return [t]
 
 
 def kwic_table(lines, term: str, by: list[str] | None, limit: int) -> Table:
     """A concordance as a rich table: left context right-aligned, the term, right context."""
-    t = Table(title=f"KWIC: {term} ({len(lines)} hits)")
+    t = Table(title=escape(f"KWIC: {term} ({len(lines)} hits)"))
     for col in by or []:
         t.add_column(col)
     t.add_column("left", justify="right", no_wrap=True)
-    t.add_column(term, style="bold yellow", no_wrap=True)
+    t.add_column(escape(term), style="bold yellow", no_wrap=True)
     t.add_column("right", no_wrap=True)
     for _, row in lines.head(limit).iterrows():
-        t.add_row(*[str(row.get(c, "")) for c in (by or [])], row["left"], row["keyword"], row["right"])
+        t.add_row(*[escape(str(row.get(c, ""))) for c in (by or [])], escape(row["left"]), escape(row["keyword"]), escape(row["right"]))
     return t
