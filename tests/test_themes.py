@@ -153,6 +153,29 @@ def test_term_hits_match_a_brute_force_reference(terms, sentence):
     assert m.term_hits(sentence) == _reference_term_hits(list(set(terms)), sentence)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(alphabet="妇女儿童健康A", min_size=2, max_size=4), min_size=1, max_size=8),
+    st.lists(st.text(alphabet="妇女儿童健康a", min_size=0, max_size=40), min_size=20, max_size=60),
+)
+def test_long_texts_take_the_vectorised_path_with_the_same_hits(terms, pieces):
+    """Past 512 characters term_hits pre-filters with numpy; per document and per sentence agree."""
+    m = ThemeMatcher([Theme("t", "f", tuple(terms))])
+    text = "。".join(pieces) * 3
+    assert m.term_hits(text) == _reference_term_hits(list({t.lower() for t in terms}), text.lower())
+    sentences = split_sentences(text)
+    assert m.document_sentence_hits(text, sentences) == [m.sentence_hits(s) for _, _, s in sentences]
+
+
+def test_document_hits_equal_sentence_hits_on_a_speech(matcher):
+    text = ("同志们：下面我讲三点意见。一、推进儿童友好城市建设，发展普惠托育服务，开展两癌筛查。"
+            "二、落实男女平等基本国策，加强家庭家教家风建设。三、保障妇女儿童合法权益，反对家庭暴力。\n") * 12
+    sentences = split_sentences(text)
+    per_document = matcher.document_sentence_hits(text, sentences)
+    assert per_document == [matcher.sentence_hits(s) for _, _, s in sentences]
+    assert sum(sum(h.values()) for h in per_document) > 60
+
+
 # ── loading user files ───────────────────────────────────────────────────────
 
 

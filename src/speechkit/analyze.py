@@ -109,15 +109,14 @@ def analyze_document(doc_id: str, text: str, tools: AnalysisTools) -> DocumentAn
     seg, matcher = tools.segmenter, tools.matcher
     rows: dict[str, list[dict]] = {name: [] for name in _STREAMED}
     all_tokens: list[str] = []
-    hits_per_sentence = []
-    for sid, (start, end, sentence) in enumerate(split_sentences(text)):
+    sentences = split_sentences(text)
+    hits_per_sentence = matcher.document_sentence_hits(text, sentences)
+    for sid, (start, end, sentence) in enumerate(sentences):
         tokens = seg.content_tokens(sentence)
         all_tokens.extend(tokens)
         rows["sentences"].append({"doc_id": doc_id, "sentence_id": sid, "start": start, "end": end, "text": sentence})
         rows["tokens"].append({"doc_id": doc_id, "sentence_id": sid, "tokens": tokens})
-        hits = matcher.sentence_hits(sentence)
-        hits_per_sentence.append(hits)
-        for theme, n in hits.items():
+        for theme, n in hits_per_sentence[sid].items():
             rows["sentence_themes"].append({"doc_id": doc_id, "sentence_id": sid, "theme": theme, "hits": n})
     rows["themes"] = document_theme_table(doc_id, hits_per_sentence, tools.themes)
     sections, outline = parse_outline(text)
@@ -291,7 +290,6 @@ def analyze_corpus(
     if not documents_path.exists():
         read_table(processed_dir, "documents")  # raises the friendly TableMissing
     meta = open_parquet(documents_path).metadata
-    total = sum(1 for _ in _iter_documents(processed_dir)) if meta.num_rows < 50_000 else meta.num_rows
 
     # whole-run fast path: same documents table, same settings, tables present → nothing to do
     h = hashlib.sha1(repr((fingerprint, options.topics, formats)).encode())
@@ -306,11 +304,13 @@ def analyze_corpus(
         except (OSError, ValueError):
             saved = {}
         if saved.get("key") == corpus_key:
+            total = saved.get("documents", 0)
             if progress:
                 progress(total, total)
             counts = {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in ANALYZE_TABLES}
             return AnalyzeReport(out_dir, counts, saved.get("documents", total), saved.get("documents", total),
                                  saved.get("theme_coverage", 0.0), pd.DataFrame(saved.get("top_themes", [])), [], True)
+    total = sum(1 for _ in _iter_documents(processed_dir)) if meta.num_rows < 50_000 else meta.num_rows
     if total == 0:
         raise ValueError(f"{documents_path}: no documents with status 'ok' to analyse")
 

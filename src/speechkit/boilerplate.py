@@ -282,10 +282,17 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
             view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     # A cut can expose more chrome: 评论0(省略1字) leaves 评论0 alone on its line. Re-apply the
     # named rules to what is left until nothing more matches, so cleaning is idempotent.
+    # Only the lines next to a cut can change, so only they are searched again.
+    searched: set[tuple[int, int]] = set()
     for _ in range(_MAX_REPASSES):
         if not view:
             break
-        again = _regex_spans(view, rules)
+        again = []
+        for lo, hi in _lines_around_cuts(view, idx, spans):
+            if (lo, hi, len(view)) in searched:
+                continue
+            searched.add((lo, hi, len(view)))
+            again += [(a + lo, b + lo, rule) for a, b, rule in _regex_spans(view[lo:hi], rules)]
         if "whitespace" in structural:
             kept, _idx = _kept_view(view, [(a, b) for a, b, _ in again])
             again += [(a, b, "whitespace") for a, b in _map_back_spans(_idx, _whitespace_spans(kept))]
@@ -298,6 +305,25 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
 
 
 _MAX_REPASSES = 3
+
+
+def _lines_around_cuts(view: str, idx: np.ndarray, spans: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    """Windows of ``view`` (a line before to a line after) around each place a non-whitespace rule cut."""
+    windows: list[list[int]] = []
+    for s, _e, rule in spans:
+        if rule == "whitespace":
+            continue
+        at = int(np.searchsorted(idx, s))  # the view position where the cut was
+        lo = view.rfind("\n", 0, max(at - 1, 0))
+        lo = view.rfind("\n", 0, lo) + 1 if lo > 0 else 0
+        hi = view.find("\n", at + 1)
+        hi = len(view) if hi < 0 else view.find("\n", hi + 1)
+        hi = len(view) if hi < 0 else hi + 1
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    return [(lo, hi) for lo, hi in windows]
 
 
 def _regex_spans(text: str, rules: list[Rule]) -> list[tuple[int, int, str]]:

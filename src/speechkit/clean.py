@@ -23,7 +23,7 @@ import pandas as pd
 from speechkit._version import __version__
 from speechkit.boilerplate import load_rules, strip_boilerplate
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
-from speechkit.io import atomic_write_bytes, atomic_write_text, sweep_stale_temp_files, write_table
+from speechkit.io import atomic_write_bytes, atomic_write_text, read_table, sweep_stale_temp_files, write_table
 from speechkit.metadata import extract_metadata
 from speechkit.parallel import default_jobs, run_batches
 
@@ -268,14 +268,23 @@ def clean_corpus(
     results: dict[str, tuple[dict, list[dict]]] = {}
     todo: list[tuple[str, str, str | None]] = []
     cached = 0
-    keys: dict[str, str | None] = {}
+    keys = {rel: None if problem else _file_key(path, settings + "|" + rel) for rel, path, problem in files}
+    total = len(files)
+    # whole-run fast path: same files, same settings, tables in place → nothing to recompute or
+    # rewrite; the tables on disk are this run's result
+    run_key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(keys.items())])).encode()).hexdigest()
+    manifest = out_dir / ".cache" / "clean_manifest.json"
+    if use_cache and _manifest_matches(manifest, run_key, out_dir, ("documents", "removals")):
+        if progress:
+            progress(total, total)
+        documents, removals = read_table(out_dir, "documents"), read_table(out_dir, "removals")
+        unchanged = sum(k is not None for k in keys.values())
+        return CleanReport(documents, removals, [], unchanged, skipped_unchanged=True)
     for rel, path, problem in files:
-        keys[rel] = None
         if problem:
             results[rel] = (_error_row(rel, problem, hashlib.sha1(rel.encode()).hexdigest()), [])
             continue
-        key = _file_key(path, settings + "|" + rel)
-        keys[rel] = key
+        key = keys[rel]
         if key is None:
             results[rel] = (_error_row(rel, "cannot read file", hashlib.sha1(rel.encode()).hexdigest()), [])
             continue
@@ -288,15 +297,6 @@ def clean_corpus(
             except Exception:  # a damaged cache entry is recomputed
                 pass
         todo.append((rel, str(path), key if cache_dir else None))
-    total = len(files)
-    # whole-run fast path: same files, same settings, tables in place → nothing to rewrite
-    run_key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(keys.items())])).encode()).hexdigest()
-    manifest = out_dir / ".cache" / "clean_manifest.json"
-    if use_cache and not todo and _manifest_matches(manifest, run_key, out_dir, ("documents", "removals")):
-        if progress:
-            progress(total, total)
-        documents, removals = _assemble(results)
-        return CleanReport(documents, removals, [], cached, skipped_unchanged=True)
     done = total - len(todo)
     if progress:
         progress(done, total)

@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 __all__ = [
     "Theme",
     "load_taxonomy",
@@ -137,6 +139,10 @@ def load_taxonomy(path: Path | None = None, extra: Path | None = None) -> list[T
     return themes
 
 
+def _pair_code(term: str) -> int:
+    return (ord(term[0]) << 21) | ord(term[1])
+
+
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -175,6 +181,20 @@ class ThemeMatcher:
             lengths.setdefault(term[0], set()).add(len(term))
         # first character -> candidate term lengths, longest first
         self._lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
+        # every term's first two characters as one integer (sorted): a vectorised pre-filter
+        # that leaves ~1 text position in 9 for the Python loop
+        self._short_terms = {t for t in owners if len(t) < 2}
+        self._prefix_codes = np.unique(np.array([_pair_code(t) for t in owners if len(t) >= 2], dtype=np.uint64))
+
+    def _candidate_starts(self, folded: str) -> list[int]:
+        """Positions where some term of length ≥ 2 could start (its first two characters match)."""
+        if len(folded) < 2 or not self._prefix_codes.size:
+            return []
+        cps = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        pairs = (cps[:-1] << np.uint64(21)) | cps[1:]
+        at = np.searchsorted(self._prefix_codes, pairs)
+        at[at == self._prefix_codes.size] = 0
+        return np.flatnonzero(self._prefix_codes[at] == pairs).tolist()
 
     def term_hits(self, sentence: str) -> list[tuple[int, int, str]]:
         """Term occurrences ``(start, end, term)``, without terms nested in a longer one.
@@ -189,11 +209,12 @@ class ThemeMatcher:
         lengths = self._lengths
         hits: list[tuple[int, int, str]] = []
         reach = 0  # end of the furthest-reaching hit so far
-        for start, ch in enumerate(folded):
-            candidates = lengths.get(ch)
-            if candidates is None:
-                continue
-            for length in candidates:
+        if self._short_terms or size < 512:  # the pre-filter pays off on long texts only
+            starts = [i for i, ch in enumerate(folded) if ch in lengths]
+        else:
+            starts = self._candidate_starts(folded)
+        for start in starts:
+            for length in lengths[folded[start]]:
                 end = start + length
                 if end <= reach:
                     break  # this and all shorter terms would be nested in an earlier hit
@@ -202,6 +223,43 @@ class ThemeMatcher:
                     reach = end
                     break
         return hits
+
+    def document_sentence_hits(self, text: str, sentences: list[tuple[int, int, str]]) -> list[dict[str, int]]:
+        """:meth:`sentence_hits` for every sentence of a document at once (same result, faster).
+
+        ``sentences`` are ``(start, end, sentence)`` with ``text[start:end] == sentence``, in
+        order, as :func:`speechkit.segment.split_sentences` gives them.
+
+        >>> matcher = ThemeMatcher([Theme("托育", "交叉议题", ("托育", "普惠托育"))])
+        >>> matcher.document_sentence_hits("发展普惠托育。办好托育点", [(0, 7, "发展普惠托育。"), (7, 12, "办好托育点")])
+        [{'托育': 1}, {'托育': 1}]
+        """
+        if self._short_terms:
+            return [self.sentence_hits(sentence) for _, _, sentence in sentences]
+        folded = _fold(text)
+        owners, lengths = self._owners, self._lengths
+        starts = self._candidate_starts(folded)
+        n, j = len(starts), 0
+        result: list[dict[str, int]] = []
+        for s0, e0, _ in sentences:
+            counts: dict[str, int] = {}
+            reach = s0
+            while j < n and starts[j] < s0:
+                j += 1
+            while j < n and starts[j] < e0:
+                start = starts[j]
+                j += 1
+                for length in lengths[folded[start]]:
+                    end = start + length
+                    if end <= reach:
+                        break
+                    if end <= e0 and folded[start:end] in owners:
+                        for name in owners[folded[start:end]]:
+                            counts[name] = counts.get(name, 0) + 1
+                        reach = end
+                        break
+            result.append(counts)
+        return result
 
     def sentence_hits(self, sentence: str) -> dict[str, int]:
         """Theme name → number of term occurrences in the sentence (themes with hits only).
