@@ -235,6 +235,12 @@ def _doc_key(fingerprint: str, doc_id: str, text: str) -> str:
     return h.hexdigest()
 
 
+def _fit_topics(ordered: dict, k: int | None):
+    from speechkit.topics import fit_topics
+
+    return fit_topics(ordered, k)
+
+
 def _iter_documents(processed_dir: Path, batch_rows: int = 256) -> Iterator[tuple[str, str]]:
     """(doc_id, text) of status-'ok' documents, read in record batches (flat memory)."""
     import pyarrow.parquet as pq
@@ -341,23 +347,28 @@ def analyze_corpus(
             sentences += summary.sentences
             covered += summary.theme_sentences
             progress and progress(done, total)
+        # NMF topics (the longest corpus-level step; its solver releases the GIL) run in a
+        # thread while this one merges the parts and ranks TF-IDF keywords
+        from concurrent.futures import ThreadPoolExecutor
+
+        ordered = {d: doc_counts[d] for d in sorted(doc_counts)}
+        topic_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-topics")
+        topics_future = topic_pool.submit(_fit_topics, ordered, options.topics)
+        topic_pool.shutdown(wait=False)
         paths = []
         for name in _STREAMED:
             if name != "keywords_textrank":
                 paths += _merge_parts(parts_dir, name, out_dir, name, formats)
         from speechkit.keywords import tfidf_keywords
 
-        ordered = {d: doc_counts[d] for d in sorted(doc_counts)}
         textrank = pd.concat([pd.read_parquet(p) for p in sorted((parts_dir / "keywords_textrank").glob("*.parquet"))],
                              ignore_index=True)
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
 
-    from speechkit.topics import fit_topics
-
     keywords = pd.concat([tfidf_keywords(ordered, options.top_keywords), textrank], ignore_index=True)
     keywords = keywords.sort_values(["doc_id", "method", "rank"], kind="stable").reset_index(drop=True)
-    topics, doc_topics = fit_topics(ordered, options.topics)
+    topics, doc_topics = topics_future.result()
     paths += write_table(keywords, out_dir, "keywords", formats)
     paths += write_table(topics, out_dir, "topics", formats)
     paths += write_table(doc_topics, out_dir, "doc_topics", formats)

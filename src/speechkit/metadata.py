@@ -44,10 +44,29 @@ class DocumentMeta:
         return d
 
 
+@dataclass(frozen=True)
+class _MetaPattern:
+    """A metadata regex (re.MULTILINE) and the literals of which a text must hold one for it to match."""
+
+    regex: re.Pattern
+    requires: tuple[str, ...] = ()
+
+    @classmethod
+    def from_entry(cls, entry: str | dict) -> "_MetaPattern":
+        if isinstance(entry, str):
+            return cls(re.compile(entry, re.MULTILINE))
+        return cls(re.compile(entry["pattern"], re.MULTILINE), tuple(entry.get("requires", ())))
+
+    def search(self, text: str):
+        if self.requires and not any(lit in text for lit in self.requires):
+            return None
+        return self.regex.search(text)
+
+
 @lru_cache(maxsize=1)
 def _config() -> dict:
     data = tomllib.loads((files("speechkit") / "data" / "metadata.toml").read_text(encoding="utf-8"))
-    comp = lambda pats: [re.compile(p, re.MULTILINE) for p in pats]
+    comp = lambda pats: [_MetaPattern.from_entry(p) for p in pats]
     return {
         "title_raw": comp(data["title"]["raw"]),
         "title_text": comp(data["title"]["text"]),
@@ -70,9 +89,9 @@ def _config() -> dict:
 
 
 @lru_cache(maxsize=1)
-def _redaction_patterns() -> list[re.Pattern]:
+def _redaction_patterns() -> list[tuple[re.Pattern, tuple[str, ...]]]:
     data = tomllib.loads((files("speechkit") / "data" / "redactions.toml").read_text(encoding="utf-8"))
-    return [re.compile(m["pattern"]) for m in data["mark"]]
+    return [(re.compile(m["pattern"]), tuple(m.get("requires", ()))) for m in data["mark"]]
 
 
 def count_redactions(text: str) -> int:
@@ -81,7 +100,8 @@ def count_redactions(text: str) -> int:
     >>> count_redactions("深入学习贯彻_总书记重要论述,〔*〕区妇联、**同志,新建行业妇联个,")
     4
     """
-    return sum(len(p.findall(text)) for p in _redaction_patterns())
+    return sum(len(p.findall(text)) for p, requires in _redaction_patterns()
+               if not requires or any(lit in text for lit in requires))
 
 
 def truncation_info(raw: str) -> tuple[bool, int | None, int | None]:
