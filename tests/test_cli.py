@@ -224,3 +224,20 @@ def test_kwic_on_text_with_bbcode_left_in(tiny_processed):
     result = invoke("kwic", "托育服务", "-p", tiny_processed)
     assert result.exit_code == 0, result.output
     assert "[/url]" in result.output
+
+
+# --- lazy imports: the quick commands never pay for the heavy libraries ------------------
+
+
+@pytest.mark.parametrize("args", [["--help"], ["clean", "RAW", "--out", "OUT", "-j", "1"]])
+def test_help_and_clean_do_not_import_heavy_libraries(raw_dir, tmp_path, args):
+    import subprocess
+    import sys
+
+    args = [a.replace("RAW", str(raw_dir)).replace("OUT", str(tmp_path / "out")) for a in args]
+    code = ("import sys; from typer.testing import CliRunner; from speechkit.cli import app; "
+            f"r = CliRunner().invoke(app, {args!r}); assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in ('sklearn', 'matplotlib', 'wordcloud', 'scipy') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
