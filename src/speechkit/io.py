@@ -85,22 +85,11 @@ def sweep_stale_temp_files(out_dir: Path, older_than_s: float = STALE_AFTER_S) -
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file in the same directory, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _publish(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+
+    return _atomic_via(path, write)
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -109,6 +98,10 @@ def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 
 def _atomic_via(path: Path, writer) -> Path:
+    """Let ``writer(tmp_path)`` write a hidden temp file beside ``path``, sync it, rename it into place.
+
+    On any failure (or interrupt) the temp file is removed and ``path`` keeps its previous content.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
