@@ -36,8 +36,31 @@ def test_target_fields_match_the_table_contract():
     names = [f.name for f in dataclasses.fields(Target)]
     assert names == [
         "kind", "indicator", "value", "unit", "comparator", "deadline_year",
-        "horizon", "redacted", "sentence", "start", "end",
+        "horizon", "redacted", "sentence", "start", "end", "as_of_year",
     ]
+
+
+@pytest.mark.parametrize("sentence", [
+    "全市旅游人次、旅游总收入分别恢复到2019年的104.9%、110.3%。",
+    "游客接待量恢复到2019年水平的98%。",
+    "2003年到2023年，全市地区生产总值由103.97亿元增加到1117.56亿元。",
+])
+def test_a_base_year_or_the_end_of_a_period_is_not_a_deadline(sentence):
+    rows = extract_targets(sentence)
+    assert rows and all(r.deadline_year is None for r in rows)
+
+
+@pytest.mark.parametrize("sentence,year,kind,deadline,as_of", [
+    ("到2027年累计建成自治区级示范村500个。", 2024, "target", 2027, None),
+    ("到2023年底，全市累计建成托育机构120所。", 2024, "achievement", None, 2023),
+    ("到2024年底，普惠托位要达到3000个。", 2024, "target", 2024, None),
+    ("到2023年底，全市累计建成托育机构120所。", None, None, 2023, None),
+])
+def test_the_speech_year_tells_a_deadline_from_a_status_date(sentence, year, kind, deadline, as_of):
+    row = extract_targets(sentence, year=year)[0]
+    assert (row.deadline_year, row.as_of_year) == (deadline, as_of)
+    if kind:
+        assert row.kind == kind
 
 
 def test_empty_and_figureless_text_give_no_rows():

@@ -40,7 +40,8 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
                            ("missing_numbers", pa.list_(pa.int64())), ("complete", pa.bool_()), ("sentences", pa.int64()), ("theme_sentences", pa.int64())]),
     "targets": pa.schema([("doc_id", pa.string()), ("kind", pa.string()), ("indicator", pa.string()), ("value", pa.float64()), ("unit", pa.string()),
                           ("comparator", pa.string()), ("deadline_year", pa.int64()), ("horizon", pa.string()), ("redacted", pa.bool_()),
-                          ("sentence", pa.string()), ("start", pa.int64()), ("end", pa.int64())]),
+                          ("sentence", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
+                          ("as_of_year", pa.int64())]),
     "keywords_textrank": pa.schema([("doc_id", pa.string()), ("method", pa.string()), ("rank", pa.int64()), ("term", pa.string()), ("score", pa.float64())]),
 }
 _STREAMED = ["sentences", "tokens", "themes", "sentence_themes", "sections", "outlines", "targets", "keywords_textrank"]
@@ -92,8 +93,11 @@ class AnalysisTools:
         self.fingerprint = h.hexdigest()
 
 
-def analyze_document(doc_id: str, text: str, tools: AnalysisTools) -> DocumentAnalysis:
+def analyze_document(doc_id: str, text: str, tools: AnalysisTools, year: int | None = None) -> DocumentAnalysis:
     """Analyse one cleaned speech into rows of every per-document table.
+
+    ``year`` (the year the speech was given, when known) tells a deadline (到2025年底, a
+    target) from a status date (到2023年底 in a 2024 speech, an achievement).
 
     >>> tools = AnalysisTools(AnalyzeOptions())
     >>> a = analyze_document("d1", "同志们：下面我讲两点意见。一、发展普惠托育服务。到2025年，普惠性幼儿园覆盖率达到85%以上。二、开展两癌筛查。", tools)
@@ -123,7 +127,7 @@ def analyze_document(doc_id: str, text: str, tools: AnalysisTools) -> DocumentAn
     rows["sections"] = [dict(vars(s), doc_id=doc_id) for s in sections]
     covered = sum(1 for h in hits_per_sentence if h)
     rows["outlines"] = [dict(vars(outline), doc_id=doc_id, sentences=len(hits_per_sentence), theme_sentences=covered)]
-    rows["targets"] = [dict(vars(t), doc_id=doc_id) for t in extract_targets(text)]
+    rows["targets"] = [dict(vars(t), doc_id=doc_id) for t in extract_targets(text, year=year)]
     rows["keywords_textrank"] = textrank_table(doc_id, all_tokens, tools.options.top_keywords)
     return DocumentAnalysis(doc_id, rows, term_counts(all_tokens), len(hits_per_sentence), covered)
 
@@ -162,7 +166,7 @@ def _load_cached(path: Path | None) -> DocumentAnalysis | None:
         return None
 
 
-def _analyze_batch(index: int, docs: list[tuple[str, str]], options: AnalyzeOptions, fingerprint: str,
+def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options: AnalyzeOptions, fingerprint: str,
                    cache_dir: str | None, parts_dir: str) -> BatchSummary:
     """Analyse (or take from the cache) a batch of documents and write its rows as Parquet parts."""
     import pyarrow.parquet as pq
@@ -170,14 +174,14 @@ def _analyze_batch(index: int, docs: list[tuple[str, str]], options: AnalyzeOpti
     tools = _tools(options)
     rows: dict[str, list[dict]] = {name: [] for name in _STREAMED}
     summary = BatchSummary(index, {}, {}, 0, 0, 0, 0)
-    for doc_id, text in docs:
-        key = _doc_key(fingerprint, doc_id, text)
+    for doc_id, text, year in docs:
+        key = _doc_key(fingerprint, doc_id, text, year)
         entry = Path(cache_dir) / key[:2] / f"{key}.pkl" if cache_dir else None
         result = _load_cached(entry)
         if result is not None:
             summary.cached += 1
         else:
-            result = analyze_document(doc_id, text, tools)
+            result = analyze_document(doc_id, text, tools, year)
             if entry is not None:
                 atomic_write_bytes(entry, pickle.dumps(result, protocol=5))
         for name in _STREAMED:
@@ -194,7 +198,7 @@ def _analyze_batch(index: int, docs: list[tuple[str, str]], options: AnalyzeOpti
     return summary
 
 
-def _analyze_indexed(items: list[tuple[int, list[tuple[str, str]]]], *args) -> list[BatchSummary]:
+def _analyze_indexed(items: list[tuple[int, list[tuple[str, str, int | None]]]], *args) -> list[BatchSummary]:
     """Worker entry point: analyse numbered batches."""
     return [_analyze_batch(index, docs, *args) for index, docs in items]
 
@@ -227,9 +231,9 @@ class AnalyzeReport:
     skipped_unchanged: bool = False
 
 
-def _doc_key(fingerprint: str, doc_id: str, text: str) -> str:
+def _doc_key(fingerprint: str, doc_id: str, text: str, year: int | None = None) -> str:
     h = hashlib.sha1(fingerprint.encode())
-    h.update(doc_id.encode())
+    h.update(f"{doc_id}\0{year}".encode())
     h.update(b"\0")
     h.update(text.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
@@ -241,19 +245,28 @@ def _fit_topics(ordered: dict, k: int | None):
     return fit_topics(ordered, k)
 
 
-def _iter_documents(processed_dir: Path, batch_rows: int = 256) -> Iterator[tuple[str, str]]:
-    """(doc_id, text) of status-'ok' documents, read in record batches (flat memory)."""
-    import pyarrow.parquet as pq
-
+def _iter_documents(processed_dir: Path, batch_rows: int = 256) -> Iterator[tuple[str, str, int | None]]:
+    """(doc_id, text, year) of status-'ok' documents, read in record batches (flat memory)."""
     path = Path(processed_dir) / "documents.parquet"
     if not path.exists():
         read_table(processed_dir, "documents")  # raises the friendly TableMissing
     pf = open_parquet(path)
-    for batch in pf.iter_batches(batch_size=batch_rows, columns=["doc_id", "text", "status"]):
+    has_year = "year" in pf.schema_arrow.names
+    columns = ["doc_id", "text", "status"] + (["year"] if has_year else [])
+    for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
         d = batch.to_pydict()
-        for doc_id, text, status in zip(d["doc_id"], d["text"], d["status"]):
+        years = d["year"] if has_year else [None] * len(d["doc_id"])
+        for doc_id, text, status, year in zip(d["doc_id"], d["text"], d["status"], years):
             if status == "ok" and text:
-                yield doc_id, text
+                yield doc_id, text, _as_year(year)
+
+
+def _as_year(value) -> int | None:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return None
+    return year if 1949 <= year <= 2100 else None
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:

@@ -46,7 +46,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "outlines": ("doc_id", "announced_phrase", "announced_points", "found_points", "missing_numbers", "complete"),
     "targets": (
         "doc_id", "kind", "indicator", "value", "unit", "comparator", "deadline_year", "horizon",
-        "redacted", "sentence", "start", "end",
+        "redacted", "sentence", "start", "end", "as_of_year",
     ),
 }
 

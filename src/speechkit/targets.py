@@ -69,6 +69,8 @@ class Target:
 
     ``kind`` is 'target' (to be reached) or 'achievement' (was reached);
     ``sentence == text[start:end]`` is the sentence that holds the figure.
+    ``as_of_year`` is the date of a status figure (到2023年底,全市已建成… in a 2024
+    speech), set instead of ``deadline_year`` when the speech's year is known and later.
     """
 
     kind: str
@@ -82,6 +84,7 @@ class Target:
     sentence: str
     start: int
     end: int
+    as_of_year: int | None = None
 
 
 # --------------------------------------------------------------------------
@@ -770,7 +773,7 @@ def _respectively(clause_before: str, fig_end: int, r: _Rules):
 # --------------------------------------------------------------------------
 
 
-def extract_targets(text: str) -> list[Target]:
+def extract_targets(text: str, year: int | None = None) -> list[Target]:
     """Find stated targets and reported figures in a speech or work report.
 
     Every number with a unit from the data file (or '%'), and every unit whose
@@ -783,6 +786,17 @@ def extract_targets(text: str) -> list[Target]:
     ('target', '普惠性幼儿园覆盖率', 85.0, '%', '>=', 2025)
     >>> [(t.indicator, t.value, t.unit, t.redacted) for t in extract_targets("去年新建行业妇联个。")]
     [('新建行业妇联', None, '个', True)]
+
+    ``year``, the year the speech was given, tells a deadline from a status date: a
+    到…年(底) on or after it is a deadline, so the figure is a target; one before it
+    dates an achievement (``as_of_year``, ``deadline_year`` null).
+
+    >>> r = extract_targets("到2023年底,全市累计建成托育机构120所。", year=2024)[0]
+    >>> (r.kind, r.deadline_year, r.as_of_year)
+    ('achievement', None, 2023)
+    >>> r = extract_targets("到2027年累计建成示范村500个。", year=2024)[0]
+    >>> (r.kind, r.deadline_year, r.as_of_year)
+    ('target', 2027, None)
     """
     if not text:
         return []
@@ -847,4 +861,12 @@ def extract_targets(text: str) -> list[Target]:
             )
         )
         prev_end, prev_indicator = fig.unit_end, indicator
+    if year is not None:
+        for row in rows:
+            if row.deadline_year is None:
+                continue
+            if row.deadline_year >= year:
+                row.kind = "target"  # a date still ahead is what is to be reached
+            else:
+                row.as_of_year, row.deadline_year = row.deadline_year, None
     return rows
