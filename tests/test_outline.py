@@ -443,6 +443,14 @@ def test_unnumbered_headlines_after_an_announcement():
     assert_well_formed(HEADLINES, sections, outline)
 
 
+def test_more_headline_lines_than_announced_points_keep_the_first_ones():
+    """Once the cleaner cut the byline, 市领导出席会议。 reads like a fourth headline: it is not a point."""
+    text = HEADLINES.replace("市领导出席会议。（记者 某某）", "市领导在主会场出席会议。")
+    sections, outline = parse_outline(text)
+    assert [s.heading for s in sections] == ["更好发挥女性的积极作用", "全力建设友好城市", "依法保障合法权益"]
+    assert (outline.announced_points, outline.found_points, outline.complete) == (3, 3, True)
+
+
 def test_headlines_glued_to_their_paragraph_by_a_comma():
     text = (
         "下面我讲三个方面：\n稳住就业基本盘，要多渠道扩大岗位供给，帮助困难群体。\n"

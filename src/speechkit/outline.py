@@ -559,6 +559,11 @@ def _headline_sections(
         for tier in tiers:
             if len(tier) == announced:
                 return tier
+        # more headlines than announced points: the points come first, what follows is
+        # the rest of the page (a news item's 市领导…出席会议 line)
+        for tier in tiers:
+            if announced >= 2 and len(tier) > announced:
+                return tier[:announced]
     for tier in tiers:
         if len(tier) >= 2:
             return tier
