@@ -34,3 +34,10 @@ def test_provincial_document_names_cities_in_passing():
 
 def test_street_names_are_not_places():
     assert place_of("会场设在中山路和南京大街交叉口") .province is None
+
+
+def test_everyday_words_that_are_also_full_division_names_are_not_places():
+    """台中市新社区 / 高雄市大社区 are division names, but in a speech 新社区 is a new community."""
+    counts = find_places("我区推进新社区建设，打造大社区服务格局，全区妇女儿童工作稳步推进。")
+    assert all(d.name not in ("新社区", "大社区") for d in counts)
+    assert not any(d.code.startswith("71") for d in counts)

@@ -22,12 +22,22 @@ _MUNICIPALITIES = {"11", "12", "31", "50"}
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "省", "市", "盟", "县", "区", "旗")
 
 
-@lru_cache(maxsize=1)
-def _ambiguous_short_names() -> frozenset[str]:
+def _read_name_list(filename: str) -> frozenset[str]:
+    """Names in a bundled one-per-line data file (``#`` starts a comment line)."""
     from importlib.resources import files
 
-    text = (files("speechkit") / "data" / "ambiguous_place_names.txt").read_text(encoding="utf-8")
+    text = (files("speechkit") / "data" / filename).read_text(encoding="utf-8")
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def _ambiguous_short_names() -> frozenset[str]:
+    return _read_name_list("ambiguous_place_names.txt")
+
+
+@lru_cache(maxsize=1)
+def _not_place_names() -> frozenset[str]:
+    return _read_name_list("not_place_names.txt")
 
 
 @dataclass(frozen=True)
@@ -171,7 +181,10 @@ def find_places(text: str) -> Counter:
     """
     _, index = load_divisions()
     counts: Counter = Counter()
+    not_places = _not_place_names()
     for name, end in _iter_names(text):
+        if name in not_places:
+            continue
         entries = index[name]
         full = entries[0][1]
         if not full and _NOT_PLACE_AFTER.match(text[end: end + 4]):
