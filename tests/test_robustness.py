@@ -638,3 +638,20 @@ def test_rerun_sweeps_temp_files_left_by_a_killed_run(tiny_processed):
     result = CliRunner().invoke(app, ["analyze", str(tiny_processed), "-j", "1"])
     assert result.exit_code == 0, result.output
     assert [p.name for p in leftovers if p.exists()] == []
+
+
+def test_killed_speechkit_run_leaves_whole_tables_and_the_rerun_finishes(tmp_path):
+    """kill -9 of the one-shot `speechkit run` while it analyses; the rerun completes from the cache."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    n_files = _copy_demo(raw, 3)
+    args = ["run", str(raw), "--out", str(out), "--no-report", "-j", "2"]
+    killed = _start_and_kill(args, tmp_path, out, "analyze", 10)
+    assert killed, "run finished before it could be interrupted"
+    rows = _assert_tables_whole(out)
+    assert rows["documents"] == n_files  # clean had finished and published its table
+    result = _run_cli(args, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = _assert_tables_whole(out)
+    assert all(rows.get(t, 0) > 0 for t in ("tokens", "themes", "targets", "keywords", "topics"))
+    assert _from_cache(result.stderr) >= 10
+    assert pd.read_parquet(out / "sentences.parquet", columns=["doc_id"])["doc_id"].nunique() == n_files
