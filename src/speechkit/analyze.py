@@ -268,36 +268,43 @@ def _fit_topics(ordered: dict, k: int | None):
     return fit_topics(ordered, k)
 
 
-_TOPIC_INPUT: tuple[dict, int | None] | None = None
+def _tfidf_keywords(ordered: dict, top: int):
+    from speechkit.keywords import tfidf_keywords
+
+    return tfidf_keywords(ordered, top)
 
 
-def _fit_topics_of_parent():
-    """In a forked child: fit the topics of the counts the parent left in ``_TOPIC_INPUT``."""
-    return _fit_topics(*_TOPIC_INPUT)
+_CHILD_INPUT: tuple | None = None
 
 
-def _start_topics(ordered: dict, k: int | None):
-    """Fit NMF topics in the background; return a future of ``(topics, doc_topics)``.
+def _call_parent_input():
+    """In a forked child: call the function with the arguments the parent left in ``_CHILD_INPUT``."""
+    fn, args = _CHILD_INPUT
+    return fn(*args)
 
-    Where processes can be forked, a child inherits the term counts (nothing to pickle) and
-    truly runs beside the parent: a thread would share the GIL with the merging of parts.
-    Elsewhere (Windows) a thread does it.
+
+def _start_beside(fn, *args):
+    """Run ``fn(*args)`` beside this process; return a future of its result.
+
+    Where processes can be forked, a child inherits the arguments (the corpus term counts:
+    nothing to pickle) and truly runs in parallel — a thread would share the GIL with the
+    merging of parts. Elsewhere (Windows) a thread does it.
     """
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-    global _TOPIC_INPUT
+    global _CHILD_INPUT
     if "fork" in mp.get_all_start_methods():
-        _TOPIC_INPUT = (ordered, k)
-        try:  # the child is forked inside submit(), so it sees _TOPIC_INPUT
+        _CHILD_INPUT = (fn, args)
+        try:  # the child is forked inside submit(), so it sees _CHILD_INPUT
             pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
-            future = pool.submit(_fit_topics_of_parent)
+            future = pool.submit(_call_parent_input)
         finally:
-            _TOPIC_INPUT = None
+            _CHILD_INPUT = None
         pool.shutdown(wait=False)
         return future
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-topics")
-    future = pool.submit(_fit_topics, ordered, k)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-corpus-step")
+    future = pool.submit(fn, *args)
     pool.shutdown(wait=False)
     return future
 
@@ -417,22 +424,21 @@ def analyze_corpus(
             sentences += summary.sentences
             covered += summary.theme_sentences
             progress and progress(done, total)
-        # NMF topics (the longest corpus-level step) run beside this process while it merges
-        # the parts and ranks TF-IDF keywords
+        # the corpus-level steps (NMF topics, TF-IDF keywords) run beside this process while
+        # it merges the parts
         ordered = {d: doc_counts[d] for d in sorted(doc_counts)}
-        topics_future = _start_topics(ordered, options.topics)
+        topics_future = _start_beside(_fit_topics, ordered, options.topics)
+        tfidf_future = _start_beside(_tfidf_keywords, ordered, options.top_keywords)
         paths = []
         for name in _STREAMED:
             if name != "keywords_textrank":
                 paths += _merge_parts(parts_dir, name, out_dir, name, formats)
-        from speechkit.keywords import tfidf_keywords
-
         textrank = pd.concat([pd.read_parquet(p) for p in sorted((parts_dir / "keywords_textrank").glob("*.parquet"))],
                              ignore_index=True)
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
 
-    keywords = pd.concat([tfidf_keywords(ordered, options.top_keywords), textrank], ignore_index=True)
+    keywords = pd.concat([tfidf_future.result(), textrank], ignore_index=True)
     keywords = keywords.sort_values(["doc_id", "method", "rank"], kind="stable").reset_index(drop=True)
     topics, doc_topics = topics_future.result()
     paths += write_table(keywords, out_dir, "keywords", formats)
