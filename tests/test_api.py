@@ -243,3 +243,18 @@ def test_near_duplicates_on_real_province_reports(tmp_path):
     docs.to_parquet(out / "documents.parquet", index=False)
     dups = Corpus.load(out).near_duplicates()
     assert set(dups["doc_id"]) == {files[0].stem, "copy"}
+
+
+def test_keyness_leaves_place_names_out_of_the_lists_unless_asked(tiny_processed):
+    corpus = Corpus.load(tiny_processed, stopwords=set())
+    from speechkit.gazetteer import place_name_terms
+
+    places = place_name_terms()
+    kept = corpus.keyness("city", top=None, min_freq=1, drop_place_names=False)
+    dropped = corpus.keyness("city", top=None, min_freq=1)
+    assert kept["term"].isin(places).any()  # the tiny corpus names its cities
+    assert not dropped["term"].isin(places).any()
+    assert set(dropped["term"]) == set(kept["term"]) - places
+    for _, group in dropped.groupby("group"):
+        assert group["rank"].tolist() == list(range(1, len(group) + 1))
+        assert group["g2"].is_monotonic_decreasing

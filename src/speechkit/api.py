@@ -324,21 +324,36 @@ class Corpus:
         counts, groups = self._term_counts(by)
         return self._with_groups(keyness_mod.term_frequency_table(counts, min_freq=min_freq), groups, by)
 
-    def keyness(self, by, top: int | None = 30, min_freq: int = 3, overused_only: bool = True) -> pd.DataFrame:
+    def keyness(self, by, top: int | None = 30, min_freq: int = 3, overused_only: bool = True,
+                drop_place_names: bool = True) -> pd.DataFrame:
         """Key terms of each group against the rest of the corpus (log-likelihood G², log ratio).
 
         Columns: group columns…, ``group``, ``term``, ``freq_group``, ``freq_rest``,
         ``g2``, ``log_ratio``, ``sign``, ``rank``; the ``top`` terms per group by G²
         among terms seen at least ``min_freq`` times in the group and (by default)
         overused there. See :mod:`speechkit.keyness`.
+
+        ``drop_place_names`` (default) leaves out of the lists every term that names a
+        division (三亚, 海南, 乌鲁木齐市 … — :func:`speechkit.gazetteer.place_name_terms`): a
+        city's own name always tops its list and says nothing about its policies. G² itself
+        is computed on all tokens either way; ranks are counted after the drop.
         """
         by = self._by(by)
         if not by:
             raise ValueError("keyness compares groups: give at least one grouping column "
                              f"({', '.join(self.group_columns())})")
         counts, groups = self._term_counts(by)
-        table = keyness_mod.keyness_table(counts, top=top, min_freq=min_freq, overused_only=overused_only)
-        return self._with_groups(table, groups, by)
+        if not drop_place_names:
+            table = keyness_mod.keyness_table(counts, top=top, min_freq=min_freq, overused_only=overused_only)
+            return self._with_groups(table, groups, by)
+        from speechkit.gazetteer import place_name_terms
+
+        table = keyness_mod.keyness_table(counts, top=None, min_freq=min_freq, overused_only=overused_only)
+        table = table[~table["term"].isin(place_name_terms())].copy()
+        table["rank"] = table.groupby("group_index", sort=False).cumcount().astype(np.int64) + 1
+        if top is not None:
+            table = table[table["rank"] <= top]
+        return self._with_groups(table.reset_index(drop=True), groups, by)
 
     # ----------------------------------------------------------- similarity
 

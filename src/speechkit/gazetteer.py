@@ -141,6 +141,18 @@ def load_divisions() -> tuple[dict[str, Division], dict[str, list[tuple[Division
 
 
 @lru_cache(maxsize=1)
+def place_name_terms() -> frozenset[str]:
+    """Every name that :func:`find_places` takes for a place: full division names and their
+    unambiguous short forms (杭州市, 杭州, 临平区, 临平, 海南, 乌鲁木齐 …).
+
+    >>> {"杭州", "临平", "乌鲁木齐市"} <= place_name_terms(), "资源" in place_name_terms()
+    (True, False)
+    """
+    _, index = load_divisions()
+    return frozenset(index) - _not_place_names()
+
+
+@lru_cache(maxsize=1)
 def _first_char_lengths() -> dict[str, tuple[int, ...]]:
     """For each first character of a division name, the name lengths to try (longest first)."""
     _, index = load_divisions()
