@@ -278,3 +278,11 @@ def test_save_figure_replaces_existing_file(tmp_path, figures):
     charts.save_figure(figures["wordcloud"], target)
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["chart.png"]
+
+
+def test_group_labels_keep_their_year_when_cut():
+    from speechkit.charts import _unique_labels
+
+    labels = _unique_labels(["新疆维吾尔自治区 · 2024", "新疆维吾尔自治区 · 2025", "宁夏回族自治区 · 2024"], 20)
+    assert labels[0].endswith("· 2024") and labels[1].endswith("· 2025")
+    assert len(set(labels)) == 3 and not any("(2)" in label for label in labels)

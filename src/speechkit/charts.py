@@ -81,11 +81,17 @@ def shorten_label(label: object, max_width: int = 20) -> str:
 
     >>> shorten_label("推动妇女儿童事业高质量发展", 12)
     '推动妇女儿…'
+    >>> shorten_label("新疆维吾尔自治区 · 2024", 20)
+    '新疆维吾尔自… · 2024'
     """
     text = "" if label is None or (isinstance(label, float) and math.isnan(label)) else str(label)
     text = " ".join(text.split())
     if _display_width(text) <= max_width:
         return text
+    head, sep, tail = text.rpartition("·")
+    if sep and head.strip() and 0 < _display_width(sep + tail) <= max_width // 2:
+        # a group label 新疆维吾尔自治区 · 2024: cut the place, keep the last part (the year) whole
+        return shorten_label(head.rstrip(), max_width - _display_width(sep + tail) - 1) + " " + sep + tail
     out, width = [], 0
     for ch in text:
         w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
