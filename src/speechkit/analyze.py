@@ -24,8 +24,8 @@ import pyarrow as pa
 
 from speechkit._version import __version__
 from speechkit.parallel import ENGINES, default_jobs, run_batches
-from speechkit.io import (TableSink, atomic_write_bytes, atomic_write_text, open_parquet, read_table,
-                          sweep_stale_temp_files, write_table)
+from speechkit.io import (TableSink, atomic_write_bytes, open_parquet, read_run_manifest, require_table,
+                          sweep_stale_temp_files, write_run_manifest, write_table)
 
 __all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus", "TABLE_SCHEMAS"]
 
@@ -311,10 +311,7 @@ def _start_beside(fn, *args):
 
 def _iter_documents(processed_dir: Path, batch_rows: int = 256) -> Iterator[tuple[str, str, int | None]]:
     """(doc_id, text, year) of status-'ok' documents, read in record batches (flat memory)."""
-    path = Path(processed_dir) / "documents.parquet"
-    if not path.exists():
-        read_table(processed_dir, "documents")  # raises the friendly TableMissing
-    pf = open_parquet(path)
+    pf = open_parquet(require_table(processed_dir, "documents"))
     has_year = "year" in pf.schema_arrow.names
     columns = ["doc_id", "text", "status"] + (["year"] if has_year else [])
     for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
@@ -323,6 +320,18 @@ def _iter_documents(processed_dir: Path, batch_rows: int = 256) -> Iterator[tupl
         for doc_id, text, status, year in zip(d["doc_id"], d["text"], d["status"], years):
             if status == "ok" and text:
                 yield doc_id, text, _as_year(year)
+
+
+def _count_documents(path: Path) -> int:
+    """How many documents :func:`_iter_documents` yields, counted in Arrow (no text reaches Python)."""
+    import pyarrow.compute as pc
+
+    total = 0
+    for batch in open_parquet(path).iter_batches(batch_size=4096, columns=["status", "text"]):
+        status, text = (batch.column(i).cast(pa.large_string()) for i in (0, 1))  # an all-null column is typed null
+        usable = pc.and_kleene(pc.equal(status, "ok"), pc.greater(pc.utf8_length(text), 0))
+        total += pc.sum(usable.cast("int64")).as_py() or 0
+    return total
 
 
 def _as_year(value) -> int | None:
@@ -369,9 +378,7 @@ def analyze_corpus(
     tools = AnalysisTools(options)  # validates dictionaries/taxonomy up front (clear errors)
     fingerprint = tools.fingerprint
     cache_dir = out_dir / ".cache" / "analyze" if use_cache else None
-    documents_path = processed_dir / "documents.parquet"
-    if not documents_path.exists():
-        read_table(processed_dir, "documents")  # raises the friendly TableMissing
+    documents_path = require_table(processed_dir, "documents")
     meta = open_parquet(documents_path).metadata
 
     # whole-run fast path: same documents table, same settings, tables present → nothing to do
@@ -381,19 +388,15 @@ def analyze_corpus(
             h.update(chunk)
     corpus_key = h.hexdigest()
     manifest = out_dir / ".cache" / "analyze_manifest.json"
-    if use_cache and manifest.exists() and all((out_dir / f"{t}.parquet").exists() for t in ANALYZE_TABLES):
-        try:
-            saved = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            saved = {}
-        if saved.get("key") == corpus_key:
-            total = saved.get("documents", 0)
-            if progress:
-                progress(total, total)
-            counts = {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in ANALYZE_TABLES}
-            return AnalyzeReport(out_dir, counts, saved.get("documents", total), saved.get("documents", total),
-                                 saved.get("theme_coverage", 0.0), pd.DataFrame(saved.get("top_themes", [])), [], True)
-    total = sum(1 for _ in _iter_documents(processed_dir)) if meta.num_rows < 50_000 else meta.num_rows
+    saved = read_run_manifest(manifest, corpus_key, out_dir, ANALYZE_TABLES) if use_cache else None
+    if saved is not None:
+        total = saved.get("documents", 0)
+        if progress:
+            progress(total, total)
+        counts = {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in ANALYZE_TABLES}
+        return AnalyzeReport(out_dir, counts, total, total, saved.get("theme_coverage", 0.0),
+                             pd.DataFrame(saved.get("top_themes", [])), [], True)
+    total = _count_documents(documents_path) if meta.num_rows < 50_000 else meta.num_rows
     if total == 0:
         raise ValueError(f"{documents_path}: no documents with status 'ok' to analyse")
 
@@ -452,6 +455,6 @@ def analyze_corpus(
     top["share"] = top["hits"] / top["hits"].sum() if len(top) else 0.0
     top = top.sort_values("hits", ascending=False).reset_index(drop=True)
     if use_cache:
-        atomic_write_text(manifest, json.dumps({"key": corpus_key, "theme_coverage": coverage, "documents": done,
-                                                "top_themes": top.head(30).to_dict("records")}, ensure_ascii=False))
+        write_run_manifest(manifest, corpus_key, theme_coverage=coverage, documents=done,
+                           top_themes=top.head(30).to_dict("records"))
     return AnalyzeReport(out_dir, {t: counts[t] for t in ANALYZE_TABLES}, done, cached, coverage, top, paths)

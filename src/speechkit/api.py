@@ -22,7 +22,7 @@ import pandas as pd
 
 from speechkit import compare, keyness as keyness_mod, kwic as kwic_mod, similarity as similarity_mod
 from speechkit.compare import DOCUMENT_GROUP_COLUMNS
-from speechkit.io import open_parquet
+from speechkit.io import open_parquet, require_table
 
 __all__ = ["TABLE_COLUMNS", "TableStore", "Corpus", "empty_table"]
 
@@ -158,11 +158,9 @@ class Corpus:
         its documents.parquet is missing, ``ValueError`` for a bad meta file.
         """
         directory = Path(processed_dir)
-        documents = directory / "documents.parquet"
         if not directory.is_dir():
             raise FileNotFoundError(f"{directory}: no such directory — run `speechkit clean` first")
-        if not documents.exists():
-            raise FileNotFoundError(f"{documents}: no documents table — run `speechkit clean` first")
+        require_table(directory, "documents")
         meta_frame = compare.read_meta(meta) if meta is not None else None
         corpus = cls(directory, TableStore(directory), meta=meta_frame,
                      meta_path=Path(meta) if meta is not None else None, stopwords=stopwords)

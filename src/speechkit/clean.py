@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import pickle
 import stat
@@ -23,7 +22,8 @@ import pandas as pd
 from speechkit._version import __version__
 from speechkit.boilerplate import load_rules, strip_boilerplate
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
-from speechkit.io import atomic_write_bytes, atomic_write_text, read_table, sweep_stale_temp_files, write_table
+from speechkit.io import (atomic_write_bytes, read_run_manifest, read_table, sweep_stale_temp_files, write_run_manifest,
+                          write_table)
 from speechkit.metadata import extract_metadata
 from speechkit.parallel import default_jobs, run_batches
 
@@ -140,7 +140,8 @@ def _printable_path(rel: str) -> str:
         return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
-def _error_row(rel: str, message: str, key: str) -> dict:
+def _error_row(rel: str, message: str) -> dict:
+    key = hashlib.sha1(rel.encode()).hexdigest()
     row = {c: None for c in DOCUMENT_COLUMNS}
     row.update(doc_id="err-" + key[:12], source_path=rel, text="", raw_text="", truncated=False, redactions=0,
                raw_chars=0, clean_chars=0, status="error", error=message, format=Path(rel).suffix.lstrip(".").lower() or None)
@@ -172,9 +173,9 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
     try:
         page = read_raw(path)
     except DecodeError as exc:
-        return _error_row(rel, str(exc), hashlib.sha1(rel.encode()).hexdigest()), []
+        return _error_row(rel, str(exc)), []
     except OSError as exc:
-        return _error_row(rel, f"cannot read file: {exc.strerror or exc}", hashlib.sha1(rel.encode()).hexdigest()), []
+        return _error_row(rel, f"cannot read file: {exc.strerror or exc}"), []
     raw = page.text
     if options.to_simplified:
         raw = _to_simplified(raw)
@@ -187,7 +188,7 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
         meta = extract_metadata(raw, result.text, page.hints, Path(rel).stem, removed_title=repeated)
     except Exception as exc:  # noqa: BLE001 — a bug met on one odd page must not stop the whole run
         message = f"internal error while cleaning (please report): {type(exc).__name__}: {exc}"
-        return _error_row(rel, message, hashlib.sha1(rel.encode()).hexdigest()), []
+        return _error_row(rel, message), []
     row = {c: None for c in DOCUMENT_COLUMNS}
     row.update(doc_id=doc_id, source_path=rel, text=result.text, raw_text=raw, raw_chars=len(raw),
                clean_chars=len(result.text), encoding=page.encoding, format=page.format, status="ok", error=None)
@@ -274,7 +275,7 @@ def clean_corpus(
     # rewrite; the tables on disk are this run's result
     run_key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(keys.items())])).encode()).hexdigest()
     manifest = out_dir / ".cache" / "clean_manifest.json"
-    if use_cache and _manifest_matches(manifest, run_key, out_dir, ("documents", "removals")):
+    if use_cache and read_run_manifest(manifest, run_key, out_dir, ("documents", "removals")) is not None:
         if progress:
             progress(total, total)
         documents, removals = read_table(out_dir, "documents"), read_table(out_dir, "removals")
@@ -282,11 +283,11 @@ def clean_corpus(
         return CleanReport(documents, removals, [], unchanged, skipped_unchanged=True)
     for rel, path, problem in files:
         if problem:
-            results[rel] = (_error_row(rel, problem, hashlib.sha1(rel.encode()).hexdigest()), [])
+            results[rel] = (_error_row(rel, problem), [])
             continue
         key = keys[rel]
         if key is None:
-            results[rel] = (_error_row(rel, "cannot read file", hashlib.sha1(rel.encode()).hexdigest()), [])
+            results[rel] = (_error_row(rel, "cannot read file"), [])
             continue
         hit = cache_dir / key[:2] / f"{key}.pkl" if cache_dir else None
         if hit is not None and hit.exists():
@@ -316,18 +317,8 @@ def clean_corpus(
     paths = write_table(documents, out_dir, "documents", formats)
     paths += write_table(removals, out_dir, "removals", formats)
     if use_cache:
-        atomic_write_text(manifest, json.dumps({"key": run_key}))
+        write_run_manifest(manifest, run_key)
     return CleanReport(documents, removals, paths, cached)
-
-
-def _manifest_matches(manifest: Path, key: str, out_dir: Path, tables: tuple[str, ...]) -> bool:
-    """True when the last run with these inputs and settings left its tables in place."""
-    if not all((out_dir / f"{t}.parquet").exists() for t in tables):
-        return False
-    try:
-        return json.loads(manifest.read_text(encoding="utf-8")).get("key") == key
-    except (OSError, ValueError):
-        return False
 
 
 def _assemble(results: dict[str, tuple[dict, list[dict]]]) -> tuple[pd.DataFrame, pd.DataFrame]:

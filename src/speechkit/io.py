@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["write_table", "read_table", "open_parquet", "atomic_write_bytes", "atomic_write_text", "TableMissing",
+__all__ = ["write_table", "read_table", "require_table", "read_run_manifest", "write_run_manifest", "open_parquet", "atomic_write_bytes", "atomic_write_text", "TableMissing",
            "TableUnreadable", "TableSink", "sweep_stale_temp_files"]
 
 
@@ -148,13 +148,35 @@ def write_table(df: pd.DataFrame, out_dir: Path, name: str, formats: tuple[str, 
     return written
 
 
-def read_table(processed_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read ``processed_dir/name.parquet``; raise :class:`TableMissing` with a hint when absent."""
+def require_table(processed_dir: Path, name: str) -> Path:
+    """The path of ``processed_dir/name.parquet``; :class:`TableMissing` with a hint when absent."""
     path = Path(processed_dir) / f"{name}.parquet"
     if not path.exists():
         hint = "run `speechkit clean` first" if name == "documents" else "run `speechkit analyze` first"
         raise TableMissing(f"{path}: no such table ({hint})")
-    return open_parquet(path).read(columns=columns).to_pandas()
+    return path
+
+
+def read_table(processed_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read ``processed_dir/name.parquet``; raise :class:`TableMissing` with a hint when absent."""
+    return open_parquet(require_table(processed_dir, name)).read(columns=columns).to_pandas()
+
+
+def read_run_manifest(manifest: Path, key: str, out_dir: Path, tables) -> dict | None:
+    """What the last run saved in ``manifest`` if it had this ``key`` and its ``tables`` are all in
+    ``out_dir`` (a whole-run cache hit), else None."""
+    if not all((Path(out_dir) / f"{t}.parquet").exists() for t in tables):
+        return None
+    try:
+        saved = json.loads(Path(manifest).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return saved if isinstance(saved, dict) and saved.get("key") == key else None
+
+
+def write_run_manifest(manifest: Path, key: str, **saved) -> Path:
+    """Record (atomically) that a run with ``key`` completed, with what a cache hit must report."""
+    return atomic_write_text(manifest, json.dumps({"key": key, **saved}, ensure_ascii=False))
 
 
 class TableSink:
