@@ -341,17 +341,14 @@ class Corpus:
             raise ValueError("keyness compares groups: give at least one grouping column "
                              f"({', '.join(self.group_columns())})")
         counts, groups = self._term_counts(by)
-        if not drop_place_names:
-            table = keyness_mod.keyness_table(counts, top=top, min_freq=min_freq, overused_only=overused_only)
-            return self._with_groups(table, groups, by)
-        from speechkit.gazetteer import place_name_terms
+        exclude = None
+        if drop_place_names:
+            from speechkit.gazetteer import place_name_terms
 
-        table = keyness_mod.keyness_table(counts, top=None, min_freq=min_freq, overused_only=overused_only)
-        table = table[~table["term"].isin(place_name_terms())].copy()
-        table["rank"] = table.groupby("group_index", sort=False).cumcount().astype(np.int64) + 1
-        if top is not None:
-            table = table[table["rank"] <= top]
-        return self._with_groups(table.reset_index(drop=True), groups, by)
+            exclude = place_name_terms()
+        table = keyness_mod.keyness_table(counts, top=top, min_freq=min_freq, overused_only=overused_only,
+                                          exclude=exclude)
+        return self._with_groups(table, groups, by)
 
     # ----------------------------------------------------------- similarity
 

@@ -317,6 +317,7 @@ def keyness_table(
     top: int | None = 30,
     min_freq: int = 3,
     overused_only: bool = True,
+    exclude: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Key terms of every group against the rest of the corpus.
 
@@ -325,7 +326,9 @@ def keyness_table(
     (1 = highest G² in the group), keeping terms seen at least ``min_freq``
     times in the group, only overused ones unless ``overused_only=False``,
     and the ``top`` best per group (all when ``top`` is None). Ties in G²
-    are broken by term so the output is deterministic.
+    are broken by term so the output is deterministic. Terms in ``exclude``
+    are left out of the lists (G² is still computed on all tokens; ranks are
+    counted without them).
     """
     columns = ["group_index", "term", "freq_group", "freq_rest", "g2", "log_ratio", "sign", "rank"]
     coo = term_counts.counts.tocoo()
@@ -339,6 +342,8 @@ def keyness_table(
     n2 = total - n1
     b = term_totals[t] - a
     keep = (a >= min_freq) & (n2 > 0)
+    if exclude is not None:
+        keep &= ~pd.Index(term_counts.terms).isin(list(exclude))[t]
     g, t, a, b, n1, n2 = g[keep], t[keep], a[keep], b[keep], n1[keep], n2[keep]
     sign = np.sign(a * n2 - b * n1).astype(np.int64)
     if overused_only:
