@@ -24,6 +24,7 @@ from speechkit.boilerplate import load_rules, strip_boilerplate
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
 from speechkit.io import (atomic_write_bytes, read_run_manifest, read_table, sweep_stale_temp_files, write_run_manifest,
                           write_table)
+from speechkit.gazetteer import DATA_FILES as GAZETTEER_DATA_FILES
 from speechkit.metadata import extract_metadata
 from speechkit.parallel import default_jobs, run_batches
 
@@ -60,7 +61,7 @@ class CleanOptions:
         h = hashlib.sha1(f"clean|{__version__}|{self.to_simplified}".encode())
         from importlib.resources import files
 
-        for name in ("boilerplate.toml", "metadata.toml", "redactions.toml"):
+        for name in ("boilerplate.toml", "metadata.toml", "redactions.toml", *GAZETTEER_DATA_FILES):
             h.update((files("speechkit") / "data" / name).read_bytes())
         for path in self.rules_files:
             h.update(Path(path).read_bytes())

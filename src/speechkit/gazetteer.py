@@ -16,28 +16,26 @@ from functools import lru_cache
 import importlib.util
 from pathlib import Path
 
+from speechkit.segment import _data_file, _read_word_list
+
 __all__ = ["Division", "Place", "load_divisions", "find_places", "resolve_place"]
 
 _MUNICIPALITIES = {"11", "12", "31", "50"}
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "省", "市", "盟", "县", "区", "旗")
 
 
-def _read_name_list(filename: str) -> frozenset[str]:
-    """Names in a bundled one-per-line data file (``#`` starts a comment line)."""
-    from importlib.resources import files
-
-    text = (files("speechkit") / "data" / filename).read_text(encoding="utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+# the bundled name lists place lookup depends on (part of the clean stage's cache key)
+DATA_FILES = ("ambiguous_place_names.txt", "not_place_names.txt")
 
 
 @lru_cache(maxsize=1)
 def _ambiguous_short_names() -> frozenset[str]:
-    return _read_name_list("ambiguous_place_names.txt")
+    return frozenset(_read_word_list(_data_file("ambiguous_place_names.txt")))
 
 
 @lru_cache(maxsize=1)
 def _not_place_names() -> frozenset[str]:
-    return _read_name_list("not_place_names.txt")
+    return frozenset(_read_word_list(_data_file("not_place_names.txt")))
 
 
 @dataclass(frozen=True)

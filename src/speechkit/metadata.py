@@ -46,7 +46,8 @@ class DocumentMeta:
 
 @dataclass(frozen=True)
 class _MetaPattern:
-    """A metadata regex (re.MULTILINE) and the literals of which a text must hold one for it to match."""
+    """A regex from a data file (re.MULTILINE) and the literals of which a text must hold one for it
+    to match: a TOML entry is a pattern string, or a table ``{pattern = …, requires = [...]}``."""
 
     regex: re.Pattern
     requires: tuple[str, ...] = ()
@@ -55,12 +56,17 @@ class _MetaPattern:
     def from_entry(cls, entry: str | dict) -> "_MetaPattern":
         if isinstance(entry, str):
             return cls(re.compile(entry, re.MULTILINE))
-        return cls(re.compile(entry["pattern"], re.MULTILINE), tuple(entry.get("requires", ())))
+        requires = entry.get("requires", ())
+        return cls(re.compile(entry["pattern"], re.MULTILINE), (requires,) if isinstance(requires, str) else tuple(requires))
+
+    def _applies(self, text: str) -> bool:
+        return not self.requires or any(lit in text for lit in self.requires)
 
     def search(self, text: str):
-        if self.requires and not any(lit in text for lit in self.requires):
-            return None
-        return self.regex.search(text)
+        return self.regex.search(text) if self._applies(text) else None
+
+    def findall(self, text: str) -> list:
+        return self.regex.findall(text) if self._applies(text) else []
 
 
 @lru_cache(maxsize=1)
@@ -89,9 +95,9 @@ def _config() -> dict:
 
 
 @lru_cache(maxsize=1)
-def _redaction_patterns() -> list[tuple[re.Pattern, tuple[str, ...]]]:
+def _redaction_patterns() -> list[_MetaPattern]:
     data = tomllib.loads((files("speechkit") / "data" / "redactions.toml").read_text(encoding="utf-8"))
-    return [(re.compile(m["pattern"]), tuple(m.get("requires", ()))) for m in data["mark"]]
+    return [_MetaPattern.from_entry(m) for m in data["mark"]]
 
 
 def count_redactions(text: str) -> int:
@@ -100,8 +106,7 @@ def count_redactions(text: str) -> int:
     >>> count_redactions("深入学习贯彻_总书记重要论述,〔*〕区妇联、**同志,新建行业妇联个,")
     4
     """
-    return sum(len(p.findall(text)) for p, requires in _redaction_patterns()
-               if not requires or any(lit in text for lit in requires))
+    return sum(len(p.findall(text)) for p in _redaction_patterns())
 
 
 def truncation_info(raw: str) -> tuple[bool, int | None, int | None]:
@@ -248,9 +253,9 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
         meta.level = "国家"
         place = None
     else:
-        place = resolve_place(find_places(place_text))
-    if place is not None and place is not named and place.district and place.city and place.district != place.city:
         counts = find_places(place_text)
+        place = resolve_place(counts)
+    if place is not None and place is not named and place.district and place.city and place.district != place.city:
         by_name = {d.name: n for d, n in counts.items()}
         in_title = bool(meta.title and place.district[:-1] in meta.title)
         if not in_title and by_name.get(place.district, 0) < 2 * by_name.get(place.city, 0):
