@@ -196,6 +196,32 @@ class ThemeMatcher:
         at[at == self._prefix_codes.size] = 0
         return np.flatnonzero(self._prefix_codes[at] == pairs).tolist()
 
+    def _starts(self, folded: str) -> list[int]:
+        """Every position where a term could start (a superset of the real starts)."""
+        if self._short_terms or len(folded) < 512:  # the pre-filter pays off on long texts only
+            return [i for i, ch in enumerate(folded) if ch in self._lengths]
+        return self._candidate_starts(folded)
+
+    def _scan(self, folded: str, starts: list[int], j: int, lo: int, hi: int, out: list) -> int:
+        """Append ``(start, end)`` of the longest terms in ``folded[lo:hi]`` that are not nested in
+        an earlier hit, trying ``starts[j:]``; return the index of the first start at or past ``hi``."""
+        owners, lengths, n = self._owners, self._lengths, len(starts)
+        reach = lo  # end of the furthest-reaching hit so far
+        while j < n and starts[j] < lo:
+            j += 1
+        while j < n and starts[j] < hi:
+            start = starts[j]
+            j += 1
+            for length in lengths[folded[start]]:
+                end = start + length
+                if end <= reach:
+                    break  # this and all shorter terms would be nested in an earlier hit
+                if end <= hi and folded[start:end] in owners:
+                    out.append((start, end))
+                    reach = end
+                    break
+        return j
+
     def term_hits(self, sentence: str) -> list[tuple[int, int, str]]:
         """Term occurrences ``(start, end, term)``, without terms nested in a longer one.
 
@@ -204,25 +230,9 @@ class ThemeMatcher:
         [(2, 8, '儿童友好城市')]
         """
         folded = _fold(sentence)
-        size = len(folded)
-        owners = self._owners
-        lengths = self._lengths
-        hits: list[tuple[int, int, str]] = []
-        reach = 0  # end of the furthest-reaching hit so far
-        if self._short_terms or size < 512:  # the pre-filter pays off on long texts only
-            starts = [i for i, ch in enumerate(folded) if ch in lengths]
-        else:
-            starts = self._candidate_starts(folded)
-        for start in starts:
-            for length in lengths[folded[start]]:
-                end = start + length
-                if end <= reach:
-                    break  # this and all shorter terms would be nested in an earlier hit
-                if end <= size and folded[start:end] in owners:
-                    hits.append((start, end, sentence[start:end]))
-                    reach = end
-                    break
-        return hits
+        spans: list[tuple[int, int]] = []
+        self._scan(folded, self._starts(folded), 0, 0, len(folded), spans)
+        return [(a, b, sentence[a:b]) for a, b in spans]
 
     def document_sentence_hits(self, text: str, sentences: list[tuple[int, int, str]]) -> list[dict[str, int]]:
         """:meth:`sentence_hits` for every sentence of a document at once (same result, faster).
@@ -234,30 +244,17 @@ class ThemeMatcher:
         >>> matcher.document_sentence_hits("发展普惠托育。办好托育点", [(0, 7, "发展普惠托育。"), (7, 12, "办好托育点")])
         [{'托育': 1}, {'托育': 1}]
         """
-        if self._short_terms:
-            return [self.sentence_hits(sentence) for _, _, sentence in sentences]
         folded = _fold(text)
-        owners, lengths = self._owners, self._lengths
-        starts = self._candidate_starts(folded)
-        n, j = len(starts), 0
+        starts = self._starts(folded)
+        j = 0
         result: list[dict[str, int]] = []
         for s0, e0, _ in sentences:
+            spans: list[tuple[int, int]] = []
+            j = self._scan(folded, starts, j, s0, e0, spans)
             counts: dict[str, int] = {}
-            reach = s0
-            while j < n and starts[j] < s0:
-                j += 1
-            while j < n and starts[j] < e0:
-                start = starts[j]
-                j += 1
-                for length in lengths[folded[start]]:
-                    end = start + length
-                    if end <= reach:
-                        break
-                    if end <= e0 and folded[start:end] in owners:
-                        for name in owners[folded[start:end]]:
-                            counts[name] = counts.get(name, 0) + 1
-                        reach = end
-                        break
+            for a, b in spans:
+                for name in self._owners[folded[a:b]]:
+                    counts[name] = counts.get(name, 0) + 1
             result.append(counts)
         return result
 
@@ -268,11 +265,7 @@ class ThemeMatcher:
         >>> matcher.sentence_hits("发展普惠托育，办好社区托育点")
         {'托育': 2}
         """
-        counts: Counter[str] = Counter()
-        for _, _, term in self.term_hits(sentence):
-            for name in self._owners[_fold(term)]:
-                counts[name] += 1
-        return dict(counts)
+        return self.document_sentence_hits(sentence, [(0, len(sentence), sentence)])[0]
 
 
 def document_theme_table(
