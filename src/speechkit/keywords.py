@@ -157,12 +157,13 @@ def build_term_matrix(
     return matrix, doc_ids, vocabulary
 
 
-def tfidf_weights(counts: sp.csr_matrix) -> sp.csr_matrix:
+def tfidf_weights(counts: sp.csr_matrix, sublinear_tf: bool = True) -> sp.csr_matrix:
     """TF-IDF weights of a count matrix, with the settings every speechkit step shares.
 
     Smooth IDF ``ln((1+n)/(1+df)) + 1``, sublinear TF ``1 + ln(tf)`` (a term said
     40 times is not 40 times as characteristic as one said once) and L2-normalised
-    rows, via sklearn ``TfidfTransformer``.  Empty rows stay empty.
+    rows, via sklearn ``TfidfTransformer``.  Empty rows stay empty.  ``sublinear_tf=False``
+    uses raw term counts instead.
 
     >>> X, _, _ = build_term_matrix({"甲": {"托育": 4}, "乙": {"维权": 1}})
     >>> tfidf_weights(X).toarray().tolist()
@@ -172,7 +173,7 @@ def tfidf_weights(counts: sp.csr_matrix) -> sp.csr_matrix:
         return sp.csr_matrix(counts.shape, dtype=np.float64)
     from sklearn.feature_extraction.text import TfidfTransformer  # lazy: workers only need TextRank
 
-    transformer = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=True)
+    transformer = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=sublinear_tf)
     weights = sp.csr_matrix(transformer.fit_transform(counts), dtype=np.float64)
     weights.sort_indices()
     return weights

@@ -22,10 +22,10 @@ import pandas as pd
 from datasketch import MinHash, MinHashLSH
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from speechkit.keyness import TermCounts
+from speechkit.keywords import tfidf_weights
 
 __all__ = [
     "tfidf_matrix",
@@ -55,8 +55,7 @@ def tfidf_matrix(term_counts: TermCounts, sublinear_tf: bool = True) -> sparse.c
     group per document. ``sublinear_tf`` uses ``1 + ln(tf)`` so that a word
     repeated many times in one long report does not dominate.
     """
-    transformer = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=sublinear_tf)
-    return transformer.fit_transform(term_counts.counts.astype(np.float64)).tocsr()
+    return tfidf_weights(sparse.csr_matrix(term_counts.counts, dtype=np.float64), sublinear_tf=sublinear_tf)
 
 
 def cosine_similarity_matrix(
