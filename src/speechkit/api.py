@@ -93,6 +93,24 @@ class TableStore(MutableMapping):
         self._cache[name] = table
         return table
 
+    def read(self, name: str, columns: Sequence[str] | None = None, exclude: Sequence[str] = ()) -> pd.DataFrame:
+        """Table ``name`` with only ``columns`` (those present) and without ``exclude``; a table not yet
+        in memory is read from disk with just those columns (and not kept)."""
+        def wanted(names):
+            return [c for c in names if (columns is None or c in columns) and c not in exclude]
+
+        if name in self._cache or not self.on_disk(name):
+            frame = self[name]
+            return frame[wanted(frame.columns)]
+        pf = open_parquet(self.path(name))
+        return pf.read(columns=wanted(pf.schema_arrow.names)).to_pandas()
+
+    def num_rows(self, name: str) -> int:
+        """Rows of table ``name`` (from the Parquet footer when it is not in memory)."""
+        if name in self._cache:
+            return len(self._cache[name])
+        return open_parquet(self.path(name)).metadata.num_rows if self.on_disk(name) else 0
+
     def __setitem__(self, name: str, table: pd.DataFrame) -> None:
         if name not in self._names:
             self._names.append(name)
@@ -198,11 +216,9 @@ class Corpus:
         """
         if self._documents is None:
             store = self.tables
-            if isinstance(store, TableStore) and not store.is_loaded("documents") and store.on_disk("documents"):
-                # raw_text (often the largest column) is only needed for the cleaning audit
-                pf = open_parquet(store.path("documents"))
-                columns = [c for c in pf.schema_arrow.names if c != "raw_text"]
-                docs = pf.read(columns=columns).to_pandas()
+            # raw_text (often the largest column) is only needed for the cleaning audit
+            if isinstance(store, TableStore):
+                docs = store.read("documents", exclude=("raw_text",))
             else:
                 docs = store["documents"].drop(columns="raw_text", errors="ignore")
             if "status" in docs.columns:
@@ -221,7 +237,9 @@ class Corpus:
         """``source_path`` values of the metadata file that match no document (likely typos)."""
         if self.meta is None:
             return []
-        return compare.unmatched_meta_paths(self.tables["documents"], self.meta)
+        store = self.tables
+        docs = store.read("documents", columns=("source_path",)) if isinstance(store, TableStore) else store["documents"]
+        return compare.unmatched_meta_paths(docs, self.meta)
 
     def group_columns(self) -> list[str]:
         """Valid ``by`` columns: the document variables plus the metadata file's columns."""

@@ -260,7 +260,6 @@ def _overview(ctx: _Context) -> Section:
 
 def _cleaning(ctx: _Context) -> Section:
     tables = ctx.corpus.tables
-    all_docs = _frame(tables.get("documents"))
     removals = _frame(tables.get("removals"))
     section = Section(
         "cleaning", "清洗审计",
@@ -312,15 +311,14 @@ def _cleaning(ctx: _Context) -> Section:
                 f"{int((red > 0).sum())} 篇文档含有脱敏标记（如 *、〔*〕、_），共 {int(red.sum())} 处；"
                 "这些位置的人名或数字在原网页上已被隐去。", "warn"))
 
-    if not all_docs.empty and "status" in all_docs.columns:
-        errors = all_docs[all_docs["status"].astype(str) != "ok"]
-        if not errors.empty:
-            frame = pd.DataFrame({
-                "源文件": _col(errors, "source_path", "").to_numpy(),
-                "错误": _col(errors, "error", "").to_numpy(),
-            })
-            section.blocks.append(Table("出错文件", f"无法处理的文件（{len(frame)} 个）", frame,
-                                        "这些文件没有进入分析。"))
+    errors = _failed_documents(ctx)
+    if not errors.empty:
+        frame = pd.DataFrame({
+            "源文件": _col(errors, "source_path", "").to_numpy(),
+            "错误": _col(errors, "error", "").to_numpy(),
+        })
+        section.blocks.append(Table("出错文件", f"无法处理的文件（{len(frame)} 个）", frame,
+                                    "这些文件没有进入分析。"))
     return section
 
 
@@ -611,13 +609,21 @@ MAX_SIMILARITY_POOL = 2000
 def _has_rows(ctx: _Context, name: str) -> bool:
     """Whether a table has rows, without reading a large table just to find out."""
     tables = ctx.corpus.tables
-    if hasattr(tables, "on_disk") and hasattr(tables, "is_loaded") and not tables.is_loaded(name):
-        if not tables.on_disk(name):
-            return False
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(tables.path(name)).metadata.num_rows > 0
+    if hasattr(tables, "num_rows"):
+        return tables.num_rows(name) > 0
     return not _frame(tables.get(name)).empty
+
+
+def _failed_documents(ctx: _Context) -> pd.DataFrame:
+    """The documents rows whose status is not 'ok' (only the columns the report shows)."""
+    tables = ctx.corpus.tables
+    if hasattr(tables, "read"):
+        docs = tables.read("documents", columns=("status", "source_path", "error"))
+    else:
+        docs = _frame(tables.get("documents"))
+    if docs.empty or "status" not in docs.columns:
+        return docs.iloc[0:0]
+    return docs[docs["status"].astype(str) != "ok"]
 
 
 def _similarity(ctx: _Context) -> Section:
@@ -818,10 +824,9 @@ def _block_html(block: Block, pngs: dict[str, bytes], sheet_of: dict[int, str]) 
 
 def _summary_cards(ctx: _Context) -> list[tuple[str, str]]:
     docs = ctx.documents
-    all_docs = _frame(ctx.corpus.tables.get("documents"))
     cards = [("文档", f"{len(docs):,}")]
-    if "status" in all_docs.columns:
-        cards.append(("出错文件", f"{int((all_docs['status'].astype(str) != 'ok').sum()):,}"))
+    if "status" in ctx.documents.columns:
+        cards.append(("出错文件", f"{len(_failed_documents(ctx)):,}"))
     if "clean_chars" in docs.columns and not docs.empty:
         total = pd.to_numeric(docs["clean_chars"], errors="coerce").sum()
         cards.append(("总字数", f"{total / 10000:,.1f} 万" if total >= 10000 else f"{int(total):,}"))
