@@ -159,9 +159,18 @@ def _top_groups(ctx: _Context, labels, cap: int) -> list[str]:
     if len(present) <= cap:
         return present
     size = ctx.group_sizes
-    ranked = sorted(present, key=lambda g: (-int(size.get(g, 0)), present.index(g)))
+    ranked = sorted(present, key=lambda g: -int(size.get(g, 0)))  # stable: ties keep corpus order
     keep = set(ranked[:cap])
     return [g for g in present if g in keep]
+
+
+def _capped_groups(ctx: _Context, labels, cap: int) -> tuple[list[str], str]:
+    """:func:`_top_groups`, and the caption sentence (no final 。) saying so when some were left out."""
+    groups = _top_groups(ctx, labels, cap)
+    n_groups = pd.Series(labels).nunique()
+    if n_groups <= len(groups):
+        return groups, ""
+    return groups, f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组，文档数相同时按分组顺序取前者）"
 
 
 def _doc_titles(documents: pd.DataFrame) -> pd.Series:
@@ -337,14 +346,13 @@ def _themes(ctx: _Context) -> Section:
         return section
     theme_order = (shares.groupby("theme")["mean_share"].mean().sort_values(ascending=False))
     top_themes = theme_order.index[:MAX_HEATMAP_THEMES].tolist()
-    groups = _top_groups(ctx, shares["group"], MAX_HEATMAP_GROUPS)
+    groups, groups_note = _capped_groups(ctx, shares["group"], MAX_HEATMAP_GROUPS)
     shown = shares[shares["theme"].isin(top_themes) & shares["group"].astype(str).isin(groups)]
-    n_groups = shares["group"].nunique()
     cap_note = []
     if len(theme_order) > len(top_themes):
         cap_note.append(f"只画出平均占比最高的 {len(top_themes)} 个主题（共 {len(theme_order)} 个）")
-    if n_groups > len(groups):
-        cap_note.append(f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组，文档数相同时按分组顺序取前者）")
+    if groups_note:
+        cap_note.append(groups_note)
     section.blocks.append(Chart(
         "theme_heatmap",
         charts.theme_heatmap(shown.assign(group=shown["group"].astype(str)), title="各组主题平均占比（%）"),
@@ -426,14 +434,13 @@ def _keyness(ctx: _Context) -> Section:
     if key.empty:
         section.blocks.append(Note("没有显著的关键词。", "empty"))
         return section
-    groups = _top_groups(ctx, key["group"], MAX_KEYNESS_GROUPS)
+    groups, groups_note = _capped_groups(ctx, key["group"], MAX_KEYNESS_GROUPS)
     shown = key[key["group"].astype(str).isin(groups)].assign(group=lambda d: d["group"].astype(str))
-    n_groups = key["group"].nunique()
     section.blocks.append(Chart(
         "keyness",
         charts.keyness_bars(shown, top=KEYNESS_TOP_CHART, title="各组关键词（G²）"),
         f"每个小图是一组，条形长度为该词的 G²，越长越能代表该组；每组列出前 {KEYNESS_TOP_CHART} 个词。"
-        + (f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组，文档数相同时按分组顺序取前者）。" if n_groups > len(groups) else ""),
+        + (groups_note + "。" if groups_note else ""),
         "各组关键词条形图",
     ))
     columns = {"group": "分组", "rank": "名次", "term": "词", "freq_group": "本组频次",
@@ -462,16 +469,14 @@ def _wordclouds(ctx: _Context) -> Section:
     terms = freqs["term"].astype(str)
     keep = terms.str.contains(_CONTENT_TERM) & (terms.str.len() >= 2) & ~terms.str.match(_NUMERIC_TERM)
     freqs = freqs[keep.to_numpy()]
-    groups = _top_groups(ctx, freqs["group"], MAX_WORDCLOUD_GROUPS)
+    groups, groups_note = _capped_groups(ctx, freqs["group"], MAX_WORDCLOUD_GROUPS)
     clouds = []
     for k, group in enumerate(groups, start=1):
         part = freqs[freqs["group"].astype(str) == group].nlargest(WORDCLOUD_TERMS, "freq")
         weights = dict(zip(part["term"].astype(str), pd.to_numeric(part["freq"], errors="coerce")))
         clouds.append(Chart(f"wordcloud_{k:02d}", charts.group_wordcloud(weights, group),
                             f"{group}：出现最多的 {len(weights)} 个词。", f"{group} 词云"))
-    n_groups = freqs["group"].nunique()
-    caption = f"只画出文档最多的 {len(groups)} 组（共 {n_groups} 组，文档数相同时按分组顺序取前者）。" if n_groups > len(groups) else ""
-    section.blocks.append(Gallery(clouds, caption))
+    section.blocks.append(Gallery(clouds, groups_note + "。" if groups_note else ""))
     return section
 
 
