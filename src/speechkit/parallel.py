@@ -8,6 +8,7 @@ in submission order, so tables are identical whatever the engine.
 from __future__ import annotations
 
 import os
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Iterator
 
@@ -48,13 +49,18 @@ def run_batches(
             yield work(batch, *extra_args)
     else:
         with ProcessPoolExecutor(jobs, initializer=initializer, initargs=initargs) as pool:
-            inflight = []
-            for batch in batches:
-                inflight.append(pool.submit(work, batch, *extra_args))
-                while len(inflight) >= jobs * 2:  # bounded queue: memory stays flat
-                    yield inflight.pop(0).result()
-            for fut in inflight:
-                yield fut.result()
+            yield from _in_order(lambda batch: pool.submit(work, batch, *extra_args), batches, jobs * 2)
+
+
+def _in_order(submit: Callable, batches: Iterable[list], limit: int) -> Iterator:
+    """Submit batches, at most ``limit`` in flight (memory stays flat), and yield results in order."""
+    inflight: deque = deque()
+    for batch in batches:
+        inflight.append(submit(batch))
+        while len(inflight) >= limit:
+            yield inflight.popleft().result()
+    for fut in inflight:
+        yield fut.result()
 
 
 def _run_dask(work, batches, extra_args, jobs, scheduler) -> Iterator[list]:
@@ -70,13 +76,8 @@ def _run_dask(work, batches, extra_args, jobs, scheduler) -> Iterator[list]:
         client = Client(cluster)
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
-        inflight = []
-        for batch in batches:
-            inflight.append(client.submit(work, batch, *extra_args, pure=False))
-            while len(inflight) >= n_workers * 2:
-                yield inflight.pop(0).result()
-        for fut in inflight:
-            yield fut.result()
+        yield from _in_order(lambda batch: client.submit(work, batch, *extra_args, pure=False), batches,
+                             n_workers * 2)
     finally:
         client.close()
         if cluster is not None:
