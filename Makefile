@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 SK     := $(VENV)/bin/speechkit
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test clean-data analyze report bench lint
+.PHONY: install demo test clean-data analyze report bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (or run: make PYTHON=python3 …)"; exit 1; }

@@ -26,13 +26,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "corpus"
-SUFFIXES = {".txt", ".md", ".html", ".htm", ".shtml"}
 BIN = Path(sys.executable).parent
 
 
 def source_files() -> tuple[Path, list[Path]]:
+    from speechkit.clean import RAW_SUFFIXES
+
     root = SHARED if SHARED.exists() else REPO / "data" / "raw"
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and p.name != "README.md")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in RAW_SUFFIXES and p.name != "README.md")
     return root, files
 
 
@@ -53,11 +54,12 @@ def build_corpus(dest: Path, target_mb: float) -> float:
 
 
 def read_texts(corpus: Path) -> list[str]:
+    from speechkit.clean import RAW_SUFFIXES
     from speechkit.decode import DecodeError, read_raw
 
     texts = []
     for p in sorted(corpus.rglob("*")):
-        if p.is_file() and p.suffix.lower() in SUFFIXES:
+        if p.is_file() and p.suffix.lower() in RAW_SUFFIXES:
             try:
                 texts.append(read_raw(p).text)
             except DecodeError:

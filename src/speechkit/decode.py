@@ -129,29 +129,29 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
             return text, "utf-16", notes
     try:
         text = data.decode("utf-8")
-        if "\x00" in text[:4096]:
-            raise UnicodeDecodeError("utf-8", data, 0, 1, "NUL bytes")
-        return text, "utf-8", notes
     except UnicodeDecodeError as exc:
         if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
             notes.append(f"truncated multi-byte character at byte {exc.start} dropped")
             return data[: exc.start].decode("utf-8"), "utf-8", notes
-        if exc.reason != "NUL bytes":  # UTF-8 with a few corrupt bytes is still UTF-8
-            lenient = data.decode("utf-8", errors="replace")
-            bad = lenient.count("\ufffd")
-            non_ascii = len(lenient) - len(lenient.encode("ascii", "ignore"))
-            if non_ascii >= 20 and bad <= non_ascii * _MAX_BAD_UTF8:
-                notes.append(f"{bad} invalid UTF-8 byte sequence(s) replaced by U+FFFD")
-                return lenient, "utf-8", notes
+        # UTF-8 with a few corrupt bytes is still UTF-8
+        lenient = data.decode("utf-8", errors="replace")
+        bad = lenient.count("\ufffd")
+        non_ascii = len(lenient) - len(lenient.encode("ascii", "ignore"))
+        if non_ascii >= 20 and bad <= non_ascii * _MAX_BAD_UTF8:
+            notes.append(f"{bad} invalid UTF-8 byte sequence(s) replaced by U+FFFD")
+            return lenient, "utf-8", notes
+    else:
+        if "\x00" not in text[:4096]:  # valid UTF-8 full of NULs is binary: left to the checks below
+            return text, "utf-8", notes
     from charset_normalizer import from_bytes
 
     sample = data if len(data) <= 2_000_000 else data[:2_000_000]
     best = from_bytes(sample, cp_isolation=_CANDIDATES).best()
     if best is None:  # the detector gives up on some long, clean GB18030 texts: try each encoding strictly
-        encoding = None if b"\x00" in data[:4096] else _strict_fallback(sample[:200_000])
+        if b"\x00" in data[:4096]:
+            raise DecodeError("not a text file: binary content (NUL bytes) and no text encoding fits")
+        encoding = _strict_fallback(sample[:200_000])
         if encoding is None:
-            if b"\x00" in data[:4096]:
-                raise DecodeError("not a text file: binary content (NUL bytes) and no text encoding fits")
             raise DecodeError("no text encoding fits (tried UTF-8, GB18030, Big5, UTF-16)")
     else:
         encoding = best.encoding.replace("-", "_").lower()
