@@ -125,6 +125,23 @@ class TokenStream:
     term_codes: np.ndarray
 
 
+def _vocabulary_order(vocabulary: np.ndarray, stopwords: Iterable[str] | None, content_only: bool,
+                      dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The kept terms' positions in alphabetical order, and old code → new code (-1 = dropped).
+
+    Alphabetical numbering: results never depend on the order tokens were read in.
+    """
+    if content_only and len(vocabulary):
+        keep = content_terms_mask(vocabulary, stopwords)
+    else:
+        keep = np.ones(len(vocabulary), dtype=bool)
+    kept = np.flatnonzero(keep)
+    order = kept[np.argsort(vocabulary[kept].astype(str), kind="stable")]
+    new_code = np.full(len(vocabulary), -1, dtype=dtype)
+    new_code[order] = np.arange(len(order), dtype=dtype)
+    return order, new_code
+
+
 def _encode_stream(
     doc_ids: np.ndarray,
     doc_codes: np.ndarray,
@@ -135,15 +152,7 @@ def _encode_stream(
 ) -> TokenStream:
     """Drop non-content terms and renumber the vocabulary alphabetically."""
     vocabulary = np.asarray(vocabulary, dtype=object)
-    if content_only and len(vocabulary):
-        keep_term = content_terms_mask(vocabulary, stopwords)
-    else:
-        keep_term = np.ones(len(vocabulary), dtype=bool)
-    # alphabetical numbering: results never depend on the order tokens were read in
-    kept = np.flatnonzero(keep_term)
-    order = kept[np.argsort(vocabulary[kept].astype(str), kind="stable")]
-    new_code = np.full(len(vocabulary), -1, dtype=np.int64)
-    new_code[order] = np.arange(len(order))
+    order, new_code = _vocabulary_order(vocabulary, stopwords, content_only, np.int64)
     term_codes = np.asarray(term_codes, dtype=np.int64)
     # pd.factorize gives -1 for a missing token: keep it -1 (dropped) rather than wrapping around
     codes = np.where(term_codes >= 0, new_code[term_codes], -1) if len(term_codes) else np.array([], dtype=np.int64)
@@ -213,11 +222,7 @@ def token_stream_from_parquet(
     global_terms, vocabulary = pd.factorize(np.concatenate(term_dicts) if term_dicts else empty)
     global_docs, doc_ids = pd.factorize(np.concatenate(doc_dicts) if doc_dicts else empty)
     vocabulary = np.asarray(vocabulary, dtype=object)
-    keep = content_terms_mask(vocabulary, stopwords) if content_only and len(vocabulary) else np.ones(len(vocabulary), bool)
-    kept = np.flatnonzero(keep)
-    order = kept[np.argsort(vocabulary[kept].astype(str), kind="stable")]  # alphabetical numbering
-    final = np.full(len(vocabulary), -1, dtype=np.int32)
-    final[order] = np.arange(len(order), dtype=np.int32)
+    order, final = _vocabulary_order(vocabulary, stopwords, content_only, np.int32)
 
     # phase 2: map each batch's local codes to the final ones (-1 = dropped term or null token)
     term_parts, doc_parts = [], []
