@@ -537,7 +537,7 @@ def _copy_demo(raw: Path, copies: int) -> int:
 
 
 def _cache_files(out: Path, stage: str) -> int:
-    return sum(1 for p in (out / ".cache" / stage).rglob("*.pkl")) if (out / ".cache" / stage).exists() else 0
+    return sum(1 for p in (out / ".cache" / stage).rglob("*.*") if p.suffix in (".json", ".arrow")) if (out / ".cache" / stage).exists() else 0
 
 
 def _start_and_kill(args: list[str], cwd: Path, out: Path, stage: str, at_least: int) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -24,8 +23,10 @@ import pyarrow as pa
 
 from speechkit._version import __version__
 from speechkit.parallel import ENGINES, default_jobs, run_batches
-from speechkit.io import (TableSink, atomic_write_bytes, open_parquet, read_run_manifest, require_table,
-                          sweep_stale_temp_files, write_run_manifest, write_table)
+from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
+from speechkit.io import (INPUT_RUN_KEY, RUN_KEY, TableSink, new_run_id, open_parquet, owner_tag, read_run_manifest,
+                          remove_run_manifest, require_table, sweep_stale_temp_files, table_run, write_run_manifest,
+                          write_table)
 
 __all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus", "TABLE_SCHEMAS"]
 
@@ -73,8 +74,8 @@ class DocumentAnalysis:
 
 @dataclass
 class _CachedAnalysis:
-    """A :class:`DocumentAnalysis` as it is cached: rows already as Arrow tables, which unpickle
-    ~10× faster than lists of dicts and concatenate without a Python loop."""
+    """A :class:`DocumentAnalysis` as it is cached: rows as Arrow tables (read back as data, with
+    no Python objects per row, and concatenated without a Python loop)."""
 
     tables: dict[str, "pa.Table"]
     counts: dict[str, int]
@@ -175,17 +176,32 @@ class BatchSummary:
 
 
 def _load_cached(path: Path | None) -> "_CachedAnalysis | None":
-    if path is None or not path.exists():
+    """The cached analysis at ``path``; None when absent, damaged, or of another schema (recomputed)."""
+    if path is None:
+        return None
+    loaded = load_arrow_entry(path, {name: TABLE_SCHEMAS[name] for name in _STREAMED})
+    if loaded is None:
+        return None
+    tables, meta = loaded
+    counts = meta.get("counts")
+    if not isinstance(counts, dict) or not all(isinstance(v, int) for v in counts.values()):
         return None
     try:
-        entry = pickle.loads(path.read_bytes())
-    except Exception:  # a damaged cache entry is recomputed
+        return _CachedAnalysis(tables, counts, int(meta["sentences"]), int(meta["theme_sentences"]))
+    except (KeyError, TypeError, ValueError):
         return None
-    if not isinstance(entry, _CachedAnalysis) or set(entry.tables) != set(_STREAMED):
-        return None  # written by an older version
-    if any(entry.tables[name].schema != TABLE_SCHEMAS[name] for name in _STREAMED):
-        return None
-    return entry
+
+
+def _store_cached(path: Path, result: "_CachedAnalysis") -> None:
+    """Best effort: an entry too large to be worth keeping (over 64 MB) or that cannot be written is skipped."""
+    size = sum(t.nbytes for t in result.tables.values())
+    if size > _MAX_ENTRY_BYTES:
+        return
+    store_arrow_entry(path, result.tables, {"counts": result.counts, "sentences": result.sentences,
+                                            "theme_sentences": result.theme_sentences})
+
+
+_MAX_ENTRY_BYTES = 64 << 20
 
 
 def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options: AnalyzeOptions, fingerprint: str,
@@ -198,14 +214,14 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
     summary = BatchSummary(index, {}, {}, 0, 0, 0, 0)
     for doc_id, text, year in docs:
         key = _doc_key(fingerprint, doc_id, text, year)
-        entry = Path(cache_dir) / key[:2] / f"{key}.pkl" if cache_dir else None
+        entry = entry_path(Path(cache_dir), key, ".arrow") if cache_dir else None
         result = _load_cached(entry)
         if result is not None:
             summary.cached += 1
         else:
             result = _CachedAnalysis.of(analyze_document(doc_id, text, tools, year))
             if entry is not None:
-                atomic_write_bytes(entry, pickle.dumps(result, protocol=5))
+                _store_cached(entry, result)
         for name in _STREAMED:
             tables[name].append(result.tables[name])
         summary.counts[doc_id] = result.counts
@@ -226,11 +242,12 @@ def _analyze_indexed(items: list[tuple[int, list[tuple[str, str, int | None]]]],
     return [_analyze_batch(index, docs, *args) for index, docs in items]
 
 
-def _merge_parts(parts_dir: Path, name: str, out_dir: Path, target_name: str, formats: tuple[str, ...]) -> list[Path]:
+def _merge_parts(parts_dir: Path, name: str, out_dir: Path, target_name: str, formats: tuple[str, ...],
+                 run: dict | None = None) -> list[Path]:
     """Concatenate a table's parts, in batch order, into ``out_dir/target_name.parquet`` (atomic)."""
     import pyarrow.parquet as pq
 
-    sink = TableSink(out_dir, target_name, TABLE_SCHEMAS[name], formats)
+    sink = TableSink(out_dir, target_name, TABLE_SCHEMAS[name], formats, run=run)
     try:
         for part in sorted((parts_dir / name).glob("*.parquet")):
             sink.write_arrow(pq.read_table(part, schema=TABLE_SCHEMAS[name]))
@@ -388,6 +405,9 @@ def analyze_corpus(
             h.update(chunk)
     corpus_key = h.hexdigest()
     manifest = out_dir / ".cache" / "analyze_manifest.json"
+    sweep_stale_temp_files(out_dir)  # left by a run that is no longer alive
+    if not use_cache:
+        remove_run_manifest(manifest)
     saved = read_run_manifest(manifest, corpus_key, out_dir, ANALYZE_TABLES) if use_cache else None
     if saved is not None:
         total = saved.get("documents", 0)
@@ -396,6 +416,8 @@ def analyze_corpus(
         counts = {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in ANALYZE_TABLES}
         return AnalyzeReport(out_dir, counts, total, total, saved.get("theme_coverage", 0.0),
                              pd.DataFrame(saved.get("top_themes", [])), [], True)
+    remove_run_manifest(manifest)  # from here on the tables on disk are being replaced
+    run = {RUN_KEY: new_run_id(), INPUT_RUN_KEY: table_run(documents_path).get("run_id")}
     total = _count_documents(documents_path) if meta.num_rows < 50_000 else meta.num_rows
     if total == 0:
         raise ValueError(f"{documents_path}: no documents with status 'ok' to analyse")
@@ -405,9 +427,8 @@ def analyze_corpus(
     cached = done = sentences = covered = 0
     jobs = default_jobs(jobs)
     batch_size = max(1, min(32, total // (jobs * 4) or 1))
-    sweep_stale_temp_files(out_dir)  # left by an interrupted run
     out_dir.mkdir(parents=True, exist_ok=True)
-    parts_dir = Path(tempfile.mkdtemp(prefix=".parts-", dir=out_dir))
+    parts_dir = Path(tempfile.mkdtemp(prefix=f".parts{owner_tag()}", dir=out_dir))
     try:
         cache_arg = str(cache_dir) if cache_dir else None
         global _TOOLS
@@ -435,7 +456,7 @@ def analyze_corpus(
         paths = []
         for name in _STREAMED:
             if name != "keywords_textrank":
-                paths += _merge_parts(parts_dir, name, out_dir, name, formats)
+                paths += _merge_parts(parts_dir, name, out_dir, name, formats, run)
         textrank = pd.concat([pd.read_parquet(p) for p in sorted((parts_dir / "keywords_textrank").glob("*.parquet"))],
                              ignore_index=True)
     finally:
@@ -444,9 +465,9 @@ def analyze_corpus(
     keywords = pd.concat([tfidf_future.result(), textrank], ignore_index=True)
     keywords = keywords.sort_values(["doc_id", "method", "rank"], kind="stable").reset_index(drop=True)
     topics, doc_topics = topics_future.result()
-    paths += write_table(keywords, out_dir, "keywords", formats)
-    paths += write_table(topics, out_dir, "topics", formats)
-    paths += write_table(doc_topics, out_dir, "doc_topics", formats)
+    paths += write_table(keywords, out_dir, "keywords", formats, run=run)
+    paths += write_table(topics, out_dir, "topics", formats, run=run)
+    paths += write_table(doc_topics, out_dir, "doc_topics", formats, run=run)
     counts = {name: row_counts[name] for name in _STREAMED if name != "keywords_textrank"}
     counts.update(keywords=len(keywords), topics=len(topics), doc_topics=len(doc_topics))
     coverage = covered / sentences if sentences else 0.0
@@ -455,6 +476,6 @@ def analyze_corpus(
     top["share"] = top["hits"] / top["hits"].sum() if len(top) else 0.0
     top = top.sort_values("hits", ascending=False).reset_index(drop=True)
     if use_cache:
-        write_run_manifest(manifest, corpus_key, theme_coverage=coverage, documents=done,
+        write_run_manifest(manifest, corpus_key, out_dir, ANALYZE_TABLES, theme_coverage=coverage, documents=done,
                            top_themes=top.head(30).to_dict("records"))
     return AnalyzeReport(out_dir, {t: counts[t] for t in ANALYZE_TABLES}, done, cached, coverage, top, paths)

@@ -166,8 +166,13 @@ class Corpus:
         processed_dir: str | Path = "data/processed",
         meta: str | Path | None = None,
         stopwords: Iterable[str] | None = None,
+        check_runs: bool = True,
     ) -> "Corpus":
         """Open a processed directory (the output of ``speechkit clean``/``analyze``).
+
+        The tables must belong to one run (:mod:`speechkit.integrity`): a folder holding the
+        tables of an interrupted run beside older ones raises ``MixedRunError`` naming them,
+        unless ``check_runs=False``.
 
         ``meta`` is an optional CSV keyed by ``source_path`` whose other columns
         become grouping variables (e.g. ``类型`` = 妇儿工委/妇代会). ``stopwords``
@@ -179,6 +184,10 @@ class Corpus:
         if not directory.is_dir():
             raise FileNotFoundError(f"{directory}: no such directory — run `speechkit clean` first")
         require_table(directory, "documents")
+        if check_runs:
+            from speechkit.integrity import check_one_run
+
+            check_one_run(directory)
         meta_frame = compare.read_meta(meta) if meta is not None else None
         corpus = cls(directory, TableStore(directory), meta=meta_frame,
                      meta_path=Path(meta) if meta is not None else None, stopwords=stopwords)

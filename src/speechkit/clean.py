@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import pickle
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +21,9 @@ import pandas as pd
 from speechkit._version import __version__
 from speechkit.boilerplate import load_rules, strip_boilerplate
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
-from speechkit.io import (atomic_write_bytes, read_run_manifest, read_table, sweep_stale_temp_files, write_run_manifest,
-                          write_table)
+from speechkit.cache import entry_path, load_json_entry, store_json_entry
+from speechkit.io import (RUN_KEY, TableUnreadable, new_run_id, read_run_manifest, read_table, remove_run_manifest,
+                          sweep_stale_temp_files, write_run_manifest, write_table)
 from speechkit.gazetteer import DATA_FILES as GAZETTEER_DATA_FILES
 from speechkit.metadata import extract_metadata
 from speechkit.parallel import default_jobs, run_batches
@@ -40,6 +40,7 @@ DOCUMENT_COLUMNS = [
     "raw_chars", "clean_chars", "encoding", "format", "status", "error", "notes", "raw_text",
 ]
 REMOVAL_COLUMNS = ["doc_id", "rule", "start", "end", "text"]
+CLEAN_TABLES = ("documents", "removals")
 _DTYPES = {
     "year": "Int64", "declared_chars": "Int64", "omitted_chars": "Int64", "redactions": "int64",
     "raw_chars": "int64", "clean_chars": "int64", "truncated": "bool",
@@ -133,12 +134,20 @@ _FILE_KINDS = {stat.S_IFIFO: "named pipe", stat.S_IFCHR: "character device", sta
 
 
 def _printable_path(rel: str) -> str:
-    """A file name that is not valid UTF-8 shows its bad bytes as ``\\xNN`` (storable in Parquet)."""
+    """A file name as it is stored in ``source_path``: itself when it is valid UTF-8 without a
+    backslash; otherwise bad bytes shown as ``\\xNN`` and backslashes doubled, so that two
+    different names never print the same (a literal ``\\xff`` in a name is not the byte 0xff).
+
+    >>> _printable_path("三亚.txt"), _printable_path(os.fsdecode(b"a\\xff.txt")), _printable_path("a\\\\xff.txt")
+    ('三亚.txt', 'a\\\\xff.txt', 'a\\\\\\\\xff.txt')
+    """
     try:
         rel.encode("utf-8")
-        return rel
+        if "\\" not in rel:
+            return rel
     except UnicodeEncodeError:
-        return os.fsencode(rel).decode("utf-8", "backslashreplace")
+        pass
+    return os.fsencode(rel).replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
 
 
 def _error_row(rel: str, message: str) -> dict:
@@ -161,8 +170,12 @@ def _to_simplified(text: str) -> str:
     return _OPENCC.convert(text)
 
 
-def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rules=None) -> tuple[dict, list[dict]]:
+def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rules=None,
+               data: bytes | None = None) -> tuple[dict, list[dict]]:
     """Clean one raw file: ``(documents row, removal rows)``. Never raises for bad input.
+
+    ``data`` is the file's content when the caller has read it already (the cache key and the
+    result then come from the same bytes).
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
@@ -172,7 +185,7 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
     ('同志们:今天召开2024年全市妇女儿童工作会议。', 2024, 'gb18030', ['breadcrumb', 'whitespace'])
     """
     try:
-        page = read_raw(path)
+        page = read_raw(path, data=data)
     except DecodeError as exc:
         return _error_row(rel, str(exc)), []
     except OSError as exc:
@@ -212,15 +225,33 @@ def _init_worker(rules_files: tuple[str, ...]) -> None:
     _WORKER_RULES = load_rules([Path(p) for p in rules_files])
 
 
-def _clean_batch(batch: list[tuple[str, str, str | None]], options: CleanOptions, cache_dir: str | None) -> list[tuple[dict, list[dict]]]:
+def _clean_batch(batch: list[tuple[str, str, bool]], options: CleanOptions, cache_dir: str | None) -> list[tuple[dict, list[dict]]]:
     rules = _WORKER_RULES if _WORKER_RULES is not None else load_rules([Path(p) for p in options.rules_files])
+    settings = options.fingerprint() if cache_dir else ""
     out = []
-    for rel, path, key in batch:
-        result = clean_file(Path(path), rel, options, rules)
-        if cache_dir and key:
-            atomic_write_bytes(Path(cache_dir) / key[:2] / f"{key}.pkl", pickle.dumps(result, protocol=5))
-        out.append(result)
+    for rel, path, note_outside in batch:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            out.append((_error_row(rel, f"cannot read file: {exc.strerror or exc}"), []))
+            continue
+        row, removals = clean_file(Path(path), rel, options, rules, data=data)
+        if note_outside:
+            row["notes"] = "; ".join(filter(None, [row.get("notes"), _OUTSIDE_NOTE]))
+        if cache_dir:  # keyed by the very bytes that were cleaned (a file replaced mid-run cannot mix)
+            store_json_entry(entry_path(Path(cache_dir), _bytes_key(data, settings + "|" + rel), ".json"),
+                             {"row": row, "removals": removals})
+        out.append((row, removals))
     return out
+
+
+_OUTSIDE_NOTE = "a symbolic link in RAW_DIR to a file outside it"
+
+
+def _bytes_key(data: bytes, settings: str) -> str:
+    h = hashlib.sha1(settings.encode())
+    h.update(data)
+    return h.hexdigest()
 
 
 def _file_key(path: Path, settings: str) -> str | None:
@@ -232,6 +263,29 @@ def _file_key(path: Path, settings: str) -> str | None:
         return h.hexdigest()
     except OSError:
         return None
+
+
+def _cached_result(path: Path) -> tuple[dict, list[dict]] | None:
+    entry = load_json_entry(path)
+    if not isinstance(entry, dict):
+        return None
+    row, removals = entry.get("row"), entry.get("removals")
+    if not isinstance(row, dict) or set(row) != set(DOCUMENT_COLUMNS) or not isinstance(removals, list):
+        return None  # damaged or written by another version
+    if not all(isinstance(r, dict) and set(r) == set(REMOVAL_COLUMNS) for r in removals):
+        return None
+    return row, removals
+
+
+def _outside(path: Path, raw_dir: Path) -> bool:
+    """A symbolic link whose target lies outside RAW_DIR."""
+    if not path.is_symlink():
+        return False
+    try:
+        path.resolve().relative_to(raw_dir.resolve())
+        return False
+    except (ValueError, OSError):
+        return True
 
 
 def _batches(items: list, size: int) -> Iterator[list]:
@@ -268,7 +322,7 @@ def clean_corpus(
     sweep_stale_temp_files(out_dir)  # left by an interrupted run
     cache_dir = out_dir / ".cache" / "clean" if use_cache else None
     results: dict[str, tuple[dict, list[dict]]] = {}
-    todo: list[tuple[str, str, str | None]] = []
+    todo: list[tuple[str, str, bool]] = []
     cached = 0
     keys = {rel: None if problem else _file_key(path, settings + "|" + rel) for rel, path, problem in files}
     total = len(files)
@@ -276,12 +330,19 @@ def clean_corpus(
     # rewrite; the tables on disk are this run's result
     run_key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(keys.items())])).encode()).hexdigest()
     manifest = out_dir / ".cache" / "clean_manifest.json"
-    if use_cache and read_run_manifest(manifest, run_key, out_dir, ("documents", "removals")) is not None:
-        if progress:
-            progress(total, total)
-        documents, removals = read_table(out_dir, "documents"), read_table(out_dir, "removals")
-        unchanged = sum(k is not None for k in keys.values())
-        return CleanReport(documents, removals, [], unchanged, skipped_unchanged=True)
+    if not use_cache:
+        remove_run_manifest(manifest)  # the tables about to be written are not the cached run's
+    elif read_run_manifest(manifest, run_key, out_dir, CLEAN_TABLES) is not None:
+        try:
+            documents, removals = read_table(out_dir, "documents"), read_table(out_dir, "removals")
+        except TableUnreadable:  # damaged since: recompute instead of failing
+            documents = None
+        if documents is not None:
+            if progress:
+                progress(total, total)
+            unchanged = sum(k is not None for k in keys.values())
+            return CleanReport(documents, removals, [], unchanged, skipped_unchanged=True)
+    remove_run_manifest(manifest)
     for rel, path, problem in files:
         if problem:
             results[rel] = (_error_row(rel, problem), [])
@@ -290,15 +351,12 @@ def clean_corpus(
         if key is None:
             results[rel] = (_error_row(rel, "cannot read file"), [])
             continue
-        hit = cache_dir / key[:2] / f"{key}.pkl" if cache_dir else None
-        if hit is not None and hit.exists():
-            try:
-                results[rel] = pickle.loads(hit.read_bytes())
-                cached += 1
-                continue
-            except Exception:  # a damaged cache entry is recomputed
-                pass
-        todo.append((rel, str(path), key if cache_dir else None))
+        hit = _cached_result(entry_path(cache_dir, key, ".json")) if cache_dir else None
+        if hit is not None:
+            results[rel] = hit
+            cached += 1
+            continue
+        todo.append((rel, str(path), _outside(path, raw_dir)))
     done = total - len(todo)
     if progress:
         progress(done, total)
@@ -315,10 +373,13 @@ def clean_corpus(
         if progress:
             progress(done, total)
     documents, removals = _assemble(results)
-    paths = write_table(documents, out_dir, "documents", formats)
-    paths += write_table(removals, out_dir, "removals", formats)
+    run = {RUN_KEY: new_run_id()}
+    # removals first, documents last: a run killed in between leaves tables of two runs, which
+    # readers detect by their run ids (documents is what every later stage keys on)
+    paths = write_table(removals, out_dir, "removals", formats, run=run)
+    paths = write_table(documents, out_dir, "documents", formats, run=run) + paths
     if use_cache:
-        write_run_manifest(manifest, run_key)
+        write_run_manifest(manifest, run_key, out_dir, CLEAN_TABLES)
     return CleanReport(documents, removals, paths, cached)
 
 

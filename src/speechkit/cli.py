@@ -33,10 +33,29 @@ def _console():
 
 
 def _fail(message: str, code: int = 2) -> None:
-    from rich.markup import escape
+    from speechkit.summaries import escape
 
     _console().print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
+
+
+def _os_error_message(exc: OSError) -> str:
+    """One line naming the file or folder and what to do (disk full, read-only, not a folder…)."""
+    import errno
+
+    where = exc.filename or "the output folder"
+    fixes = {
+        errno.ENOSPC: "the disk is full: free some space or choose another --out",
+        errno.EROFS: "the file system is read-only: choose another --out",
+        errno.EACCES: "permission denied: choose a folder you can write to (--out)",
+        errno.EPERM: "permission denied: choose a folder you can write to (--out)",
+        errno.ENOTDIR: "a path component is a file, not a folder: choose another --out",
+        errno.EEXIST: "a file is in the way: remove it or choose another --out",
+        errno.EISDIR: "a folder is in the way of a file: remove it or choose another --out",
+        errno.EDQUOT: "the disk quota is exhausted: free some space or choose another --out",
+    }
+    fix = fixes.get(exc.errno, exc.strerror or str(exc))
+    return f"{where}: {fix}"
 
 
 def _guard(fn, *args, **kwargs):
@@ -52,7 +71,12 @@ def _guard(fn, *args, **kwargs):
             raise
         _fail(str(exc))
     except KeyboardInterrupt:
-        _fail("interrupted; tables on disk are the previous complete ones", 130)
+        _fail("interrupted; every table on disk is whole, but they may now come from two runs — re-run the "
+              "stage (sk.load and speechkit report refuse a mix of runs)", 130)
+    except OSError as exc:
+        if _STATE["debug"]:
+            raise
+        _fail(_os_error_message(exc))
     except Exception as exc:  # noqa: BLE001 — the last line of defence for users
         if _STATE["debug"]:
             raise
@@ -125,7 +149,8 @@ def clean(
 
     options = CleanOptions(tuple(str(p) for p in rules), to_simplified)
     with _Progress("clean") as bar:
-        report = _guard(clean_corpus, raw_dir, out, options, jobs, _formats(fmt), not no_cache, bar, engine, scheduler)
+        report = _guard(clean_corpus, raw_dir=raw_dir, out_dir=out, options=options, jobs=jobs, formats=_formats(fmt),
+                        use_cache=not no_cache, progress=bar, engine=engine, scheduler=scheduler)
     from speechkit.summaries import clean_summary
 
     _console().print(clean_summary(report, out))
@@ -163,9 +188,9 @@ def analyze(
         segmenter=segmenter,
     )
     with _Progress("analyze") as bar:
-        report = _guard(
-            analyze_corpus, processed_dir, out or processed_dir, options, jobs, _formats(fmt), not no_cache, bar, engine, scheduler
-        )
+        report = _guard(analyze_corpus, processed_dir=processed_dir, out_dir=out or processed_dir, options=options,
+                        jobs=jobs, formats=_formats(fmt), use_cache=not no_cache, progress=bar, engine=engine,
+                        scheduler=scheduler)
     from speechkit.summaries import analyze_summary
 
     for table in analyze_summary(report):
@@ -190,7 +215,8 @@ def compare(
     from speechkit.compare_run import compare_corpus
 
     with _Progress("compare") as bar:
-        result = _guard(compare_corpus, processed_dir, _split_by(by), out, meta, _formats(fmt), threshold, svg, charts, bar)
+        result = _guard(compare_corpus, processed_dir=processed_dir, by=_split_by(by), out=out, meta=meta,
+                        formats=_formats(fmt), threshold=threshold, svg=svg, charts=charts, progress=bar)
     from speechkit.summaries import compare_summary
 
     for table in compare_summary(result):
@@ -258,20 +284,32 @@ def run(
     by: str = typer.Option("city,year", "--by", help="Grouping columns for the report."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores)."),
     fmt: str = typer.Option("parquet", "--format", help="'parquet', or 'csv' to also write CSV twins."),
-    segmenter: str = typer.Option("rjieba", "--segmenter", help="'rjieba' (default, fast) or 'jieba'."),
+    rules: List[Path] = typer.Option([], "--rules", help="Extra boilerplate rules file(s) for the clean stage."),
     to_simplified: bool = typer.Option(False, "--to-simplified", help="Convert Traditional Chinese pages to Simplified."),
+    user_dict: Optional[Path] = typer.Option(None, "--user-dict", help="Extra jieba dictionary for the analyze stage."),
+    stopwords: Optional[Path] = typer.Option(None, "--stopwords", help="Extra stopwords, one per line."),
+    taxonomy: Optional[Path] = typer.Option(None, "--themes", help="Extra theme taxonomy TOML."),
+    topics: Optional[int] = typer.Option(None, "--topics", help="Number of NMF topics (default: chosen from corpus size)."),
+    segmenter: str = typer.Option("rjieba", "--segmenter", help="'rjieba' (default, fast) or 'jieba'."),
+    meta: Optional[Path] = typer.Option(None, "--meta", help="CSV of extra document variables keyed by source_path (report)."),
+    svg: bool = typer.Option(False, "--svg", help="Also save the report's charts as SVG."),
+    engine: str = typer.Option("local", "--engine", help="'local' (worker processes) or 'dask'."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a local cluster)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything; neither read nor write the caches."),
     report_too: bool = typer.Option(True, "--report/--no-report", help="Also build the HTML/XLSX report."),
 ) -> None:
     """clean → analyze → report in one go (cached: a re-run on an unchanged corpus is quick).
 
-    Example:  speechkit run data/raw --out data/processed --by city,year
+    Takes every option of the stages it runs.
+
+    Example:  speechkit run data/raw --out data/processed --by city,year --themes my_themes.toml
     """
-    clean(raw_dir=raw_dir, out=out, fmt=fmt, jobs=jobs, rules=[], to_simplified=to_simplified, no_cache=False,
-          engine="local", scheduler=None)
-    analyze(processed_dir=out, out=None, fmt=fmt, jobs=jobs, user_dict=None, stopwords=None, taxonomy=None,
-            topics=None, segmenter=segmenter, engine="local", scheduler=None, no_cache=False)
+    clean(raw_dir=raw_dir, out=out, fmt=fmt, jobs=jobs, rules=rules, to_simplified=to_simplified, no_cache=no_cache,
+          engine=engine, scheduler=scheduler)
+    analyze(processed_dir=out, out=None, fmt=fmt, jobs=jobs, user_dict=user_dict, stopwords=stopwords,
+            taxonomy=taxonomy, topics=topics, segmenter=segmenter, engine=engine, scheduler=scheduler, no_cache=no_cache)
     if report_too:
-        report(processed_dir=out, by=by, out=None, meta=None, svg=False)
+        report(processed_dir=out, by=by, out=None, meta=meta, svg=svg)
 
 
 @app.command()

@@ -230,13 +230,15 @@ def html_to_text(html: str) -> tuple[str, dict]:
     return "\n".join(lines), hints
 
 
-def read_raw(path: Path) -> RawPage:
+def read_raw(path: Path, data: bytes | None = None) -> RawPage:
     """Read one raw file: detect its encoding and, for HTML, extract the visible text.
 
-    Raises :class:`DecodeError` (or ``OSError``) with a message naming what is wrong.
+    ``data`` is the file's content when the caller has read it already. Raises
+    :class:`DecodeError` (or ``OSError``) with a message naming what is wrong.
     """
     path = Path(path)
-    data = path.read_bytes()
+    if data is None:
+        data = path.read_bytes()
     suffix = path.suffix.lower()
     text, encoding, notes = decode_bytes(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+import uuid
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["write_table", "read_table", "require_table", "read_run_manifest", "write_run_manifest", "open_parquet", "atomic_write_bytes", "atomic_write_text", "TableMissing",
-           "TableUnreadable", "TableSink", "sweep_stale_temp_files"]
+__all__ = ["write_table", "read_table", "require_table", "read_run_manifest", "write_run_manifest", "remove_run_manifest",
+           "open_parquet", "atomic_write_bytes", "atomic_write_text", "TableMissing", "TableUnreadable", "TableSink",
+           "sweep_stale_temp_files", "new_run_id", "table_run", "RUN_KEY", "INPUT_RUN_KEY", "excel_safe_text"]
+
+RUN_KEY = b"speechkit.run_id"  # Parquet key-value metadata: the run that wrote the table
+INPUT_RUN_KEY = b"speechkit.input_run"  # …and the run of the documents table it was computed from
 
 
 def _umask_mode() -> int:
@@ -52,14 +58,37 @@ def open_parquet(path: Path):
 
 
 STALE_AFTER_S = 3600.0
+_OWNER = re.compile(r"\.pid(\d+)\.")
+
+
+def owner_tag() -> str:
+    """The tag that marks a temp file or part folder as this process's: ``.pid1234.``."""
+    return f".pid{os.getpid()}."
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    except OSError:
+        return True
+    return True
 
 
 def sweep_stale_temp_files(out_dir: Path, older_than_s: float = STALE_AFTER_S) -> list[Path]:
-    """Delete temp files (``.NAME.XXXX.tmp``) and part folders (``.parts-*``) left in ``out_dir``
-    by an interrupted run, and return what was deleted.
+    """Delete temp files (``.NAME.pidN.XXXX.tmp``) and part folders (``.parts.pidN.*``) left in
+    ``out_dir`` by a run that is no longer alive, and return what was deleted.
 
-    Only entries untouched for ``older_than_s`` seconds go: a run still writing into the same
-    folder keeps touching its own temp files. Finished tables are never touched.
+    Every temp entry carries its writer's process id; an entry whose process still runs is never
+    touched, however old (a long ``analyze`` stops touching its part folder after the first batch),
+    and an entry whose process is gone is swept at once. Entries without an owner tag (written by
+    an older speechkit) go when untouched for ``older_than_s`` seconds. Finished tables are never
+    touched.
     """
     import shutil
     import time
@@ -69,9 +98,13 @@ def sweep_stale_temp_files(out_dir: Path, older_than_s: float = STALE_AFTER_S) -
         return []
     cutoff = time.time() - older_than_s
     swept = []
-    for entry in list(out_dir.glob(".*.tmp")) + list(out_dir.glob(".parts-*")):
+    for entry in list(out_dir.glob(".*.tmp")) + list(out_dir.glob(".parts*")):
         try:
-            if entry.lstat().st_mtime > cutoff:
+            owner = _OWNER.search(entry.name)
+            if owner is not None:
+                if _alive(int(owner.group(1))):
+                    continue
+            elif entry.lstat().st_mtime > cutoff:
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
@@ -104,7 +137,7 @@ def _atomic_via(path: Path, writer) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{owner_tag()}", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         writer(tmp)
@@ -120,27 +153,77 @@ def _atomic_via(path: Path, writer) -> Path:
     return path
 
 
-def _csv_cell(value):
-    """List-like cells become JSON arrays in CSV; everything else passes through."""
-    if isinstance(value, (list, tuple)) or hasattr(value, "tolist") and not isinstance(value, str):
-        return json.dumps(list(value), ensure_ascii=False)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_safe_text(value):
+    """A text cell that a spreadsheet would read as a formula (it begins with ``= + - @``, tab or CR)
+    gets a leading apostrophe, so Excel and LibreOffice show it as text; other values pass through.
+
+    >>> excel_safe_text("=HYPERLINK(\"http://x\")"), excel_safe_text(">="), excel_safe_text("妇女")
+    ('\'=HYPERLINK("http://x")', '>=', '妇女')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
     return value
 
 
-def write_table(df: pd.DataFrame, out_dir: Path, name: str, formats: tuple[str, ...] = ("parquet",)) -> list[Path]:
+def _csv_cell(value):
+    """List-like cells become JSON arrays in CSV; text that would be a formula is quoted as text."""
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist") and not isinstance(value, str):
+        items = value.tolist() if hasattr(value, "tolist") else list(value)
+        return json.dumps(items, ensure_ascii=False, default=str)
+    return excel_safe_text(value)
+
+
+def new_run_id() -> str:
+    """A fresh run id (written into every table of the run)."""
+    return uuid.uuid4().hex[:16]
+
+
+def _with_run(table, run: dict | None):
+    if not run:
+        return table
+    meta = dict(table.schema.metadata or {})
+    meta.update({k if isinstance(k, bytes) else k.encode(): str(v).encode() for k, v in run.items() if v is not None})
+    return table.replace_schema_metadata(meta)
+
+
+def table_run(path: Path) -> dict[str, str]:
+    """The run metadata of a Parquet table (``{'run_id': …, 'input_run': …}``; empty when absent).
+
+    Reads only the file footer. A damaged file raises :class:`TableUnreadable`.
+    """
+    meta = open_parquet(Path(path)).schema_arrow.metadata or {}
+    out = {}
+    for key, name in ((RUN_KEY, "run_id"), (INPUT_RUN_KEY, "input_run")):
+        if key in meta:
+            out[name] = meta[key].decode()
+    return out
+
+
+def write_table(df: pd.DataFrame, out_dir: Path, name: str, formats: tuple[str, ...] = ("parquet",),
+                run: dict | None = None) -> list[Path]:
     """Write ``df`` as ``out_dir/name.parquet`` (and ``name.csv`` when ``"csv"`` is in ``formats``).
 
-    CSV twins are UTF-8 with a BOM so that Excel shows Chinese headers and text.
-    List-valued columns are written to CSV as JSON arrays.
+    ``run`` (``{RUN_KEY: id, INPUT_RUN_KEY: id}``) is stored in the Parquet key-value metadata,
+    so that a reader can tell whether a set of tables belongs together. CSV twins are UTF-8 with a
+    BOM so that Excel shows Chinese headers and text; list-valued columns are written as JSON
+    arrays; text cells that begin with ``= + - @`` (a formula to Excel) are quoted as text.
     """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     out_dir = Path(out_dir)
     written = [out_dir / f"{name}.parquet"]
     if "parquet" in formats:
-        _atomic_via(written[0], lambda p: df.to_parquet(p, index=False))
+        table = _with_run(pa.Table.from_pandas(df, preserve_index=False), run)
+        _atomic_via(written[0], lambda p: pq.write_table(table, p))
     if "csv" in formats:
         csv_df = df.copy()
+        csv_df.columns = [excel_safe_text(str(c)) for c in csv_df.columns]
         for col in csv_df.columns:
-            if csv_df[col].dtype == object:
+            if csv_df[col].dtype == object or pd.api.types.is_string_dtype(csv_df[col].dtype):
                 csv_df[col] = csv_df[col].map(_csv_cell)
         written.append(
             _atomic_via(out_dir / f"{name}.csv", lambda p: csv_df.to_csv(p, index=False, encoding="utf-8-sig"))
@@ -162,21 +245,54 @@ def read_table(processed_dir: Path, name: str, columns: list[str] | None = None)
     return open_parquet(require_table(processed_dir, name)).read(columns=columns).to_pandas()
 
 
-def read_run_manifest(manifest: Path, key: str, out_dir: Path, tables) -> dict | None:
-    """What the last run saved in ``manifest`` if it had this ``key`` and its ``tables`` are all in
-    ``out_dir`` (a whole-run cache hit), else None."""
-    if not all((Path(out_dir) / f"{t}.parquet").exists() for t in tables):
+def _table_signature(path: Path) -> list | None:
+    """Size, modification time and run id of a table: changes whenever the table is rewritten."""
+    try:
+        st = Path(path).stat()
+        return [st.st_size, st.st_mtime_ns, table_run(path).get("run_id")]
+    except (OSError, TableUnreadable):
         return None
+
+
+def read_run_manifest(manifest: Path, key: str, out_dir: Path, tables) -> dict | None:
+    """What the last run saved in ``manifest`` if it had this ``key`` and the ``tables`` in ``out_dir``
+    are still the very files that run wrote (same size, time and run id, readable footers): a
+    whole-run cache hit. Anything else — a table rewritten by another run, damaged, or missing — is
+    a miss, and the stage recomputes."""
     try:
         saved = json.loads(Path(manifest).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return saved if isinstance(saved, dict) and saved.get("key") == key else None
+    if not isinstance(saved, dict) or saved.get("key") != key:
+        return None
+    recorded = saved.get("tables")
+    if not isinstance(recorded, dict) or set(recorded) != set(tables):
+        return None
+    for t in tables:
+        signature = _table_signature(Path(out_dir) / f"{t}.parquet")
+        if signature is None or signature != recorded[t]:
+            return None
+    return saved
 
 
-def write_run_manifest(manifest: Path, key: str, **saved) -> Path:
-    """Record (atomically) that a run with ``key`` completed, with what a cache hit must report."""
-    return atomic_write_text(manifest, json.dumps({"key": key, **saved}, ensure_ascii=False))
+def write_run_manifest(manifest: Path, key: str, out_dir: Path, tables, **saved) -> Path | None:
+    """Record (atomically) that a run with ``key`` completed and wrote ``tables`` into ``out_dir``,
+    with what a cache hit must report. Best effort: a manifest that cannot be written only costs
+    the next run its fast path."""
+    signatures = {t: _table_signature(Path(out_dir) / f"{t}.parquet") for t in tables}
+    try:
+        return atomic_write_text(manifest, json.dumps({"key": key, "tables": signatures, **saved}, ensure_ascii=False,
+                                                      default=str))
+    except OSError:
+        return None
+
+
+def remove_run_manifest(manifest: Path) -> None:
+    """Forget a whole-run cache hit (``--no-cache``, or before a stage rewrites its tables)."""
+    try:
+        Path(manifest).unlink()
+    except FileNotFoundError:
+        pass
 
 
 class TableSink:
@@ -187,12 +303,13 @@ class TableSink:
     :meth:`abort` deletes it. ``schema`` is a ``pyarrow.Schema``.
     """
 
-    def __init__(self, out_dir: Path, name: str, schema, formats: tuple[str, ...] = ("parquet",)):
+    def __init__(self, out_dir: Path, name: str, schema, formats: tuple[str, ...] = ("parquet",), run: dict | None = None):
         import pyarrow.parquet as pq
 
+        schema = _with_run(schema.empty_table(), run).schema
         self.out_dir, self.name, self.schema, self.formats = Path(out_dir), name, schema, formats
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{name}.parquet.", suffix=".tmp", dir=self.out_dir)
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{name}.parquet{owner_tag()}", suffix=".tmp", dir=self.out_dir)
         os.close(fd)
         self._writer = pq.ParquetWriter(self._tmp, schema)
         self.rows = 0
@@ -209,7 +326,7 @@ class TableSink:
     def write_arrow(self, table) -> None:
         """Append a ``pyarrow.Table`` with this sink's schema."""
         self._flush()
-        self._writer.write_table(table)
+        self._writer.write_table(table.replace_schema_metadata(self.schema.metadata))
         self.rows += table.num_rows
 
     def _flush(self) -> None:
@@ -223,6 +340,8 @@ class TableSink:
         """Close and move the table into place; write the CSV twin if asked."""
         self._flush()
         self._writer.close()
+        with open(self._tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
         target = self.out_dir / f"{self.name}.parquet"
         _publish(self._tmp, target)
         written = [target]

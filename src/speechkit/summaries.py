@@ -3,10 +3,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.markup import escape
+import re
+
+from rich.markup import escape as _escape_markup
 from rich.table import Table
 
-__all__ = ["clean_summary", "analyze_summary", "compare_summary", "kwic_table"]
+__all__ = ["clean_summary", "analyze_summary", "compare_summary", "kwic_table", "printable", "escape"]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as ``\\xNN``, so that a file name or a page's text
+    cannot move the cursor or clear the terminal (``ESC[2J``).
+
+    >>> printable("三亚\x1b[2J.txt")
+    '三亚\\x1b[2J.txt'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def escape(text: str) -> str:
+    """Text made safe for a rich table: control characters escaped, then rich markup escaped."""
+    return _escape_markup(printable(str(text)))
 
 
 def clean_summary(report, out: Path) -> Table:
