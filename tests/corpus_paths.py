@@ -1,10 +1,12 @@
 """Where the shared real corpus lives (tests skip with a reason when it is absent)."""
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "corpus"
+# SPEECHKIT_CORPUS points elsewhere (e.g. from a git worktree that does not sit beside shared/)
+SHARED = Path(os.environ.get("SPEECHKIT_CORPUS") or REPO.parent / "shared" / "corpus")
 DEMO = REPO / "data" / "raw"
 
 

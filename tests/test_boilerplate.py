@@ -97,3 +97,66 @@ def test_user_rule_file_adds_rules_and_bad_files_name_the_problem(tmp_path):
     broken.write_text("[[rule]\nname = 1\n", encoding="utf-8")
     with pytest.raises(RuleFileError, match=r"broken\.toml.*line 1"):
         load_rules([broken])
+
+
+# --- the speech guard: rules never cut speech ---------------------------------------------
+
+@pytest.mark.parametrize("line", [
+    "八、着力维护安全稳定",
+    "（七）聚焦维护和谐稳定，加强安全治理和风险防范",
+    "四、反对霸权主义、维护世界和平",
+    "企业落地运营，新增呼叫服务外包企业155家、坐席5623个，“承德",
+    "主办单位：省教育厅，各州、市人民政府",
+])
+def test_speech_lines_that_look_like_sponsor_lines_are_kept(line):
+    raw = f"各位代表：\n过去一年，我们坚持稳中求进工作总基调，经济社会发展取得新成效。\n{line}\n全年地区生产总值增长5.2%，城镇新增就业6.1万人，居民收入稳步增长。\n"
+    result = strip_boilerplate(raw)
+    assert line in result.text
+    assert "sponsor_line" not in removed_rules(result)
+    check_audit(raw, result)
+
+
+def test_a_sponsor_line_with_site_evidence_in_the_foot_goes():
+    raw = ("同志们：今天召开全市妇女儿童工作会议，部署今年的重点任务，大家要抓好落实。\n"
+           "主办单位：某市人民政府办公室 咨询热线：0737-12345\n湘ICP备05002141号\n")
+    result = strip_boilerplate(raw)
+    assert "主办单位" not in result.text and "sponsor_line" in removed_rules(result)
+    check_audit(raw, result)
+
+
+def test_a_sponsor_line_without_evidence_or_in_the_body_stays():
+    body = "同志们：今天召开全市妇女儿童工作会议，部署今年的重点任务，大家要抓好落实。\n"
+    # no site, phone, licence or copyright near it
+    result = strip_boilerplate(body + "主办单位：市教育局、市民政局\n")
+    assert "主办单位：市教育局、市民政局" in result.text
+    # evidence, but between two body lines: not the page's head or foot
+    raw = body + "承办单位：某某网编辑部\n" + body
+    result = strip_boilerplate(raw)
+    assert "承办单位：某某网编辑部" in result.text
+    kept = [p for p in result.protected if p.rule == "sponsor_line"]
+    assert kept and "zone" in kept[0].reason
+
+
+def test_a_user_rule_without_evidence_never_cuts_a_sentence(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text("[[rule]]\nname = \"my_rule\"\npattern = '''^[^\\n]*维护[^\\n]*$'''\n", encoding="utf-8")
+    raw = "维护网站\n（八）坚持全力维护社会稳定，为改革和发展创造良好环境\n"
+    result = strip_boilerplate(raw, load_rules([path]))
+    assert result.text.startswith("（八）坚持全力维护社会稳定") and "维护网站" not in result.text
+    assert [p.reason for p in result.protected if p.rule == "my_rule"] == ["reads as speech (outline heading)"]
+
+
+def test_licence_words_inside_a_sentence_are_not_a_footer():
+    raw = "同志们：\n（一）未经批准、授权处置问题线索，发现重大案情隐瞒不报的，要严肃追责问责。\n某某网版权所有\n"
+    result = strip_boilerplate(raw)
+    assert "（一）未经批准" in result.text and "版权所有" not in result.text
+
+
+def test_rule_file_errors_name_the_guard_field(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[[rule]]\nname = \"x\"\npattern = 'a'\nzone = \"middle\"\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="unknown zone 'middle'"):
+        load_rules([path])
+    path.write_text("[[rule]]\nname = \"x\"\npattern = 'a'\nrequire_evidence = true\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="no evidence pattern"):
+        load_rules([path])

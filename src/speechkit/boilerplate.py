@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Rule", "Removal", "CleanResult", "load_rules", "strip_boilerplate", "find_page_markers", "RuleFileError"]
+__all__ = ["Rule", "Removal", "Protected", "CleanResult", "load_rules", "strip_boilerplate", "find_page_markers",
+           "reads_as_speech", "RuleFileError", "DATA_FILES", "ZONES"]
+
+#: the data files this module reads (part of the clean stage's cache key)
+DATA_FILES = ("boilerplate.toml", "speech_guard.toml")
+#: where a rule may act: the head zone (before the first body line), the foot zone (after the
+#: last one), either of them, or anywhere on the page
+ZONES = ("anywhere", "head", "foot", "edges")
 
 _STRUCTURAL = {"page_marker", "header_block", "preamble", "title_repeat", "whitespace"}
 
@@ -36,6 +43,11 @@ class Rule:
     description: str = ""
     source: str = ""
     requires: tuple[str, ...] = ()  # run only on texts containing one of these strings (speed)
+    zone: str = "anywhere"  # one of ZONES: where on the page the rule may cut
+    guard: bool = True  # a cut that reads as speech is kept unless the rule found its evidence
+    evidence: re.Pattern | None = None  # strong evidence, searched in the cut's lines and `context` lines around
+    require_evidence: bool = False  # cut only where the evidence is found, speech-like or not
+    context: int = 0  # lines before and after the cut searched for the evidence
 
 
 @dataclass(frozen=True)
@@ -48,12 +60,24 @@ class Removal:
     text: str
 
 
+@dataclass(frozen=True)
+class Protected:
+    """A span a rule matched but the guard kept, and why (``reads as speech: outline heading`` …)."""
+
+    rule: str
+    start: int
+    end: int
+    text: str
+    reason: str
+
+
 @dataclass
 class CleanResult:
-    """Cleaned text plus the removals that produced it."""
+    """Cleaned text plus the removals that produced it (and the candidate cuts the guard kept)."""
 
     text: str
     removals: list[Removal]
+    protected: list[Protected] = field(default_factory=list)
 
 
 def _parse_rules(data: dict, source: str) -> list[Rule]:
@@ -80,7 +104,23 @@ def _parse_rules(data: dict, source: str) -> list[Rule]:
         requires = entry.get("requires", [])
         if isinstance(requires, str):
             requires = [requires]
-        rules.append(Rule(name, kind, compiled, entry.get("description", ""), source, tuple(requires)))
+        zone = entry.get("zone", "anywhere")
+        if zone not in ZONES:
+            raise RuleFileError(f"{source}: rule {name!r} has unknown zone {zone!r} (known: {', '.join(ZONES)})")
+        evidence = entry.get("evidence")
+        if evidence is not None:
+            try:
+                evidence = re.compile(evidence, re.MULTILINE)
+            except (re.error, TypeError) as exc:
+                raise RuleFileError(f"{source}: rule {name!r}: bad evidence regular expression: {exc}") from None
+        require_evidence = bool(entry.get("require_evidence", False))
+        if require_evidence and evidence is None:
+            raise RuleFileError(f"{source}: rule {name!r} sets require_evidence but has no evidence pattern")
+        context = entry.get("context", 0)
+        if not isinstance(context, int) or context < 0:
+            raise RuleFileError(f"{source}: rule {name!r}: context must be a whole number of lines ≥ 0")
+        rules.append(Rule(name, kind, compiled, entry.get("description", ""), source, tuple(requires), zone,
+                          bool(entry.get("guard", True)), evidence, require_evidence, context))
     return rules
 
 
@@ -107,6 +147,160 @@ def load_rules(extra: tuple[Path, ...] | list[Path] = ()) -> list[Rule]:
     for path in extra:
         rules.extend(_parse_rules(_load_toml(path), str(path)))
     return rules
+
+
+# --- the speech guard -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class _SpeechPatterns:
+    outline: tuple[re.Pattern, ...]
+    sentence: tuple[re.Pattern, ...]
+    min_sentence_cjk: int
+    body_line: tuple[re.Pattern, ...]
+    min_body_cjk: int
+
+
+@lru_cache(maxsize=1)
+def _speech_patterns() -> _SpeechPatterns:
+    res = files("speechkit") / "data" / "speech_guard.toml"
+    data = _load_toml("speechkit/data/speech_guard.toml", res.read_text(encoding="utf-8"))
+    speech, zones = data.get("speech", {}), data.get("zones", {})
+    compile_all = lambda items: tuple(re.compile(p) for p in items)  # noqa: E731
+    return _SpeechPatterns(compile_all(speech.get("outline_heading", [])), compile_all(speech.get("sentence", [])),
+                           int(speech.get("min_sentence_cjk", 8)), compile_all(zones.get("body_line", [])),
+                           int(zones.get("min_body_cjk", 20)))
+
+
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_STRIP = " \t\u3000\u00a0\u2002\u2003\u200b|｜"
+
+
+def reads_as_speech(piece: str) -> str | None:
+    """Why ``piece`` (a line, or the part of one a rule would cut) reads as speech, or None.
+
+    The patterns are data (``data/speech_guard.toml``): outline headings, and sentences
+    with clause punctuation or figures.
+
+    >>> reads_as_speech("八、着力维护安全稳定")
+    'outline heading'
+    >>> reads_as_speech("推动已落户央企子公司有效运营、落地项目30个以上，引进央企二")
+    'sentence'
+    >>> reads_as_speech("主办：某某网编辑部") is None
+    True
+    """
+    piece = piece.strip(_STRIP)
+    if not piece:
+        return None
+    patterns = _speech_patterns()
+    if any(p.search(piece) for p in patterns.outline):
+        return "outline heading"
+    if len(_CJK_CHAR.findall(piece)) >= patterns.min_sentence_cjk and any(p.search(piece) for p in patterns.sentence):
+        return "sentence"
+    return None
+
+
+class _Page:
+    """Line index of a raw text, for the guard: line spans, context windows, head and foot zones."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = np.array([0] + [m.end() for m in re.finditer("\n", text)], dtype=np.int64)
+        self._zones: tuple[int, int] | None = None
+        self.strong: list[tuple[int, int]] | None = None  # the first pass's cuts found with evidence
+
+    def line_of(self, pos: int) -> int:
+        return int(np.searchsorted(self.starts, pos, side="right")) - 1
+
+    def line_end(self, i: int) -> int:
+        return int(self.starts[i + 1]) - 1 if i + 1 < len(self.starts) else len(self.text)
+
+    def context(self, s: int, e: int, k: int) -> str:
+        first, last = self.line_of(s), self.line_of(max(s, e - 1))
+        lo, hi = max(0, first - k), min(len(self.starts) - 1, last + k)
+        return self.text[int(self.starts[lo]): self.line_end(hi)]
+
+    def zones(self) -> tuple[int, int]:
+        """(end of the head zone, start of the foot zone): the first body line's start, the last one's end.
+
+        Lines mostly covered by a ``strong`` cut (chrome found with evidence) are not body lines.
+        """
+        if self._zones is None:
+            patterns = _speech_patterns()
+            covered = np.zeros(len(self.text) + 1, dtype=np.int64)
+            for s, e in self.strong or ():
+                covered[s] += 1
+                covered[e] -= 1
+            covered = np.cumsum(covered)[:-1] > 0 if len(self.text) else covered[:0].astype(bool)
+            first = last = None
+            for i in range(len(self.starts)):
+                a, b = int(self.starts[i]), self.line_end(i)
+                line = self.text[a:b]
+                if len(_CJK_CHAR.findall(line)) < patterns.min_body_cjk:
+                    continue
+                if not any(p.search(line) for p in patterns.body_line):
+                    continue
+                if b > a and covered[a:b].mean() >= 0.5:
+                    continue
+                if first is None:
+                    first = a
+                last = b
+            if first is None:
+                self._zones = (len(self.text), 0)
+            else:
+                # a salutation near the top (同志们： / 各位代表：) opens the speech: the dateline
+                # sentence and 来源 line above it are still the head of the page
+                m = _SALUTATION.search(self.text, 0, _PREAMBLE_MAX)
+                self._zones = (max(first, m.start()) if m else first, last)
+        return self._zones
+
+
+def _in_zone(zone: str, s: int, e: int, head_end: int, foot_start: int) -> bool:
+    if zone == "anywhere":
+        return True
+    in_head, in_foot = e <= head_end, s >= foot_start
+    return in_head if zone == "head" else in_foot if zone == "foot" else (in_head or in_foot)
+
+
+def _guard(page: _Page, spans: list[tuple[int, int, str]], by_name: dict[str, Rule],
+           protected: dict[tuple[int, int, str], Protected]) -> list[tuple[int, int, str]]:
+    """The candidate cuts the guard lets through; the others are added to ``protected`` with the reason.
+
+    A cut is kept out when its rule's zone excludes where it is, when the rule requires evidence
+    and none is found, or when a piece of it reads as speech and the rule found no strong evidence.
+    """
+    decided: list[tuple[int, int, str, Rule | None, bool]] = []
+    for s, e, name in spans:
+        rule = by_name.get(name)
+        if rule is None or not rule.guard:
+            decided.append((s, e, name, rule, True))
+            continue
+        found = rule.evidence is not None and bool(rule.evidence.search(page.context(s, e, rule.context)))
+        decided.append((s, e, name, rule, found))
+    if page.strong is None:
+        page.strong = [(a, b) for a, b, _n, _r, f in decided if f]
+    zones = None
+    kept = []
+    for s, e, name, rule, found in decided:
+        if rule is None or not rule.guard:
+            kept.append((s, e, name))
+            continue
+        reason = None
+        if rule.require_evidence and not found:
+            reason = "no evidence of chrome near it"
+        elif rule.zone != "anywhere":
+            if zones is None:
+                zones = page.zones()
+            if not _in_zone(rule.zone, s, e, *zones):
+                reason = f"outside the page's {rule.zone} zone" if rule.zone != "edges" else "outside the page's head and foot zones"
+        if reason is None and not found:
+            why = next((w for w in map(reads_as_speech, page.text[s:e].split("\n")) if w), None)
+            if why:
+                reason = f"reads as speech ({why})"
+        if reason is None:
+            kept.append((s, e, name))
+        else:
+            protected.setdefault((s, e, name), Protected(name, s, e, page.text[s:e], reason))
+    return kept
 
 
 # --- structural rules --------------------------------------------------------
@@ -246,11 +440,18 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
     if rules is None:
         rules = load_rules()
     structural = {r.kind for r in rules if r.kind != "regex"}
+    by_name: dict[str, Rule] = {}
+    for rule in rules:
+        by_name.setdefault(rule.name, rule)  # a user rule reusing a bundled name does not change its guard
+    page = _Page(text)
+    protected: dict[tuple[int, int, str], Protected] = {}
+    guard = lambda found: _guard(page, found, by_name, protected)  # noqa: E731
     spans = _regex_spans(text, rules)
     if "page_marker" in structural:
         spans += [(s, e, "page_marker") for s, e in find_page_markers(text)]
+    spans = guard(spans)
     if "header_block" in structural:
-        spans += [(s, e, "header_block") for s, e in _header_block(text, spans)]
+        spans += guard([(s, e, "header_block") for s, e in _header_block(text, spans)])
     spans = _merge(spans)
 
     view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
@@ -265,14 +466,17 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
             # a section heading such as 2023年工作回顾 at the top of a page stays
             if lm and ((title is not None and _same_title(lm.group(1), title)) or _looks_like_title(lm.group(1))):
                 extra += [(s, e, "title_repeat") for s, e in _map_back(idx, lm.start(), lm.end())]
+    extra = guard(extra)
     if extra:
         spans = _merge(spans + extra)
         view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     if "preamble" in structural and view:
         pre = _preamble(view)
         if pre:
-            spans = _merge(spans + [(a, b, "preamble") for a, b in _map_back(idx, 0, pre)])
-            view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
+            kept = guard([(a, b, "preamble") for a, b in _map_back(idx, 0, pre)])
+            if kept:
+                spans = _merge(spans + kept)
+                view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     if "whitespace" in structural and view:
         ws = []
         for s, e in _whitespace_spans(view):
@@ -293,6 +497,8 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
                 continue
             searched.add((lo, hi, len(view)))
             again += [(a + lo, b + lo, rule) for a, b, rule in _regex_spans(view[lo:hi], rules)]
+        # the guard judges each match on the view (where it is one piece of text), then it maps back
+        again = _guard_view(view, again, by_name, protected, idx, page)
         if "whitespace" in structural:
             kept, _idx = _kept_view(view, [(a, b) for a, b, _ in again])
             again += [(a, b, "whitespace") for a, b in _map_back_spans(_idx, _whitespace_spans(kept))]
@@ -301,7 +507,27 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
         spans = _merge(spans + [(a, b, rule) for s, e, rule in again for a, b in _map_back(idx, s, e)])
         view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     removals = [Removal(rule, s, e, text[s:e]) for s, e, rule in spans]
-    return CleanResult(view, removals)
+    kept_out = sorted(protected.values(), key=lambda p: (p.start, p.rule))
+    return CleanResult(view, removals, kept_out)
+
+
+def _guard_view(view: str, spans: list[tuple[int, int, str]], by_name: dict[str, Rule],
+                protected: dict[tuple[int, int, str], Protected], idx: np.ndarray, page: _Page) -> list[tuple[int, int, str]]:
+    """:func:`_guard` for matches found on the kept view of a page (re-passes); zones are the page's."""
+    if not spans:
+        return spans
+    vpage = _Page(view)
+    vpage.strong = []
+    head_end, foot_start = page.zones()
+    # the page's zones in view coordinates: kept characters before the head end / after the foot start
+    vpage._zones = (int(np.searchsorted(idx, head_end)), int(np.searchsorted(idx, foot_start)))
+    found: dict[tuple[int, int, str], Protected] = {}
+    kept = _guard(vpage, spans, by_name, found)
+    for (s, e, name), p in found.items():
+        pieces = _map_back(idx, s, e)
+        a, b = pieces[0][0], pieces[-1][1]
+        protected.setdefault((a, b, name), Protected(name, a, b, page.text[a:b], p.reason))
+    return kept
 
 
 _MAX_REPASSES = 3

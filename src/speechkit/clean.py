@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator
 import pandas as pd
 
 from speechkit._version import __version__
+from speechkit.boilerplate import DATA_FILES as BOILERPLATE_DATA_FILES
 from speechkit.boilerplate import load_rules, strip_boilerplate
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
 from speechkit.cache import entry_path, load_json_entry, store_json_entry
@@ -62,7 +63,7 @@ class CleanOptions:
         h = hashlib.sha1(f"clean|{__version__}|{self.to_simplified}".encode())
         from importlib.resources import files
 
-        for name in ("boilerplate.toml", "metadata.toml", "redactions.toml", *GAZETTEER_DATA_FILES):
+        for name in (*BOILERPLATE_DATA_FILES, "metadata.toml", "redactions.toml", *GAZETTEER_DATA_FILES):
             h.update((files("speechkit") / "data" / name).read_bytes())
         for path in self.rules_files:
             h.update(Path(path).read_bytes())
