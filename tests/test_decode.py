@@ -1,6 +1,6 @@
 import pytest
 
-from speechkit.decode import DecodeError, decode_bytes, html_to_text, read_raw
+from speechkit.decode import DecodeError, decode_bytes, html_dom, html_to_text, read_raw
 
 SPEECH = "同志们：今天我们召开全市妇女儿童工作会议，部署2024年工作。到2025年底，普惠性幼儿园覆盖率要达到85%以上。"
 
@@ -35,13 +35,16 @@ def test_unusable_bytes_raise_specific_errors(data, message):
         decode_bytes(data)
 
 
-def test_html_visible_text_without_scripts_styles_nav():
+def test_html_visible_text_without_scripts_styles_nav_kept_and_flagged():
     html = """<html><head><title>在全市妇女代表大会上的讲话_某某网</title><style>.a{content:'样式文字'}</style>
     <script>var s = '脚本里的中文';</script></head><body><nav><a>首页</a><a>新闻中心</a></nav>
-    <h1>在全市妇女代表大会上的讲话</h1><div class="article"><p>同志们：</p><p>今天&nbsp;召开大会，&#x4E00;起部署工作。</p></div></body></html>"""
+    <h1>在全市妇女代表大会上的讲话</h1><div class="article"><p>同志们：</p><p>今天&nbsp;召开大会，&#x4E00;起部署工作。</p></div>
+    <div style="display: none">隐藏的文字</div></body></html>"""
     text, hints = html_to_text(html)
-    assert "脚本" not in text and "样式" not in text and "新闻中心" not in text
-    assert text.splitlines() == ["在全市妇女代表大会上的讲话", "同志们：", "今天 召开大会，一起部署工作。"]
+    assert "脚本" not in text and "样式" not in text and "隐藏" not in text
+    # <nav> text is visible text: it stays in raw_text and the clean stage cuts it as a recorded removal
+    assert text.splitlines() == ["首页新闻中心", "在全市妇女代表大会上的讲话", "同志们：", "今天 召开大会，一起部署工作。"]
+    assert [line.nav for line in html_dom(html).lines] == [True, False, False, False]
     assert hints["h1"] == "在全市妇女代表大会上的讲话"
 
 

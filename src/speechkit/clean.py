@@ -20,12 +20,15 @@ import pandas as pd
 
 from speechkit._version import __version__
 from speechkit.boilerplate import DATA_FILES as BOILERPLATE_DATA_FILES
-from speechkit.boilerplate import load_rules, strip_boilerplate
+from speechkit.boilerplate import load_rules
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
 from speechkit.cache import entry_path, load_json_entry, store_json_entry
 from speechkit.io import (RUN_KEY, TableUnreadable, new_run_id, read_run_manifest, read_table, remove_run_manifest,
                           sweep_stale_temp_files, write_run_manifest, write_table)
 from speechkit.gazetteer import DATA_FILES as GAZETTEER_DATA_FILES
+from speechkit.htmlmain import DATA_FILES as HTML_DATA_FILES
+from speechkit.htmlmain import DEFAULT_EXTRACTOR, EXTRACTORS, ExtractorError, chrome_decisions, chrome_spans, strip_with_chrome
+from speechkit.htmlmeta import page_meta
 from speechkit.metadata import extract_metadata
 from speechkit.parallel import default_jobs, run_batches
 
@@ -58,12 +61,17 @@ class CleanOptions:
 
     rules_files: tuple[str, ...] = ()
     to_simplified: bool = False
+    html_extractor: str = DEFAULT_EXTRACTOR  # how HTML main content is found: one of htmlmain.EXTRACTORS
+
+    def __post_init__(self) -> None:
+        if self.html_extractor not in EXTRACTORS:
+            raise ValueError(f"unknown HTML extractor {self.html_extractor!r} (choose one of: {', '.join(EXTRACTORS)})")
 
     def fingerprint(self) -> str:
-        h = hashlib.sha1(f"clean|{__version__}|{self.to_simplified}".encode())
+        h = hashlib.sha1(f"clean|{__version__}|{self.to_simplified}|{self.html_extractor}".encode())
         from importlib.resources import files
 
-        for name in (*BOILERPLATE_DATA_FILES, "metadata.toml", "redactions.toml", *GAZETTEER_DATA_FILES):
+        for name in (*BOILERPLATE_DATA_FILES, "metadata.toml", "redactions.toml", *GAZETTEER_DATA_FILES, *HTML_DATA_FILES):
             h.update((files("speechkit") / "data" / name).read_bytes())
         for path in self.rules_files:
             h.update(Path(path).read_bytes())
@@ -198,9 +206,17 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
         rules = load_rules([Path(p) for p in options.rules_files])
     doc_id = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     try:
-        result = strip_boilerplate(raw, rules, title=page.hints.get("h1"))
+        chrome, hints = [], dict(page.hints)
+        if page.dom is not None:
+            decisions = chrome_decisions(page.dom, page.markup, options.html_extractor)
+            hints.update(page_meta(page.dom, [d is None for d in decisions]))
+            if len(raw) == len(page.text):  # t2s keeps offsets; if it did not, the rules alone decide
+                chrome = chrome_spans(page.dom, decisions=decisions)
+        result = strip_with_chrome(raw, chrome, rules, title=hints.get("title") or hints.get("h1"))
         repeated = next((r.text for r in result.removals if r.rule == "title_repeat" and r.text.strip()), None)
-        meta = extract_metadata(raw, result.text, page.hints, Path(rel).stem, removed_title=repeated)
+        meta = extract_metadata(raw, result.text, hints, Path(rel).stem, removed_title=repeated)
+    except ExtractorError as exc:
+        return _error_row(rel, str(exc)), []
     except Exception as exc:  # noqa: BLE001 — a bug met on one odd page must not stop the whole run
         message = f"internal error while cleaning (please report): {type(exc).__name__}: {exc}"
         return _error_row(rel, message), []

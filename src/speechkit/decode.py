@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DecodeError", "RawPage", "decode_bytes", "html_to_text", "read_raw", "TEXT_SUFFIXES", "HTML_SUFFIXES"]
+__all__ = ["DecodeError", "RawPage", "HtmlDom", "HtmlLine", "HtmlElement", "decode_bytes", "html_dom", "html_to_text",
+           "read_raw", "TEXT_SUFFIXES", "HTML_SUFFIXES"]
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm", ".shtml"}
@@ -45,6 +46,8 @@ class RawPage:
     format: str  # 'txt' | 'md' | 'html'
     hints: dict = field(default_factory=dict)  # title / url / date / site found in HTML markup
     notes: list = field(default_factory=list)  # e.g. a truncated trailing byte sequence
+    dom: "HtmlDom | None" = None  # HTML only: the lines of ``text`` with their DOM facts
+    markup: str = ""  # HTML only: the decoded page (for the peer extractors)
 
 
 def _control_ratio(text: str) -> float:
@@ -166,31 +169,161 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     return text, encoding, notes
 
 
-_BLOCK_TAGS = (
-    "p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|header|footer|dd|dt|dl|blockquote|pre|title|hr|form|td|th|center"
+_BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer dd dt dl blockquote pre title hr "
+    "form td th center aside main figure figcaption address caption nav menu details summary fieldset legend "
+    "option body".split()
 )
-_BLOCK_RE = re.compile(rf"(?i)(<\/?(?:{_BLOCK_TAGS})\b[^>]*>)")
-_DROP_TAGS = ["script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "nav", "select", "button"]
-_SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u200b\ufeff]+")
-_DATE_META = ("publishdate", "pubdate", "article:published_time", "date", "dc.date", "publish_time", "firstpublishedtime")
+_DROP_TAGS = frozenset("script style noscript template svg iframe object embed select button head -comment".split())
+_SPACES = re.compile(r"[ \t\n\r\f\u00a0\u2002\u2003\u2009\u200b\ufeff]+")
+_HIDDEN_STYLE = re.compile(r"(?i)display\s*:\s*none|visibility\s*:\s*hidden")
 
 
-def html_to_text(html: str) -> tuple[str, dict]:
-    """Visible text of an HTML page, one block per line, plus hints from its markup.
+@dataclass
+class HtmlLine:
+    """One line of a page's visible text and the DOM facts about it.
 
-    Scripts, styles and navigation (``<nav>``, ``role="navigation"``) are dropped;
-    entities are decoded. Hints: ``title`` (``<h1>`` or ``<title>``), ``url``
-    (canonical link / og:url), ``site`` (og:site_name), ``date`` (publish-date meta).
+    ``start``/``end`` are offsets into the visible text; ``chars`` counts its
+    non-space characters and ``link_chars`` those inside ``<a>``; ``path`` holds
+    the ids (indexes into :attr:`HtmlDom.elements`) of the elements that enclose it,
+    outermost first; ``nav`` says it lies in ``<nav>``/``role=navigation``.
+    """
 
-    >>> html_to_text("<html><body><script>var a='脚本';</script><p>同志们：</p><p>现在开会。</p></body></html>")[0]
-    '同志们：\\n现在开会。'
+    start: int
+    end: int
+    chars: int
+    link_chars: int
+    path: tuple[int, ...]
+    nav: bool = False
+
+
+@dataclass
+class HtmlElement:
+    """An element of the page that encloses visible text: its tag, id and class."""
+
+    tag: str
+    id: str = ""
+    cls: str = ""
+    parent: int = -1  # index of the enclosing element, -1 for the outermost
+
+
+@dataclass
+class HtmlDom:
+    """The visible text of a page, its lines with their DOM facts, and the markup hints."""
+
+    text: str
+    hints: dict
+    lines: list[HtmlLine]
+    elements: list[HtmlElement]
+    meta: dict = field(default_factory=dict)  # every <meta name|property=… content=…>, names lower-cased (first wins)
+
+
+def _is_hidden(attrs: dict) -> bool:
+    if "hidden" in attrs or (attrs.get("aria-hidden") or "").lower() == "true":
+        return True
+    style = attrs.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def html_dom(html: str) -> HtmlDom:
+    """Parse ``html`` once: its visible text (one block per line) with per-line DOM facts.
+
+    Scripts, styles, comments and hidden elements give no text; every other text
+    node does, ``<nav>`` included (flagged ``nav``: the clean stage cuts it as a
+    recorded removal). Lines break at block elements and ``<br>``.
+
+    >>> dom = html_dom("<body><nav><a href=/>首页</a></nav><div><p>同志们：</p><p>现在<a href=#>开会</a>。</p></div></body>")
+    >>> dom.text.splitlines(), [(l.chars, l.link_chars, l.nav) for l in dom.lines]
+    (['首页', '同志们：', '现在开会。'], [(2, 2, True), (4, 0, False), (5, 2, False)])
     """
     from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-    flattened = html.replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    flattened = _BLOCK_RE.sub(lambda m: "\n" + m.group(1) + "\n", flattened)
-    tree = HTMLParser(flattened)
+    tree = HTMLParser(html)
+    hints, meta = _markup_hints(tree)
+    root = tree.body or tree.root
+    elements: list[HtmlElement] = []
+    lines: list[HtmlLine] = []
+    if root is None:
+        return HtmlDom("", hints, lines, elements, meta)
+    out: list[str] = []
+    pos = 0
+    chunks: list[str] = []
+    link_chars = 0
+    line_path: tuple[int, ...] | None = None
+    line_nav = False
+    path: list[int] = []
+    in_link = 0
+    in_nav = 0
+
+    def flush() -> None:
+        nonlocal pos, chunks, link_chars, line_path, line_nav
+        if chunks:
+            line = _SPACES.sub(" ", "".join(chunks)).strip()
+            if line:
+                if out:
+                    pos += 1
+                out.append(line)
+                chars = len(line) - line.count(" ") - line.count("\u3000")
+                lines.append(HtmlLine(pos, pos + len(line), chars, min(link_chars, chars), line_path or (), line_nav))
+                pos += len(line)
+        chunks, link_chars, line_path, line_nav = [], 0, None, False
+
+    # an explicit stack (no recursion): deeply nested pages cannot overflow Python's stack
+    stack: list = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            tag = node.tag
+            if tag in _BLOCK_TAGS:
+                flush()
+            if tag == "a":
+                in_link -= 1
+            if _is_nav(node):
+                in_nav -= 1
+            path.pop()
+            continue
+        tag = node.tag
+        if tag == "-text":
+            value = node.text_content
+            if value:
+                if line_path is None and value.strip():
+                    line_path, line_nav = tuple(path), in_nav > 0
+                chunks.append(value)
+                if in_link:
+                    link_chars += len(value) - sum(value.count(c) for c in " \t\n\r\u00a0\u3000")
+            continue
+        if tag in _DROP_TAGS or tag.startswith("-"):
+            continue
+        attrs = node.attributes
+        if _is_hidden(attrs):
+            continue
+        if tag in _BLOCK_TAGS:
+            flush()
+        elements.append(HtmlElement(tag, (attrs.get("id") or "").strip(), " ".join((attrs.get("class") or "").split()),
+                                    path[-1] if path else -1))
+        path.append(len(elements) - 1)
+        if tag == "a":
+            in_link += 1
+        if _is_nav(node):
+            in_nav += 1
+        stack.append((node, True))
+        children = list(node.iter(include_text=True))
+        stack.extend((child, False) for child in reversed(children))
+    flush()
+    return HtmlDom("\n".join(out), hints, lines, elements, meta)
+
+
+def _is_nav(node) -> bool:
+    return node.tag == "nav" or (node.attributes.get("role") or "").lower() == "navigation"
+
+
+_DATE_META = ("publishdate", "pubdate", "article:published_time", "date", "dc.date", "publish_time", "firstpublishedtime")
+
+
+def _markup_hints(tree) -> tuple[dict, dict]:
+    """Title, URL, site, date and author as the page's markup states them; and all its <meta> tags."""
     hints: dict = {}
+    metas: dict = {}
     head_title = tree.css_first("title")
     h1 = tree.css_first("h1")
     for node, key in ((h1, "h1"), (head_title, "head_title")):
@@ -204,6 +337,8 @@ def html_to_text(html: str) -> tuple[str, dict]:
         content = (attrs.get("content") or "").strip()
         if not content:
             continue
+        if name:
+            metas.setdefault(name, content)
         if name in ("og:url",) and "url" not in hints:
             hints["url"] = content
         elif name in ("og:site_name", "sitename", "site_name") and "site" not in hints:
@@ -214,20 +349,24 @@ def html_to_text(html: str) -> tuple[str, dict]:
             hints["author"] = content
     canonical = tree.css_first('link[rel="canonical"]')
     if canonical is not None and canonical.attributes.get("href"):
-        hints.setdefault("url", canonical.attributes["href"])
-    tree.strip_tags(_DROP_TAGS)
-    for node in tree.css('[role="navigation"]'):
-        node.decompose()
-    root = tree.body or tree.root
-    if root is None:
-        return "", hints
-    raw = root.text(deep=True, separator="")
-    lines = []
-    for line in raw.split("\n"):
-        line = _SPACES.sub(" ", line).strip()
-        if line:
-            lines.append(line)
-    return "\n".join(lines), hints
+        hints.setdefault("url", canonical.attributes["href"].strip())
+    return {k: v for k, v in hints.items() if isinstance(v, str) and v}, metas
+
+
+def html_to_text(html: str) -> tuple[str, dict]:
+    """Visible text of an HTML page, one block per line, plus hints from its markup.
+
+    Scripts, styles and hidden elements are dropped; entities are decoded; the
+    text of ``<nav>`` stays (see :func:`html_dom` for the per-line DOM facts the
+    clean stage uses to cut it and the rest of the site chrome). Hints: ``h1``,
+    ``head_title``, ``url`` (canonical link / og:url), ``site`` (og:site_name),
+    ``date`` (publish-date meta).
+
+    >>> html_to_text("<html><body><script>var a='脚本';</script><p>同志们：</p><p>现在开会。</p></body></html>")[0]
+    '同志们：\\n现在开会。'
+    """
+    dom = html_dom(html)
+    return dom.text, dom.hints
 
 
 def read_raw(path: Path, data: bytes | None = None) -> RawPage:
@@ -243,10 +382,10 @@ def read_raw(path: Path, data: bytes | None = None) -> RawPage:
     text, encoding, notes = decode_bytes(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if suffix in HTML_SUFFIXES or (suffix in TEXT_SUFFIXES and _looks_like_html(text)):
-        body, hints = html_to_text(text)
-        if not body.strip():
+        dom = html_dom(text)
+        if not dom.text.strip():
             raise DecodeError("HTML page has no visible text")
-        return RawPage(body, encoding, "html", hints, notes)
+        return RawPage(dom.text, encoding, "html", dom.hints, notes, dom, text)
     fmt = "md" if suffix == ".md" else "txt"
     return RawPage(text, encoding, fmt, {}, notes)
 

@@ -226,7 +226,8 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
     hints = hints or {}
     meta = DocumentMeta()
     head_title = cfg["site_suffix"].sub("", hints["head_title"]) if hints.get("head_title") else None
-    meta.title = hints.get("h1") or _first(cfg["title_raw"], raw[:3000] + "\n" + raw[-2000:]) or head_title
+    # hints["title"]: the HTML headline chosen by htmlmeta.page_title (<h1> unless it is a logo)
+    meta.title = hints.get("title") or hints.get("h1") or _first(cfg["title_raw"], raw[:3000] + "\n" + raw[-2000:]) or head_title
     if not meta.title:
         meta.title = _first(cfg["title_text"], text[:400])
     for candidate in ((removed_title or "").strip(), text.split("\n", 1)[0].strip()):
@@ -238,6 +239,10 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
     if not date:
         found = _first(cfg["date_raw"], raw[:3000])
         date = normalise_date(found) if found else None
+    if not date:  # 发布时间：… lines often follow the body: look at the whole page
+        from speechkit.htmlmeta import labelled_date
+
+        date = labelled_date(raw)
     meta.date = date
     file_year = cfg["file_year"].search(path_hint or "")
     meta.year = int(date[:4]) if date else int(file_year.group(1)) if file_year else infer_year(text, meta.title, date)
