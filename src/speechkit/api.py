@@ -43,7 +43,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "doc_topics": ("doc_id", "topic", "weight"),
     "keywords": ("doc_id", "method", "rank", "term", "score"),
     "sections": ("doc_id", "seq", "level", "parent_seq", "marker", "number", "heading", "start", "end"),
-    "outlines": ("doc_id", "announced_phrase", "announced_points", "found_points", "missing_numbers", "complete"),
+    "outlines": ("doc_id", "announced_phrase", "announced_points", "found_points", "missing_numbers", "complete",
+                 "announced_vague"),
     "targets": (
         "doc_id", "kind", "indicator", "value", "unit", "comparator", "deadline_year", "horizon",
         "redacted", "sentence", "start", "end", "as_of_year",

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -71,6 +72,9 @@ class Outline:
     found_points: int
     missing_numbers: list[int] = field(default_factory=list)
     complete: bool = True
+    #: the announcement gives no number (几点意见, 讲点意见 with the number stripped):
+    #: ``announced_points`` is then None, as it is when nothing is announced
+    announced_vague: bool = False
 
 
 # --------------------------------------------------------------------------
@@ -85,6 +89,8 @@ class _Style:
     numbering: str
     gap_tolerant: bool
     reject_next: re.Pattern[str] | None
+    exclusions: bool = True
+    heading_next_line: bool = True
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,16 @@ class _Rules:
     vague_counts: frozenset[str]
     cues: tuple[str, ...]
     headline: dict
+    not_first: re.Pattern[str] | None
+    not_next: re.Pattern[str] | None
+    joined_by: str
+    paragraph_max: int
+    inline_point_min: int
+    structured_min_breaks: int
+    appendix_re: re.Pattern[str]
+    appendix_min_share: float
+    outline_share: float
+    closing_words: tuple[str, ...]
 
 
 def _alternation(words) -> str:
@@ -135,12 +151,19 @@ def _rules() -> _Rules:
                 numbering=spec["numbering"],
                 gap_tolerant=bool(spec.get("gap_tolerant", False)),
                 reject_next=re.compile(reject) if reject else None,
+                exclusions=bool(spec.get("exclusions", True)),
+                heading_next_line=bool(spec.get("heading_on_next_line", True)),
             )
         )
     # a marker starts at the text start, after a line break, sentence
     # punctuation or whitespace: "not preceded by anything else"
+    after_words = "".join(
+        f"|(?<={re.escape(w)})" for w in raw["boundary"].get("after_words", [])
+    )
+    # the look-ahead on the first character lets the scan skip most positions cheaply
+    first = re.escape(raw["boundary"]["marker_first_chars"])
     marker_re = re.compile(
-        rf"(?<![^{boundary_chars}\s])(?:{'|'.join(branches)})"
+        rf"(?=[{first}])(?:(?<![^{boundary_chars}\s]){after_words})(?:{'|'.join(branches)})"
     )
     words = raw.get("exclusions", {}).get("words", [])
     exclusion_re = re.compile(_alternation(words)) if words else None
@@ -155,23 +178,38 @@ def _rules() -> _Rules:
 
     ann = raw["announcement"]
     count_chars = "".join(k for k in digits if digits[k] > 0) + ten
-    counts = rf"(?P<count>[{re.escape(count_chars)}0-9]|{_alternation(ann['vague_counts'])})"
+    count_set = rf"[{re.escape(count_chars)}0-9]|{_alternation(ann['vague_counts'])}"
+    counts = rf"(?P<count>{count_set})"
     classifiers = _alternation(ann["classifiers"])
     nouns = _alternation(ann["nouns"])
+    redacted = _alternation(ann.get("redacted_counts", []))
     # single spaces between the words are tolerated (word-segmented text)
     verb_led = (
         rf"(?:(?:{_alternation(ann['lead'])})[，,、：: ]{{0,3}})?"
         rf"(?:(?:{_alternation(ann['subject'])})[，, ]{{0,2}})?"
         rf"(?:(?:{_alternation(ann['adverbs'])}) ?){{0,2}}"
         rf"(?:{_alternation(ann['verbs'])}) ?(?:(?:{_alternation(ann['verb_suffixes'])}) ?)?"
-        rf"(?:以下 ?)?{counts}(?:{classifiers})"
+        rf"(?:以下 ?)?(?:{counts}(?:{classifiers})"
         rf"(?: ?(?:的 ?)?(?:{nouns})|(?=[：:。，,；;！!\s]|$))"
+        # the number stripped or starred: 讲点意见 讲*点意见 — then the noun is required
+        rf"|(?P<redacted>{redacted})?(?:{classifiers}) ?(?:的 ?)?(?:{nouns}))"
     )
     noun_led = (
         rf"以下 ?(?P<count2>[{re.escape(count_chars)}0-9]|{_alternation(ann['vague_counts'])})"
         rf"(?:{classifiers}) ?(?:的 ?)?(?:{nouns})"
     )
-    announcement_re = re.compile(rf"{verb_led}|{noun_led}")
+    from_led = (
+        rf"(?:{_alternation(ann.get('from_words', ['从']))}) ?以下 ?(?P<count3>{count_set})(?:{classifiers})"
+    )
+    announcement_re = re.compile(rf"{verb_led}|{noun_led}|{from_led}")
+
+    groups = raw.get("groups", {})
+    appendix = raw["appendix"]
+    heads = _alternation(appendix["heads"])
+    appendix_re = re.compile(
+        rf"(?:^|(?<=[\r\n。！!]))[ \t\u3000]*(?:{heads})[ \t\u3000]*[0-9０-９一二三四五六七八九十]{{0,2}}"
+        rf"[ \t\u3000]*(?:[：:]|\r?\n|$|(?:{heads}))"
+    )
 
     ordinal = raw["ordinal"]
     return _Rules(
@@ -182,7 +220,7 @@ def _rules() -> _Rules:
         ten=ten,
         ordinal_first=frozenset(ordinal["first"]),
         ordinal_next=frozenset(ordinal["next"]),
-        drop_single=frozenset(raw.get("groups", {}).get("drop_single_member", [])),
+        drop_single=frozenset(groups.get("drop_single_member", [])),
         heading_stop_re=heading_stop_re,
         heading_max=int(heading["max_chars"]),
         heading_strip=heading["strip_leading"],
@@ -190,6 +228,16 @@ def _rules() -> _Rules:
         vague_counts=frozenset(ann["vague_counts"]),
         cues=tuple(ann["cues"]),
         headline=raw["headlines"],
+        not_first=re.compile(ordinal["not_first"]) if ordinal.get("not_first") else None,
+        not_next=re.compile(ordinal["not_next"]) if ordinal.get("not_next") else None,
+        joined_by=groups.get("joined_by", ""),
+        paragraph_max=int(groups.get("paragraph_max_chars", 2500)),
+        inline_point_min=int(groups.get("inline_point_min_chars", 150)),
+        structured_min_breaks=int(groups.get("structured_min_line_breaks", 3)),
+        appendix_re=appendix_re,
+        appendix_min_share=float(appendix.get("min_share", 0.5)),
+        outline_share=float(ann.get("outline_share", 0.25)),
+        closing_words=tuple(ann.get("closing_words", [])),
     )
 
 
@@ -260,8 +308,8 @@ def find_announcement(text: str) -> tuple[str, int | None, int] | None:
 
 
 def _announcement_tuple(m: re.Match[str], rules: _Rules) -> tuple[str, int | None, int]:
-    word = m.group("count") if m.group("count") is not None else m.group("count2")
-    return m.group(0), _count_value(word, rules), m.end()
+    word = next((m.group(g) for g in ("count", "count2", "count3") if m.group(g) is not None), None)
+    return m.group(0), None if word is None else _count_value(word, rules), m.end()
 
 
 # --------------------------------------------------------------------------
@@ -294,7 +342,7 @@ def _marker_candidates(text: str, begin: int, rules: _Rules) -> list[_Candidate]
         style = styles[idx]
         sname, nname, wname = names[idx]
         start, end = m.span(sname)
-        if exclusion is not None and exclusion(text, start):
+        if style.exclusions and exclusion is not None and exclusion(text, start):
             continue
         if style.reject_next is not None and style.reject_next.match(text, end):
             continue
@@ -302,6 +350,10 @@ def _marker_candidates(text: str, begin: int, rules: _Rules) -> list[_Candidate]
             word = m.group(wname)
             number = 1 if word in rules.ordinal_first else None
             if number is None and word not in rules.ordinal_next:
+                continue
+            # a greeting 首先 (首先，我代表……感谢) or a closing 最后 (最后，祝……) is no point
+            guard = rules.not_first if number == 1 else rules.not_next
+            if guard is not None and guard.match(text, end):
                 continue
         else:
             raw = m.group(nname)
@@ -351,8 +403,82 @@ def _at_line_start(text: str, pos: int) -> bool:
     return i < 0 or text[i] in "\r\n"
 
 
+class _Lines:
+    """The lines (paragraphs) of a text, looked up by offset in O(log n)."""
+
+    def __init__(self, text: str, rules: _Rules) -> None:
+        self.text = text
+        self.breaks = [m.start() for m in re.finditer(r"\n", text)]
+        self.long = rules.paragraph_max
+        # a text of a few lines at most has no paragraph structure to go by (a scraped
+        # speech glued into one line): only the distance between markers tells points
+        self.structured = len(self.breaks) >= rules.structured_min_breaks
+        self._starts: dict[int, bool] = {}
+
+    def span(self, pos: int) -> tuple[int, int]:
+        """``(start, end)`` of the line holding ``pos``."""
+        i = bisect_left(self.breaks, pos)
+        start = self.breaks[i - 1] + 1 if i else 0
+        end = self.breaks[i] if i < len(self.breaks) else len(self.text)
+        return start, end
+
+    def glued(self, pos: int) -> bool:
+        """True when the line holding ``pos`` is too long to be one paragraph (line breaks lost)."""
+        start, end = self.span(pos)
+        return end - start > self.long
+
+    def starts_paragraph(self, pos: int) -> bool:
+        """At a line start — or, where line breaks were lost, anywhere a marker may stand."""
+        known = self._starts.get(pos)
+        if known is None:
+            known = self._starts[pos] = _at_line_start(self.text, pos) or self.glued(pos)
+        return known
+
+
+def _previous_char(text: str, pos: int) -> str:
+    i = pos - 1
+    while i >= 0 and text[i] in " \t\u3000\r\n":
+        i -= 1
+    return text[i] if i >= 0 else ""
+
+
+def _second_in_same_sentence(text: str, c: _Candidate, rules: _Rules) -> bool:
+    """True for 一要建机构，二要降费用: the next member follows a comma in the same sentence."""
+    style = rules.styles[c.style]
+    if style.grade == 0 or style.numbering != "chinese" or c.number != 1:
+        return False
+    suffix = c.marker[1:]
+    stop = _SENTENCE_END.search(text, c.end)
+    end = stop.start() if stop else len(text)
+    return re.compile(rf"[{re.escape(rules.joined_by)}]\s*[二两]{re.escape(suffix)}").search(text, c.end, end) is not None
+
+
+_SENTENCE_END = re.compile(r"[。！!？?\n]")
+
+
+def _is_enumeration(text: str, members: list[_Candidate], lines: _Lines, rules: _Rules) -> bool:
+    """True when a group of markers is an enumeration inside a sentence or paragraph, not points.
+
+    ``一是……；二是……`` (joined by ；/，) is one sentence; ``一要……。二要……`` of an inline style
+    inside one ordinary paragraph is one paragraph's list.  Where the paragraphs are not
+    known (a text of one or two lines, or one line longer than a paragraph can be), inline
+    members far apart are points and members close together an enumeration.
+    """
+    if all(_previous_char(text, c.start) in rules.joined_by for c in members[1:]):
+        return True
+    if rules.styles[members[0].style].grade == 0:
+        return False
+    start, end = lines.span(members[0].start)
+    if members[-1].start >= end:
+        return False  # the members start different paragraphs
+    if lines.structured and end - start <= rules.paragraph_max:
+        return True
+    mean_gap = (members[-1].start - members[0].start) / (len(members) - 1)
+    return mean_gap < rules.inline_point_min
+
+
 def _level_one_run(
-    text: str, cands: list[_Candidate], l1: int, announced: int | None
+    text: str, cands: list[_Candidate], l1: int, announced: int | None, lines: _Lines
 ) -> tuple[dict[int, int], int, int]:
     """Pick the run of level-1 markers: ``({id(candidate): number}, start, stop)``.
 
@@ -375,7 +501,7 @@ def _level_one_run(
         number = last + 1 if c.number is None else c.number
         if number > last:
             runs[-1].append((c, number))
-        elif number == 1 and _at_line_start(text, c.start):
+        elif number == 1 and lines.starts_paragraph(c.start):
             runs.append([(c, 1)])
     if not runs:
         return {}, 0, 0
@@ -384,7 +510,7 @@ def _level_one_run(
         key=lambda r: (
             len(runs[r]) == announced,
             len(runs[r]),
-            sum(_at_line_start(text, c.start) for c, _n in runs[r]),
+            sum(lines.starts_paragraph(c.start) for c, _n in runs[r]),
             -r,
         ),
     )
@@ -394,7 +520,7 @@ def _level_one_run(
 
 
 def _assign(
-    text: str, cands: list[_Candidate], l1: int, announced: int | None, rules: _Rules
+    text: str, cands: list[_Candidate], l1: int, announced: int | None, rules: _Rules, lines: _Lines
 ) -> list[tuple[_Candidate, int, int, int | None]]:
     """Place candidates into the tree: ``(candidate, number, level, parent index)``."""
     first_use: dict[int, int] = {}
@@ -405,7 +531,7 @@ def _assign(
         gt, gn = rules.styles[top].grade, rules.styles[new].grade
         return gt > gn or (gt == gn and first_use[top] > first_use[new])
 
-    top_numbers, region_start, region_stop = _level_one_run(text, cands, l1, announced)
+    top_numbers, region_start, region_stop = _level_one_run(text, cands, l1, announced, lines)
     accepted: list[tuple[_Candidate, int, int, int | None]] = []
     stack: list[_Open] = []
     used_styles: set[int] = set()
@@ -455,23 +581,67 @@ def _assign(
 def _numbered_sections(
     text: str, cands: list[_Candidate], announced: int | None, rules: _Rules
 ) -> list[tuple[_Candidate, int, int, int | None]]:
-    """Level-1 style, tree placement, and removal of lone 首先-type groups."""
+    """Level-1 style, tree placement, and removal of lone 首先-type groups and enumerations."""
     drop_styles = {i for i, s in enumerate(rules.styles) if s.name in rules.drop_single}
+    lines = _Lines(text, rules)
     placed: list[tuple[_Candidate, int, int, int | None]] = []
-    for _ in range(4):
+    for _ in range(8):
         l1 = _level_one_style(cands, rules)
         if l1 is None:
             return []
-        placed = _assign(text, cands, l1, announced, rules)
-        groups: dict[tuple[int | None, int], list[int]] = {}
-        for i, (c, _n, _lvl, parent) in enumerate(placed):
-            if c.style in drop_styles:
-                groups.setdefault((parent, c.style), []).append(i)
-        lone = {id(placed[g[0]][0]) for g in groups.values() if len(g) == 1}
-        if not lone:
+        placed = _assign(text, cands, l1, announced, rules, lines)
+        # the groups of siblings: same parent, same style, a restart at 1 opens a new group
+        groups: dict[tuple[int | None, int], list[list[_Candidate]]] = {}
+        for c, number, _lvl, parent in placed:
+            runs = groups.setdefault((parent, c.style), [])
+            if not runs or number == 1:
+                runs.append([])
+            runs[-1].append(c)
+        drop: set[int] = set()
+        for (_parent, style), runs in groups.items():
+            for members in runs:
+                if len(members) == 1 and (
+                    style in drop_styles or _second_in_same_sentence(text, members[0], rules)
+                ):
+                    drop.add(id(members[0]))
+                elif len(members) > 1 and _is_enumeration(text, members, lines, rules):
+                    drop.update(id(c) for c in members)
+        if not drop:
             return placed
-        cands = [c for c in cands if id(c) not in lone]
+        cands = [c for c in cands if id(c) not in drop]
     return placed
+
+
+def _announcement_is_closing(
+    everything: list[tuple[_Candidate, int, int, int | None]],
+    placed: list[tuple[_Candidate, int, int, int | None]],
+    start: int,
+    body_end: int,
+    rules: _Rules,
+) -> bool:
+    """True when the announcement at ``start`` comes after the outline has begun.
+
+    A closing ``最后，我提几点希望：一是……`` or a ``重点从以下几个方面发力`` inside the third
+    part: two or more heading-style level-1 points stand before it, the list after it is
+    of another style, and it stands past ``outline_share`` of the outline's span — an
+    agenda read out early (一、…二、… then 下面我讲三点意见) does not count.
+    """
+    top = [c for c, _n, level, _p in everything if level == 1]
+    if not top or rules.styles[top[0].style].grade != 0:
+        return False
+    if sum(c.start < start for c in top) < 2:
+        return False
+    after = [c for c, _n, level, _p in placed if level == 1]
+    if len(after) >= 2 and after[0].style == top[0].style:
+        return False
+    span = body_end - top[0].start
+    return span > 0 and (start - top[0].start) >= rules.outline_share * span
+
+
+def _appendix_start(text: str, rules: _Rules) -> int:
+    """Where an appendix or glossary after the report begins (附件1, 名词解释), else len(text)."""
+    m = rules.appendix_re.search(text, int(len(text) * rules.appendix_min_share))
+    return m.start() if m else len(text)
 
 
 def _announcement_is_nested(
@@ -575,9 +745,13 @@ def _headline_sections(
 # --------------------------------------------------------------------------
 
 
-def _heading(text: str, start: int, limit: int, rules: _Rules) -> str:
+def _heading(text: str, start: int, limit: int, rules: _Rules, next_line: bool = True) -> str:
     while start < limit and text[start] in rules.heading_strip:
         start += 1
+    if next_line and start < limit and text[start] in "\r\n":
+        # the marker stands alone on its line (第一，⏎在工商业方面……): the heading is the next line
+        while start < limit and text[start].isspace():
+            start += 1
     limit = min(limit, start + rules.heading_max)
     m = rules.heading_stop_re.search(text, start, limit)
     return text[start : m.start() if m else limit].strip()
@@ -608,9 +782,11 @@ def parse_outline(text: str) -> tuple[list[Section], Outline]:
     (2, 2, True)
     """
     rules = _rules()
-    ann = find_announcement(text)
-    body_end = len(text.rstrip())
-    cands = _marker_candidates(text, 0, rules)
+    # an appendix or glossary after the report (附件, 名词解释) is no part of the outline
+    limit = _appendix_start(text, rules)
+    ann = find_announcement(text[:limit])
+    body_end = len(text[:limit].rstrip())
+    cands = [c for c in _marker_candidates(text, 0, rules) if c.start < limit]
     begin = ann[2] if ann else 0
     announced = ann[1] if ann else None
     placed = _numbered_sections(
@@ -618,8 +794,19 @@ def parse_outline(text: str) -> tuple[list[Section], Outline]:
     )
     if ann is not None:
         everything = _numbered_sections(text, cands, None, rules)
+        ann_start = ann[2] - len(ann[0])
         if _announcement_is_nested(everything, begin, rules):
             ann, begin, placed = None, 0, everything
+        elif _announcement_is_closing(everything, placed, ann_start, body_end, rules):
+            # the points come before it: a closing 最后，我提几点希望 — whose list is no part
+            # of the outline — or a 从以下几个方面发力 inside the last part (its list nests there)
+            closing = any(w in ann[0] for w in rules.closing_words)
+            ann, begin = None, 0
+            placed = (
+                _numbered_sections(text, [c for c in cands if c.start < ann_start], None, rules)
+                if closing
+                else everything
+            )
 
     sections: list[Section] = []
     if placed:
@@ -640,7 +827,7 @@ def parse_outline(text: str) -> tuple[list[Section], Outline]:
             )
         _close_sections(sections, body_end)
         for sec, (c, *_rest) in zip(sections, placed):
-            sec.heading = _heading(text, c.end, sec.end, rules)
+            sec.heading = _heading(text, c.end, sec.end, rules, rules.styles[c.style].heading_next_line)
     elif ann is not None:
         for i, (start, heading) in enumerate(
             _headline_sections(text, begin, body_end, ann[1], rules)
@@ -663,5 +850,6 @@ def parse_outline(text: str) -> tuple[list[Section], Outline]:
         found_points=len(top),
         missing_numbers=missing,
         complete=(announced_points is None or announced_points == len(top)) and not missing,
+        announced_vague=ann is not None and announced_points is None,
     )
     return sections, outline
