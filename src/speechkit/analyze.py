@@ -33,8 +33,13 @@ __all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "sentences": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())]),
     "tokens": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("tokens", pa.list_(pa.string()))]),
-    "themes": pa.schema([("doc_id", pa.string()), ("theme", pa.string()), ("field", pa.string()), ("hits", pa.int64()), ("share", pa.float64())]),
-    "sentence_themes": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("theme", pa.string()), ("hits", pa.int64())]),
+    # themes: share is compositional; rate (hits per 10,000 characters), sentences / sentence_share and the
+    # reliable flag (hits >= themes.RELIABLE_HITS) stand beside it (issue 18)
+    "themes": pa.schema([("doc_id", pa.string()), ("theme", pa.string()), ("field", pa.string()), ("hits", pa.int64()), ("share", pa.float64()),
+                         ("rate", pa.float64()), ("sentences", pa.int64()), ("sentence_share", pa.float64()), ("reliable", pa.bool_())]),
+    # sentence_themes.terms: the matched term of every hit, in order (len(terms) == hits)
+    "sentence_themes": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("theme", pa.string()), ("hits", pa.int64()),
+                                  ("terms", pa.list_(pa.string()))]),
     "sections": pa.schema([("doc_id", pa.string()), ("seq", pa.int64()), ("level", pa.int64()), ("parent_seq", pa.int64()), ("marker", pa.string()),
                            ("number", pa.int64()), ("heading", pa.string()), ("start", pa.int64()), ("end", pa.int64())]),
     "outlines": pa.schema([("doc_id", pa.string()), ("announced_phrase", pa.string()), ("announced_points", pa.int64()), ("found_points", pa.int64()),
@@ -101,10 +106,12 @@ class AnalysisTools:
         self.segmenter = Segmenter(options.segmenter, Path(options.user_dict) if options.user_dict else None,
                                    Path(options.stopwords) if options.stopwords else None)
         self.themes = load_taxonomy(extra=Path(options.taxonomy) if options.taxonomy else None)
-        self.matcher = ThemeMatcher(self.themes)
-        h = hashlib.sha1(f"analyze|{__version__}|{options.top_keywords}|".encode())
+        # terms match on the segmenter's token boundaries (and inside its dictionary compounds)
+        self.matcher = ThemeMatcher(self.themes, tokenize=self.segmenter.cut, compounds=self.segmenter.dictionary_words)
+        h = hashlib.sha1(f"analyze|{__version__}|{options.top_keywords}|themes-token-boundaries-v2|".encode())
         h.update(self.segmenter.fingerprint.encode())
-        h.update(json.dumps([(t.name, t.field, list(t.terms)) for t in self.themes], ensure_ascii=False).encode())
+        h.update(json.dumps([(t.name, t.field, list(t.terms), [vars(r) for r in t.rules]) for t in self.themes],
+                            ensure_ascii=False).encode())
         from importlib.resources import files
 
         for name in ("outline.toml", "targets.toml"):
@@ -133,15 +140,18 @@ def analyze_document(doc_id: str, text: str, tools: AnalysisTools, year: int | N
     rows: dict[str, list[dict]] = {name: [] for name in _STREAMED}
     all_tokens: list[str] = []
     sentences = split_sentences(text)
-    hits_per_sentence = matcher.document_sentence_hits(text, sentences)
+    raw_tokens = [seg.cut(sentence) for _, _, sentence in sentences]  # segmented once: themes and tokens
+    terms_per_sentence = matcher.document_sentence_terms(text, sentences, raw_tokens)
+    hits_per_sentence = [{name: len(terms) for name, terms in found.items()} for found in terms_per_sentence]
     for sid, (start, end, sentence) in enumerate(sentences):
-        tokens = seg.content_tokens(sentence)
+        tokens = seg.content_of(raw_tokens[sid])
         all_tokens.extend(tokens)
         rows["sentences"].append({"doc_id": doc_id, "sentence_id": sid, "start": start, "end": end, "text": sentence})
         rows["tokens"].append({"doc_id": doc_id, "sentence_id": sid, "tokens": tokens})
-        for theme, n in hits_per_sentence[sid].items():
-            rows["sentence_themes"].append({"doc_id": doc_id, "sentence_id": sid, "theme": theme, "hits": n})
-    rows["themes"] = document_theme_table(doc_id, hits_per_sentence, tools.themes)
+        for theme, terms in terms_per_sentence[sid].items():
+            rows["sentence_themes"].append({"doc_id": doc_id, "sentence_id": sid, "theme": theme, "hits": len(terms),
+                                            "terms": terms})
+    rows["themes"] = document_theme_table(doc_id, hits_per_sentence, tools.themes, chars=len(text))
     sections, outline = parse_outline(text)
     rows["sections"] = [dict(vars(s), doc_id=doc_id) for s in sections]
     covered = sum(1 for h in hits_per_sentence if h)

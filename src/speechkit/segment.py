@@ -348,10 +348,29 @@ class Segmenter:
         >>> Segmenter().content_tokens("要切实推进〔*〕区普惠托育服务，新增托位300个。")
         ['普惠托育服务', '新增', '托位']
         """
+        return self.content_of(self.cut(sentence))
+
+    @property
+    def dictionary_words(self) -> frozenset[str]:
+        """The words of the domain and user dictionaries (the compounds they keep whole).
+
+        >>> "普惠托育服务" in Segmenter().dictionary_words
+        True
+        """
+        return frozenset(entry.word for entry in self._entries)
+
+    def content_of(self, raw_tokens: list[str]) -> list[str]:
+        """The content tokens among raw tokens of :meth:`cut` (what :meth:`content_tokens` keeps),
+        for a caller that needs both the raw and the content tokens of a sentence.
+
+        >>> seg = Segmenter()
+        >>> seg.content_of(seg.cut("要切实推进普惠托育服务"))
+        ['普惠托育服务']
+        """
         # tokens repeat a lot: memoise raw token -> content token (or None)
         memo = self._content_memo
         tokens = []
-        for raw in self.cut(sentence):
+        for raw in raw_tokens:
             token = memo.get(raw, _UNSEEN)
             if token is _UNSEEN:
                 token = raw.strip().strip(_REDACTION_CHARS)

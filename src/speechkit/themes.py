@@ -3,27 +3,82 @@
 The bundled taxonomy (``data/themes.toml``) follows the fields of 中国妇女发展纲要
 and 中国儿童发展纲要（2021—2030年）, adds cross-cutting themes of women's and
 children's work, and recurring themes of 政府工作报告. A sentence mentions a theme
-when its text contains one of the theme's terms (plain substring match, so tagging
-does not depend on word segmentation).
+when one of the theme's terms is *spelled by its word tokens*: the term starts and
+ends on token boundaries of the segmented sentence (a multi-token term matches a
+token sequence), so 民生 does not fire inside 人民/生命 and 学生 not inside 留学生.
+Inside a compound of the domain dictionary (普惠托育服务) its parts count (托育).
+Ambiguous terms carry context rules in the lexicon file (``[[theme.rule]]``: a term
+that only counts with a co-occurring word, or never inside a given phrase).
+
+The module also holds the validation aids of the lexicon: per-document measures
+beside the compositional share (hits per 10,000 characters, share of sentences),
+a seeded validation sample, precision with Wilson intervals from a coded sheet,
+per-term counts, and corpus-driven term suggestions (G² over sentences).
 """
 
 from __future__ import annotations
 
 import importlib.resources
+import math
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from pathlib import Path
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 __all__ = [
+    "DATA_FILES",
+    "RELIABLE_HITS",
+    "ContextRule",
     "Theme",
     "load_taxonomy",
     "ThemeMatcher",
     "document_theme_table",
     "theme_coverage",
+    "wilson_interval",
 ]
+
+#: Data files this module reads (part of the analyze stage's cache key).
+DATA_FILES = ("themes.toml",)
+
+#: A document-theme row with fewer hits than this is flagged ``reliable = False``: its share,
+#: rate and sentence share rest on a handful of sentences (one wrong hit moves them a lot).
+RELIABLE_HITS = 5
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """A context rule of a theme: when ``terms`` count for the theme.
+
+    ``requires``: the sentence must contain one of these words; ``excludes``: the
+    sentence must contain none of them; ``not_within``: the occurrence does not count
+    where it is part of one of these phrases (为总书记 in 以胡锦涛同志为总书记的党中央).
+
+    >>> rule = ContextRule(("乡村振兴",), requires=("妇女", "巾帼"))
+    >>> rule.allows("发挥妇女在乡村振兴中的作用", 6, 10), rule.allows("全面推进乡村振兴", 4, 8)
+    (True, False)
+    """
+
+    terms: tuple[str, ...]
+    requires: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    not_within: tuple[str, ...] = ()
+
+    def allows(self, sentence: str, start: int, end: int) -> bool:
+        """True when the occurrence ``sentence[start:end]`` of a term counts under this rule."""
+        if self.requires and not any(w in sentence for w in self.requires):
+            return False
+        if self.excludes and any(w in sentence for w in self.excludes):
+            return False
+        for phrase in self.not_within:
+            i = sentence.find(phrase, max(0, end - len(phrase)))
+            while i != -1 and i <= start:
+                if i + len(phrase) >= end:
+                    return False
+                i = sentence.find(phrase, i + 1)
+        return True
 
 
 @dataclass(frozen=True)
@@ -38,10 +93,50 @@ class Theme:
     field: str
     terms: tuple[str, ...]
     description: str = ""
+    rules: tuple[ContextRule, ...] = dc_field(default=(), compare=True)
 
 
 def _bundled_taxonomy_path() -> Path:
     return Path(str(importlib.resources.files("speechkit") / "data" / "themes.toml"))
+
+
+def _word_list(value, where: str, key: str, words: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """A list of strings where ``@name`` stands for the word set ``[words] name``."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{where}: '{key}' must be a list of strings")
+    out: list[str] = []
+    for item in value:
+        item = item.strip()
+        if item.startswith("@"):
+            if item[1:] not in words:
+                raise ValueError(f"{where}: '{key}' names an unknown word set {item!r} "
+                                 f"(known: {', '.join('@' + k for k in sorted(words)) or 'none'})")
+            out.extend(words[item[1:]])
+        elif item:
+            out.append(item)
+    return tuple(dict.fromkeys(out))
+
+
+def _read_rules(entry: dict, where: str, terms: tuple[str, ...], words: dict[str, tuple[str, ...]]) -> tuple[ContextRule, ...]:
+    raw = entry.get("rule", [])
+    if not isinstance(raw, list):
+        raise ValueError(f"{where}: 'rule' must be an array of tables ([[theme.rule]])")
+    rules = []
+    for k, rule in enumerate(raw, start=1):
+        at = f"{where}: rule #{k}"
+        if not isinstance(rule, dict):
+            raise ValueError(f"{at}: must be a table")
+        unknown = set(rule) - {"terms", "requires", "excludes", "not_within", "note"}
+        if unknown:
+            raise ValueError(f"{at}: unknown keys {sorted(unknown)}")
+        rule_terms = _word_list(rule.get("terms", []), at, "terms", words)
+        if not rule_terms:
+            raise ValueError(f"{at}: 'terms' is empty")
+        parts = {key: _word_list(rule.get(key, []), at, key, words) for key in ("requires", "excludes", "not_within")}
+        if not any(parts.values()):
+            raise ValueError(f"{at}: give at least one of 'requires', 'excludes', 'not_within'")
+        rules.append(ContextRule(rule_terms, parts["requires"], parts["excludes"], parts["not_within"]))
+    return tuple(rules)
 
 
 def _read_theme_file(path: Path) -> list[Theme]:
@@ -59,6 +154,12 @@ def _read_theme_file(path: Path) -> list[Theme]:
             last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
             message = message.replace("(at end of document)", f"(at end of document, line {last_line})")
         raise ValueError(f"{path}: invalid TOML: {message}") from exc
+    raw_words = data.get("words", {})
+    if not isinstance(raw_words, dict):
+        raise ValueError(f"{path}: 'words' must be a table of word lists ([words] name = [...])")
+    words: dict[str, tuple[str, ...]] = {}
+    for key, value in raw_words.items():
+        words[key] = _word_list(value, f"{path}: [words]", key, words)
     entries = data.get("theme", [])
     if not isinstance(entries, list):
         raise ValueError(f"{path}: 'theme' must be an array of tables ([[theme]])")
@@ -79,10 +180,11 @@ def _read_theme_file(path: Path) -> list[Theme]:
         if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
             raise ValueError(f"{where}: 'terms' must be a list of strings")
         cleaned = tuple(dict.fromkeys(t.strip() for t in terms if t.strip()))
-        unknown = set(entry) - {"name", "field", "description", "terms"}
+        unknown = set(entry) - {"name", "field", "description", "terms", "rule"}
         if unknown:
             raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
-        themes.append(Theme(name.strip(), field.strip(), cleaned, description.strip()))
+        rules = _read_rules(entry, where, cleaned, words)
+        themes.append(Theme(name.strip(), field.strip(), cleaned, description.strip(), rules))
     return themes
 
 
@@ -102,6 +204,7 @@ def _merge(base: list[Theme], extra: list[Theme], source: Path) -> list[Theme]:
                 theme.field or old.field,
                 tuple(dict.fromkeys(old.terms + theme.terms)),
                 theme.description or old.description,
+                old.rules + theme.rules,
             )
     return [by_name[name] for name in order]
 
@@ -136,6 +239,13 @@ def load_taxonomy(path: Path | None = None, extra: Path | None = None) -> list[T
         if duplicates:
             raise ValueError(f"{extra_path}: duplicate theme names {duplicates}")
         themes = _merge(themes, extra_themes, extra_path)
+    for theme in themes:
+        known = set(theme.terms)
+        for rule in theme.rules:
+            missing = [t for t in rule.terms if t not in known]
+            if missing:
+                raise ValueError(f"{extra if extra is not None else main_path}: a rule of theme {theme.name!r} "
+                                 f"names terms that are not its terms: {missing}")
     return themes
 
 
@@ -152,23 +262,35 @@ def _fold(text: str) -> str:
 
 
 class ThemeMatcher:
-    """Count theme-term occurrences in sentences.
+    """Find theme terms in sentences, on token boundaries, with the lexicon's context rules.
 
-    At each position of a sentence the longest term starting there is found (terms
-    are indexed by first character and length, which is several times faster than a
-    large regular-expression alternation on this vocabulary). A term found inside a
-    longer term is not counted (``两癌筛查`` is one hit, not ``两癌筛查`` plus
-    ``两癌``); terms that only partly overlap both count (``农村妇女健康`` gives
-    ``农村妇女`` and ``妇女健康``). A term listed under several themes counts for
-    each. Latin letters match case-insensitively (``hpv`` = ``HPV``).
+    ``tokenize`` segments a sentence into raw tokens that spell it (``Segmenter.cut``);
+    a term then counts only where it starts and ends on a token boundary (a multi-token
+    term matches a token sequence), or lies inside one token that is a compound of the
+    segmenter's dictionaries (``compounds``: 普惠托育服务 holds 托育). Without
+    ``tokenize`` terms match as plain substrings (the matcher of speechkit ≤ 0.x; kept
+    for comparison in ``scripts/eval_themes.py``). ``rules=False`` ignores the context
+    rules.
 
-    >>> matcher = ThemeMatcher(load_taxonomy())
+    At each position the longest term that starts there (and passes the boundary test)
+    is taken; a term inside a longer hit is not counted (``两癌筛查`` is one hit, not
+    ``两癌筛查`` plus ``两癌``); partly overlapping terms both count (``农村妇女健康``
+    gives ``农村妇女`` and ``妇女健康``). A term listed under several themes counts for
+    each whose rules allow it. Latin letters match case-insensitively (``hpv`` = ``HPV``).
+
+    >>> from speechkit.segment import Segmenter
+    >>> matcher = ThemeMatcher(load_taxonomy(), tokenize=Segmenter("rjieba").cut)
     >>> matcher.sentence_hits("要深入开展两癌筛查，提高农村妇女健康水平")["妇女健康"]
     2
+    >>> "民生保障与公共服务" in matcher.sentence_hits("保障人民生命安全")
+    False
     """
 
-    def __init__(self, themes: list[Theme]):
+    def __init__(self, themes: list[Theme], tokenize: Callable[[str], list[str]] | None = None,
+                 compounds: Iterable[str] = (), rules: bool = True):
         self.themes = list(themes)
+        self.tokenize = tokenize
+        self.compounds = frozenset(_fold(w) for w in compounds)
         owners: dict[str, list[str]] = {}
         for theme in self.themes:
             for term in theme.terms:
@@ -176,6 +298,13 @@ class ThemeMatcher:
                 if theme.name not in names:
                     names.append(theme.name)
         self._owners = owners
+        # (theme, folded term) -> rules; a term without rules counts wherever it matches
+        self._rules: dict[tuple[str, str], list[ContextRule]] = {}
+        if rules:
+            for theme in self.themes:
+                for rule in theme.rules:
+                    for term in rule.terms:
+                        self._rules.setdefault((theme.name, _fold(term)), []).append(rule)
         lengths: dict[str, set[int]] = {}
         for term in owners:
             lengths.setdefault(term[0], set()).add(len(term))
@@ -202,9 +331,25 @@ class ThemeMatcher:
             return [i for i, ch in enumerate(folded) if ch in self._lengths]
         return self._candidate_starts(folded)
 
-    def _scan(self, folded: str, starts: list[int], j: int, lo: int, hi: int, out: list) -> int:
+    def _boundaries(self, tokens: list[str], offset: int) -> tuple[set[int], list[tuple[int, int]]]:
+        """Token boundaries (absolute offsets) and the spans of dictionary compounds."""
+        cuts = {offset}
+        inside: list[tuple[int, int]] = []
+        pos = offset
+        compounds = self.compounds
+        for token in tokens:
+            end = pos + len(token)
+            cuts.add(end)
+            if compounds and len(token) > 2 and _fold(token) in compounds:
+                inside.append((pos, end))
+            pos = end
+        return cuts, inside
+
+    def _scan(self, folded: str, starts: list[int], j: int, lo: int, hi: int, out: list,
+              cuts: set[int] | None = None, inside: list[tuple[int, int]] = ()) -> int:
         """Append ``(start, end)`` of the longest terms in ``folded[lo:hi]`` that are not nested in
-        an earlier hit, trying ``starts[j:]``; return the index of the first start at or past ``hi``."""
+        an earlier hit (and, with ``cuts``, start and end on token boundaries or lie in a compound),
+        trying ``starts[j:]``; return the index of the first start at or past ``hi``."""
         owners, lengths, n = self._owners, self._lengths, len(starts)
         reach = lo  # end of the furthest-reaching hit so far
         while j < n and starts[j] < lo:
@@ -212,18 +357,30 @@ class ThemeMatcher:
         while j < n and starts[j] < hi:
             start = starts[j]
             j += 1
+            start_ok = cuts is None or start in cuts
+            if not start_ok and not any(a <= start < b for a, b in inside):
+                continue
             for length in lengths[folded[start]]:
                 end = start + length
                 if end <= reach:
                     break  # this and all shorter terms would be nested in an earlier hit
-                if end <= hi and folded[start:end] in owners:
-                    out.append((start, end))
-                    reach = end
-                    break
+                if end > hi or folded[start:end] not in owners:
+                    continue
+                if cuts is not None and not (start_ok and end in cuts) and \
+                        not any(a <= start and end <= b for a, b in inside):
+                    continue
+                out.append((start, end))
+                reach = end
+                break
         return j
 
-    def term_hits(self, sentence: str) -> list[tuple[int, int, str]]:
-        """Term occurrences ``(start, end, term)``, without terms nested in a longer one.
+    def _allowed(self, theme: str, term: str, sentence: str, start: int, end: int) -> bool:
+        rules = self._rules.get((theme, term))
+        return rules is None or all(rule.allows(sentence, start, end) for rule in rules)
+
+    def term_hits(self, sentence: str, tokens: list[str] | None = None) -> list[tuple[int, int, str]]:
+        """Term occurrences ``(start, end, term)`` on token boundaries, without terms nested in a
+        longer one (context rules are not applied here: a term may still count for no theme).
 
         >>> m = ThemeMatcher([Theme("a", "f", ("儿童", "儿童友好城市", "友好"))])
         >>> m.term_hits("建设儿童友好城市")
@@ -231,59 +388,108 @@ class ThemeMatcher:
         """
         folded = _fold(sentence)
         spans: list[tuple[int, int]] = []
-        self._scan(folded, self._starts(folded), 0, 0, len(folded), spans)
+        cuts, inside = (None, ())
+        if tokens is None and self.tokenize is not None:
+            tokens = self.tokenize(sentence)
+        if tokens is not None:
+            cuts, inside = self._boundaries(tokens, 0)
+        self._scan(folded, self._starts(folded), 0, 0, len(folded), spans, cuts, inside)
         return [(a, b, sentence[a:b]) for a, b in spans]
 
-    def document_sentence_hits(self, text: str, sentences: list[tuple[int, int, str]]) -> list[dict[str, int]]:
-        """:meth:`sentence_hits` for every sentence of a document at once (same result, faster).
+    def document_sentence_terms(self, text: str, sentences: list[tuple[int, int, str]],
+                                tokens: Sequence[list[str]] | None = None) -> list[dict[str, list[str]]]:
+        """Theme name → the matched terms (one entry per occurrence, in order) for every sentence.
 
-        ``sentences`` are ``(start, end, sentence)`` with ``text[start:end] == sentence``, in
-        order, as :func:`speechkit.segment.split_sentences` gives them.
+        ``sentences`` are ``(start, end, sentence)`` with ``text[start:end] == sentence``, in order,
+        as :func:`speechkit.segment.split_sentences` gives them; ``tokens`` (optional) are their raw
+        tokens, so that a caller who segments anyway does not segment twice.
+
+        >>> from speechkit.segment import Segmenter
+        >>> m = ThemeMatcher([Theme("民生", "f", ("民生", "民生实事"))], tokenize=Segmenter("rjieba").cut)
+        >>> m.document_sentence_terms("办好民生实事。保障人民生命安全", [(0, 7, "办好民生实事。"), (7, 15, "保障人民生命安全")])
+        [{'民生': ['民生实事']}, {}]
+        """
+        folded = _fold(text)
+        starts = self._starts(folded)
+        j = 0
+        result: list[dict[str, list[str]]] = []
+        for k, (s0, e0, sentence) in enumerate(sentences):
+            cuts, inside = (None, ())
+            toks = tokens[k] if tokens is not None else (self.tokenize(sentence) if self.tokenize else None)
+            if toks is not None:
+                cuts, inside = self._boundaries(toks, s0)
+            spans: list[tuple[int, int]] = []
+            j = self._scan(folded, starts, j, s0, e0, spans, cuts, inside)
+            found: dict[str, list[str]] = {}
+            for a, b in spans:
+                term = folded[a:b]
+                for name in self._owners[term]:
+                    if self._rules and not self._allowed(name, term, sentence, a - s0, b - s0):
+                        continue
+                    found.setdefault(name, []).append(text[a:b])
+            result.append(found)
+        return result
+
+    def document_sentence_hits(self, text: str, sentences: list[tuple[int, int, str]],
+                               tokens: Sequence[list[str]] | None = None) -> list[dict[str, int]]:
+        """:meth:`sentence_hits` for every sentence of a document at once (same result, faster).
 
         >>> matcher = ThemeMatcher([Theme("托育", "交叉议题", ("托育", "普惠托育"))])
         >>> matcher.document_sentence_hits("发展普惠托育。办好托育点", [(0, 7, "发展普惠托育。"), (7, 12, "办好托育点")])
         [{'托育': 1}, {'托育': 1}]
         """
-        folded = _fold(text)
-        starts = self._starts(folded)
-        j = 0
-        result: list[dict[str, int]] = []
-        for s0, e0, _ in sentences:
-            spans: list[tuple[int, int]] = []
-            j = self._scan(folded, starts, j, s0, e0, spans)
-            counts: dict[str, int] = {}
-            for a, b in spans:
-                for name in self._owners[folded[a:b]]:
-                    counts[name] = counts.get(name, 0) + 1
-            result.append(counts)
-        return result
+        return [{name: len(terms) for name, terms in found.items()}
+                for found in self.document_sentence_terms(text, sentences, tokens)]
 
-    def sentence_hits(self, sentence: str) -> dict[str, int]:
+    def sentence_terms(self, sentence: str, tokens: list[str] | None = None) -> dict[str, list[str]]:
+        """Theme name → matched terms of one sentence.
+
+        >>> from speechkit.segment import Segmenter
+        >>> m = ThemeMatcher(load_taxonomy(), tokenize=Segmenter("rjieba").cut)
+        >>> m.sentence_terms("发挥妇女在乡村振兴中的作用").get("乡村振兴与巾帼建功")
+        ['乡村振兴']
+        >>> "乡村振兴与巾帼建功" in m.sentence_terms("全面推进乡村振兴")
+        False
+        """
+        return self.document_sentence_terms(sentence, [(0, len(sentence), sentence)],
+                                            None if tokens is None else [tokens])[0]
+
+    def sentence_hits(self, sentence: str, tokens: list[str] | None = None) -> dict[str, int]:
         """Theme name → number of term occurrences in the sentence (themes with hits only).
 
         >>> matcher = ThemeMatcher([Theme("托育", "交叉议题", ("托育", "普惠托育"))])
         >>> matcher.sentence_hits("发展普惠托育，办好社区托育点")
         {'托育': 2}
         """
-        return self.document_sentence_hits(sentence, [(0, len(sentence), sentence)])[0]
+        return {name: len(terms) for name, terms in self.sentence_terms(sentence, tokens).items()}
 
 
 def document_theme_table(
-    doc_id: str, sentence_hits: list[dict[str, int]], themes: list[Theme]
+    doc_id: str, sentence_hits: list[dict[str, int]], themes: list[Theme], chars: int | None = None,
+    reliable_hits: int = RELIABLE_HITS,
 ) -> list[dict]:
-    """Rows ``{doc_id, theme, field, hits, share}`` for one document.
+    """Rows ``{doc_id, theme, field, hits, share, rate, sentences, sentence_share, reliable}`` for one document.
 
     ``hits`` sums the sentence hits of a theme; ``share`` is its part of all theme
-    hits of the document. Themes without hits are omitted; rows follow taxonomy order.
+    hits of the document (compositional: it moves when *other* themes gain hits);
+    ``rate`` is hits per 10,000 characters of the document (``chars``; ``None`` when
+    not given); ``sentences`` counts the sentences with the theme and
+    ``sentence_share`` divides them by all sentences of the document; ``reliable`` is
+    False under ``reliable_hits`` hits (the measures rest on a few sentences).
+    Themes without hits are omitted; rows follow taxonomy order.
 
     >>> themes = [Theme("妇女健康", "妇女纲要·健康", ("两癌",)), Theme("托育", "交叉议题", ("托育",))]
-    >>> document_theme_table("d1", [{"妇女健康": 3}, {"妇女健康": 1}], themes)
-    [{'doc_id': 'd1', 'theme': '妇女健康', 'field': '妇女纲要·健康', 'hits': 4, 'share': 1.0}]
+    >>> row = document_theme_table("d1", [{"妇女健康": 3}, {"妇女健康": 1}, {}, {}], themes, chars=200)[0]
+    >>> row["hits"], row["share"], row["rate"], row["sentences"], row["sentence_share"], row["reliable"]
+    (4, 1.0, 200.0, 2, 0.5, False)
     """
     totals: Counter[str] = Counter()
+    with_theme: Counter[str] = Counter()
     for hits in sentence_hits:
         totals.update(hits)
+        with_theme.update(name for name, n in hits.items() if n > 0)
     grand_total = sum(totals.get(theme.name, 0) for theme in themes)
+    n_sentences = len(sentence_hits)
     rows = []
     for theme in themes:
         hits = totals.get(theme.name, 0)
@@ -296,6 +502,10 @@ def document_theme_table(
                 "field": theme.field,
                 "hits": hits,
                 "share": hits / grand_total,
+                "rate": hits * 10_000 / chars if chars else None,
+                "sentences": with_theme[theme.name],
+                "sentence_share": with_theme[theme.name] / n_sentences if n_sentences else None,
+                "reliable": hits >= reliable_hits,
             }
         )
     return rows
@@ -311,3 +521,24 @@ def theme_coverage(sentence_hits: list[dict[str, int]]) -> float:
         return 0.0
     covered = sum(1 for hits in sentence_hits if any(n > 0 for n in hits.values()))
     return covered / len(sentence_hits)
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval (95 % by default) for a proportion ``successes / n``.
+
+    Used for the precision of a theme or term from a coded validation sample: with few
+    coded sentences the interval is wide, which is the honest statement.
+
+    >>> low, high = wilson_interval(45, 50)
+    >>> round(low, 3), round(high, 3)
+    (0.786, 0.957)
+    >>> wilson_interval(0, 0)
+    (0.0, 1.0)
+    """
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))

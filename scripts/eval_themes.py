@@ -1,0 +1,228 @@
+"""Score the theme tagger against the judged sample in tests/gold/themes_sentences.jsonl.
+
+Every gold row is one sentence of ../shared/corpus, located by its file and a ≤ 20-character
+anchor, judged by reading for *every* theme of the taxonomy: ``themes`` are the themes the
+sentence is about, ``borderline`` the ones it partly touches; any other theme is wrong for it.
+So any version of the matcher can be scored on the same judgments.
+
+Printed, for the matcher of speechkit before issue 18 (plain substring match on the lexicon of
+commit BASE, read with git) beside the current one (token boundaries + context rules), and the
+current lexicon with substring matching (what the token boundaries alone contribute):
+
+- precision of the tags on judged sentences, strict (borderline = wrong) and lenient, pooled and
+  weighted by theme frequency (each theme's precision weighted by how many sentences of the whole
+  shared corpus the matcher tags with it);
+- recall on sentences that deserve a theme (at least one right theme tagged), on the random and
+  the untagged samples (R ∪ U: the estimate that does not favour the tagger) and on all;
+- wrong-hit share of every term with ≥ 5 hits in the judged sentences;
+- coverage and top themes of the city reports; the misses and wrong tags, with anchors.
+
+Usage: python scripts/eval_themes.py [--corpus DIR]   (exit 0 when it ran; 0 with a note
+when the shared corpus is absent)
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from speechkit.clean import clean_file  # noqa: E402
+from speechkit.segment import Segmenter, split_sentences  # noqa: E402
+from speechkit.themes import ThemeMatcher, load_taxonomy  # noqa: E402
+
+GOLD = REPO / "tests" / "gold" / "themes_sentences.jsonl"
+BASE = "ff57845"  # the last commit before issue 18 (substring matcher, original lexicon)
+CORPORA = ("seeds", "city-reports-2024", "province-reports-2025", "national-reports")
+FREQUENT = 5  # a term with at least this many hits in the judged sentences is "frequent"
+
+
+def corpus_root(argv: list[str]) -> Path | None:
+    if "--corpus" in argv:
+        return Path(argv[argv.index("--corpus") + 1])
+    if os.environ.get("SPEECHKIT_SHARED_CORPUS"):
+        return Path(os.environ["SPEECHKIT_SHARED_CORPUS"])
+    for base in (REPO.parent, REPO.parent.parent):  # beside the repo (or beside its worktree folder)
+        if (base / "shared" / "corpus").is_dir():
+            return base / "shared" / "corpus"
+    return None
+
+
+def load_sentences(root: Path) -> dict[str, list[str]]:
+    """file (relative to the corpus root) → its cleaned sentences, for the four text corpora."""
+    out: dict[str, list[str]] = {}
+    for sub in CORPORA:
+        for path in sorted((root / sub).glob("*.txt")):
+            rel = f"{sub}/{path.name}"
+            row, _ = clean_file(path, rel)
+            out[rel] = [s for _, _, s in split_sentences(row.get("text") or "")]
+    return out
+
+
+def old_lexicon() -> Path | None:
+    try:
+        text = subprocess.run(["git", "-C", str(REPO), "show", f"{BASE}:src/speechkit/data/themes.toml"],
+                              capture_output=True, check=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    fh = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False, encoding="utf-8")
+    fh.write(text)
+    fh.close()
+    return Path(fh.name)
+
+
+def tag(matcher: ThemeMatcher, sentence: str) -> dict[str, list[str]]:
+    return matcher.sentence_terms(sentence)
+
+
+def evaluate(name: str, matcher: ThemeMatcher, gold: list[dict], located: dict, sentences: dict[str, list[str]]) -> dict:
+    # corpus-wide theme frequencies (sentences tagged) and the city reports' coverage / top themes
+    freq: Counter[str] = Counter()
+    city_hits: Counter[str] = Counter()
+    city_sent = city_cov = 0
+    for rel, sents in sentences.items():
+        for s in sents:
+            found = tag(matcher, s)
+            freq.update(found.keys())
+            if rel.startswith("city-reports-2024/"):
+                city_sent += 1
+                city_cov += bool(found)
+                city_hits.update({t: len(v) for t, v in found.items()})
+    per_theme = defaultdict(lambda: [0, 0, 0])  # tags, strict correct, lenient correct
+    term_stats = defaultdict(lambda: [0, 0, 0])  # hits, clearly wrong, strict wrong
+    wrong_tags, misses = [], []
+    recall = defaultdict(lambda: [0, 0])  # sample -> [deserving, found]
+    pair_recall = [0, 0]
+    for row in gold:
+        sentence = located.get((row["file"], row["anchor"]))
+        if sentence is None:
+            continue
+        yes, border = set(row["themes"]), set(row["borderline"])
+        found = tag(matcher, sentence)
+        for theme, terms in found.items():
+            per_theme[theme][0] += 1
+            per_theme[theme][1] += theme in yes
+            per_theme[theme][2] += theme in yes or theme in border
+            if theme not in yes:
+                wrong_tags.append((row, theme, terms, theme in border))
+            for term in terms:
+                term_stats[term][0] += 1
+                term_stats[term][1] += theme not in yes and theme not in border
+                term_stats[term][2] += theme not in yes
+        if yes:
+            hit = bool(yes & set(found))
+            for sample in (row["sample"], "all") + (("R∪U",) if row["sample"] in "RU" else ()):
+                recall[sample][0] += 1
+                recall[sample][1] += hit
+            pair_recall[0] += len(yes)
+            pair_recall[1] += len(yes & set(found))
+            if not hit:
+                misses.append((row, sorted(found)))
+    tags = sum(v[0] for v in per_theme.values())
+    strict = sum(v[1] for v in per_theme.values())
+    lenient = sum(v[2] for v in per_theme.values())
+    weighted = {}
+    for k in (1, 2):
+        num = sum(freq[t] * v[k] / v[0] for t, v in per_theme.items() if v[0])
+        den = sum(freq[t] for t, v in per_theme.items() if v[0])
+        weighted[k] = num / den if den else 0.0
+    judged_weight = sum(freq[t] for t, v in per_theme.items() if v[0]) / max(1, sum(freq.values()))
+    return dict(name=name, tags=tags, strict=strict / tags if tags else 0.0, lenient=lenient / tags if tags else 0.0,
+                w_strict=weighted[1], w_lenient=weighted[2], judged_weight=judged_weight, recall=dict(recall),
+                pair_recall=pair_recall[1] / pair_recall[0] if pair_recall[0] else 0.0,
+                per_theme=dict(per_theme), terms=dict(term_stats), wrong=wrong_tags, misses=misses,
+                city_cov=city_cov / city_sent if city_sent else 0.0, city_hits=city_hits, freq=freq)
+
+
+def main(argv: list[str]) -> int:
+    root = corpus_root(argv)
+    if root is None or not root.is_dir():
+        print("shared corpus not found (../shared/corpus or SPEECHKIT_SHARED_CORPUS): nothing to score")
+        return 0
+    gold = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sentences = load_sentences(root)
+    located: dict = {}
+    lost = []
+    for row in gold:
+        match = next((s for s in sentences.get(row["file"], []) if row["anchor"] in s), None)
+        if match is None:
+            lost.append(row)
+        else:
+            located[(row["file"], row["anchor"])] = match
+    samples = Counter(r["sample"] for r in gold)
+    print(f"judged sentences: {len(gold)} (random R {samples['R']}, untagged-by-old-matcher U {samples['U']}, "
+          f"theme-stratified T {samples['T']}); located {len(located)}; "
+          f"deserving a theme: {sum(1 for r in gold if r['themes'])}")
+    for row in lost:
+        print(f"  anchor not found: {row['file']} {row['anchor']!r}")
+
+    seg = Segmenter("rjieba")
+    current = load_taxonomy()
+    runs = []
+    old = old_lexicon()
+    if old is not None:
+        runs.append(evaluate(f"before: substring, lexicon {BASE}", ThemeMatcher(load_taxonomy(old)), gold, located, sentences))
+    runs.append(evaluate("substring, current lexicon + rules", ThemeMatcher(current), gold, located, sentences))
+    runs.append(evaluate("speechkit: tokens + rules", ThemeMatcher(current, tokenize=seg.cut,
+                                                                    compounds=seg.dictionary_words), gold, located, sentences))
+
+    print()
+    header = (f"{'matcher':<40} {'tags':>5} {'P strict':>9} {'P lenient':>10} {'P_w strict':>11} {'P_w lenient':>12} "
+              f"{'R (R∪U)':>8} {'R (R)':>6} {'R (all)':>8} {'R pairs':>8} {'city cov':>9}")
+    print(header)
+    print("-" * len(header))
+    for r in runs:
+        rec = r["recall"]
+
+        def rr(key):
+            d, f = rec.get(key, (0, 0))
+            return f / d if d else 0.0
+        print(f"{r['name']:<40} {r['tags']:>5} {r['strict']:>9.3f} {r['lenient']:>10.3f} {r['w_strict']:>11.3f} "
+              f"{r['w_lenient']:>12.3f} {rr('R∪U'):>8.3f} {rr('R'):>6.3f} {rr('all'):>8.3f} {r['pair_recall']:>8.3f} "
+              f"{r['city_cov']:>9.3f}")
+    now = runs[-1]
+    print("\nP = precision of the tags on judged sentences (strict: borderline counts as wrong); P_w = each theme's "
+          "precision weighted by how often the matcher tags it in the whole shared corpus "
+          f"(themes with judged tags carry {now['judged_weight']:.0%} of that weight); R = recall on sentences "
+          "that deserve a theme (≥ 1 right theme tagged); R pairs = deserved (sentence, theme) pairs tagged.")
+
+    print(f"\nper theme (current matcher): judged tags, strict / lenient precision, corpus sentences tagged")
+    for theme in [t.name for t in current]:
+        v = now["per_theme"].get(theme)
+        if v:
+            print(f"  {theme:<16} {v[0]:>4} {v[1] / v[0]:>6.2f} {v[2] / v[0]:>6.2f} {now['freq'][theme]:>7}")
+        else:
+            print(f"  {theme:<16} {0:>4} {'—':>6} {'—':>6} {now['freq'][theme]:>7}")
+
+    for r in runs:
+        frequent = sorted(((t, v) for t, v in r["terms"].items() if v[0] >= FREQUENT), key=lambda x: -x[1][0])
+        bad = [(t, v) for t, v in frequent if v[1] / v[0] > 0.20]
+        print(f"\nfrequent terms (≥ {FREQUENT} judged hits) — {r['name']}: {len(frequent)}, "
+              f"with > 20 % clearly wrong hits: {len(bad)}")
+        for t, v in frequent:
+            flag = "  <-- > 20 %" if v[1] / v[0] > 0.20 else ""
+            print(f"  {t:<12} hits {v[0]:>3}  wrong {v[1] / v[0]:>5.0%}  (strict {v[2] / v[0]:>4.0%}){flag}")
+
+    print("\ncity reports: theme coverage (sentences with ≥ 1 theme) and top themes (share of theme hits)")
+    for r in runs:
+        total = sum(r["city_hits"].values()) or 1
+        top = ", ".join(f"{t} {n / total:.1%}" for t, n in r["city_hits"].most_common(6))
+        print(f"  {r['name']:<40} coverage {r['city_cov']:.1%}: {top}")
+
+    print(f"\nmisses of the current matcher (deserving sentences with no right theme): {len(now['misses'])}")
+    for row, found in now["misses"][:40]:
+        print(f"  {row['file']} {row['anchor']!r} deserves {row['themes']} got {found}")
+    print(f"\nwrong tags of the current matcher: {len(now['wrong'])} (b = borderline)")
+    for row, theme, terms, border in now["wrong"][:60]:
+        print(f"  {'b' if border else ' '} {theme} via {terms}: {row['file']} {row['anchor']!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
