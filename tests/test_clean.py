@@ -178,6 +178,19 @@ def test_demo_metadata_matches_ground_truth(demo, field):
     assert wrong == []
 
 
+def test_demo_speaker_role_is_one_of_the_offices_the_byline_lists(demo):
+    """speaker_role is the office of the speaker_title in the ground truth (区委副书记、区长 -> 区长)."""
+    truth, docs = demo
+    wrong = []
+    for path, t in truth.items():
+        role = docs.loc[path, "speaker_role"]
+        expected = [part for part in t["speaker_title"].split("、") if part]
+        if (role in expected) if expected else (role is None or pd.isna(role)):
+            continue
+        wrong.append((path, t["speaker_title"], role))
+    assert wrong == []
+
+
 def test_demo_titles_and_encodings(demo):
     truth, docs = demo
     assert [p for p, t in truth.items() if _nfkc(t["title"]) != _nfkc(docs.loc[p, "title"] or "")] == []

@@ -41,3 +41,31 @@ def test_everyday_words_that_are_also_full_division_names_are_not_places():
     counts = find_places("我区推进新社区建设，打造大社区服务格局，全区妇女儿童工作稳步推进。")
     assert all(d.name not in ("新社区", "大社区") for d in counts)
     assert not any(d.code.startswith("71") for d in counts)
+
+
+def test_short_names_count_only_as_words():
+    """和康 (和康县) inside 受教育权和康复服务 once filed a speech under 新疆 和田地区 和康县."""
+    assert not find_places("保障残疾儿童受教育权和康复服务，〔*〕区妇联积极推动")
+    assert [d.name for d in find_places("支持成都建设公园城市")] == ["成都市"]
+
+
+def test_short_name_followed_by_a_division_suffix_counts():
+    p = place_of("黔东南州召开会议")
+    assert p.city == "黔东南苗族侗族自治州"
+
+
+def test_a_name_at_the_very_end_of_the_text_is_found():
+    assert [d.name for d in find_places("台州")] == ["台州市"]
+
+
+def test_county_level_city_sharing_its_prefecture_name():
+    from speechkit.gazetteer import same_name_city
+    from speechkit.metadata import extract_metadata
+
+    assert same_name_city("恩施土家族苗族自治州") == "恩施市" and same_name_city("凉山彝族自治州") is None
+    city = "各位代表：\n现在，我代表市人民政府向大会报告工作。全市上下……我市……建州40周年……全州大局"
+    m = extract_metadata(city, city, {}, "恩施")
+    assert (m.city, m.district) == ("恩施土家族苗族自治州", "恩施市")
+    prefecture = "各位代表：\n现在，我代表州人民政府向大会报告工作。全州上下……我州……"
+    m = extract_metadata(prefecture, prefecture, {}, "恩施")
+    assert (m.city, m.district) == ("恩施土家族苗族自治州", None)

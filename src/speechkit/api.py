@@ -31,7 +31,7 @@ __all__ = ["TABLE_COLUMNS", "TableStore", "Corpus", "empty_table"]
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "documents": (
         "doc_id", "source_path", "title", "text", "raw_text", "date", "year", "province", "city",
-        "district", "level", "meeting", "speaker", "site", "url", "truncated", "declared_chars",
+        "district", "level", "meeting", "speaker", "speaker_role", "site", "url", "truncated", "declared_chars",
         "omitted_chars", "redactions", "raw_chars", "clean_chars", "encoding", "format", "status", "error",
     ),
     "removals": ("doc_id", "rule", "start", "end", "text"),

@@ -40,7 +40,7 @@ __all__ = [
 RAW_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 DOCUMENT_COLUMNS = [
     "doc_id", "source_path", "title", "text", "date", "year", "province", "city", "district", "level",
-    "meeting", "speaker", "site", "url", "truncated", "declared_chars", "omitted_chars", "redactions",
+    "meeting", "speaker", "speaker_role", "site", "url", "truncated", "declared_chars", "omitted_chars", "redactions",
     "raw_chars", "clean_chars", "encoding", "format", "status", "error", "notes", "raw_text",
 ]
 REMOVAL_COLUMNS = ["doc_id", "rule", "start", "end", "text"]
@@ -214,7 +214,8 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
                 chrome = chrome_spans(page.dom, decisions=decisions)
         result = strip_with_chrome(raw, chrome, rules, title=hints.get("title") or hints.get("h1"))
         repeated = next((r.text for r in result.removals if r.rule == "title_repeat" and r.text.strip()), None)
-        meta = extract_metadata(raw, result.text, hints, Path(rel).stem, removed_title=repeated)
+        meta = extract_metadata(raw, result.text, hints, Path(rel).stem, removed_title=repeated,
+                                removals=[(r.rule, r.start, r.text) for r in result.removals])
     except ExtractorError as exc:
         return _error_row(rel, str(exc)), []
     except Exception as exc:  # noqa: BLE001 — a bug met on one odd page must not stop the whole run

@@ -1,7 +1,7 @@
 """Comparison across groups of documents.
 
 A *group* is a combination of document variables — ``year``, ``province``,
-``city``, ``district``, ``level``, ``meeting``, ``speaker``, ``site`` — or of
+``city``, ``district``, ``level``, ``meeting``, ``speaker``, ``speaker_role``, ``site`` — or of
 columns a researcher adds with a metadata CSV keyed by ``source_path``
 (see :func:`read_meta`). Every function here takes plain DataFrames (the
 tables described in ``docs/tables.md``) and returns a DataFrame with one row
@@ -45,6 +45,7 @@ DOCUMENT_GROUP_COLUMNS: tuple[str, ...] = (
     "level",
     "meeting",
     "speaker",
+    "speaker_role",
     "site",
 )
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from speechkit.segment import _data_file, _read_word_list
 
-__all__ = ["Division", "Place", "load_divisions", "find_places", "resolve_place"]
+__all__ = ["Division", "Place", "load_divisions", "find_places", "resolve_place", "word_boundaries", "same_name_city"]
 
 _MUNICIPALITIES = {"11", "12", "31", "50"}
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "省", "市", "盟", "县", "区", "旗")
@@ -169,7 +169,7 @@ def _iter_names(text: str):
         lens = first.get(text[i])
         if lens:
             for length in lens:
-                if text[i: i + length] in index:
+                if i + length <= n and text[i: i + length] in index:
                     yield text[i: i + length], i + length
                     i += length
                     break
@@ -182,16 +182,50 @@ def _iter_names(text: str):
 _NOT_PLACE_AFTER = re.compile(r"^(?:路|街|大道|大街|广场|公园|站|号|装|山|湖|江|河|桥|村|镇|乡|大学|学院|中学|小学|银行|集团|公司|医院|宾馆|饭店)")
 
 
+@lru_cache(maxsize=1)
+def _word_tokenizer():
+    import rjieba
+
+    return rjieba.Jieba()
+
+
+def word_boundaries(text: str) -> frozenset[int]:
+    """Offsets in ``text`` where a word starts or ends (rjieba, main dictionary, no HMM).
+
+    >>> sorted(word_boundaries("和康复服务"))
+    [0, 1, 3, 5]
+    """
+    bounds, pos = {0}, 0
+    for token in _word_tokenizer().cut(text, False):
+        pos += len(token)
+        bounds.add(pos)
+    return frozenset(bounds)
+
+
+def _at_word_boundary(text: str, start: int, end: int, bounds) -> bool:
+    """A short name stands as a word: followed by a division suffix (黔东南州), or starting and
+    ending on word boundaries of the text (成都召开 yes, 受教育权和康复服务 no)."""
+    if text.startswith(_SUFFIXES + ("州",), end):
+        return True
+    return start in bounds and end in bounds
+
+
 def find_places(text: str) -> Counter:
     """Count mentions of divisions in ``text``; a full name counts 2, a short name 1.
+
+    A short name counts only where it stands as a word (see :func:`_at_word_boundary`):
+    和康 (和康县) inside 受教育权和康复服务 is not a place.
 
     >>> c = find_places("成都市武侯区召开妇女儿童工作会议,成都妇联参加")
     >>> [d.name for d, _ in c.most_common(2)]
     ['成都市', '武侯区']
+    >>> len(find_places("保障残疾儿童受教育权和康复服务"))
+    0
     """
     _, index = load_divisions()
     counts: Counter = Counter()
     not_places = _not_place_names()
+    bounds = None
     for name, end in _iter_names(text):
         if name in not_places:
             continue
@@ -199,10 +233,39 @@ def find_places(text: str) -> Counter:
         full = entries[0][1]
         if not full and _NOT_PLACE_AFTER.match(text[end: end + 4]):
             continue
+        if not full:
+            if bounds is None:
+                bounds = word_boundaries(text)
+            if not _at_word_boundary(text, end - len(name), end, bounds):
+                continue
         weight = 2 if full else 1
         for div, _ in entries:
             counts[div] += weight / len(entries)
     return counts
+
+
+def same_name_city(prefecture: str) -> str | None:
+    """The county-level city that shares its short name with ``prefecture`` (an autonomous
+    prefecture, 地区 or 盟, whose seat often bears its name), or None.
+
+    >>> same_name_city("恩施土家族苗族自治州"), same_name_city("杭州市")
+    ('恩施市', None)
+    """
+    _, index = load_divisions()
+    pref = next((d for d, _ in index.get(prefecture, ()) if d.level == "市"), None)
+    if pref is None or pref.name.endswith("市"):
+        return None
+    short = _short_name(pref.name, tuple(sorted(_nations(), key=len, reverse=True)))
+    for div, _ in index.get(f"{short}市", ()):
+        if div.level == "县" and div.city_code == pref.code:
+            return div.name
+    return None
+
+
+@lru_cache(maxsize=1)
+def _nations() -> tuple[str, ...]:
+    res = _resources_dir()
+    return tuple(line.strip() for line in (res / "56_nations.csv").read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 def resolve_place(counts: Counter, hint: Counter | None = None) -> Place:

@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 
-from speechkit.gazetteer import find_places, resolve_place
+from speechkit.gazetteer import find_places, resolve_place, same_name_city
 
-__all__ = ["DocumentMeta", "extract_metadata", "count_redactions", "truncation_info", "normalise_date"]
+__all__ = ["DocumentMeta", "extract_metadata", "count_redactions", "truncation_info", "normalise_date",
+           "document_head", "byline_speaker", "role_of", "head_date", "session_of"]
 
 
 @dataclass
@@ -30,6 +31,7 @@ class DocumentMeta:
     level: str | None = None
     meeting: str | None = None
     speaker: str | None = None
+    speaker_role: str | None = None
     site: str | None = None
     url: str | None = None
     truncated: bool = False
@@ -90,8 +92,169 @@ def _config() -> dict:
         "level_words": data["level"]["words"],
         "national": re.compile(data["level"]["national"]),
         "file_year": re.compile(data["level"]["file_year"]),
+        "self_city": tuple(data["level"]["self_city"]),
+        "self_prefecture": tuple(data["level"]["self_prefecture"]),
         "level_re": re.compile("|".join(sorted(map(re.escape, data["level"]["words"]), key=len, reverse=True))),
     }
+
+
+_SP = r"[ \t\u3000\u00a0\u2002\u2003\u2009]"
+_HAN = r"[\u4e00-\u9fa5]"
+_DOTTED = rf"{_HAN}{{1,6}}·{_HAN}{{1,10}}"
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\ufeff]")
+
+
+@lru_cache(maxsize=1)
+def _head_config() -> dict:
+    """The byline/preamble/session part of metadata.toml, compiled."""
+    data = tomllib.loads((files("speechkit") / "data" / "metadata.toml").read_text(encoding="utf-8"))
+    by, session = data["byline"], data["session"]
+    roles = list(by["roles"])
+    words = sorted(set(roles) | set(by["not_roles"]), key=len, reverse=True)
+    role_alt = "|".join(map(re.escape, words))
+    slots = {
+        "{ROLE}": f"(?P<role>{role_alt})",
+        "{NAME}": f"{_DOTTED}|{_HAN}(?:{_SP}{{0,3}}{_HAN}){{1,3}}",
+        "{LAZY}": f"{_DOTTED}|{_HAN}{{2,4}}?",
+        "{SP}": _SP,
+    }
+
+    def fill(pattern: str) -> re.Pattern:
+        for slot, value in slots.items():
+            pattern = pattern.replace(slot, value)
+        return re.compile(pattern, re.MULTILINE)
+
+    return {
+        "rules": frozenset(by["rules"]),
+        "head_chars": int(by["head_chars"]),
+        "salutation": re.compile(by["salutation"], re.MULTILINE),
+        "role_re": re.compile(role_alt),
+        "role_rank": {r: i for i, r in enumerate(roles)},
+        "not_roles": frozenset(by["not_roles"]),
+        "speaker": [fill(p if isinstance(p, str) else p["pattern"]) for p in by["speaker"]],
+        "initials": frozenset(by["surnames"]) | frozenset(by["name_initials"]),
+        "not_names": tuple(by["not_names"]),
+        "session_head": [re.compile(p, re.MULTILINE) for p in session["head"]],
+        "session_opening": [re.compile(p, re.MULTILINE) for p in session["opening"]],
+        "opening_chars": int(session["opening_chars"]),
+        "report": re.compile(session["report"]),
+        "meeting_date_prefix": re.compile(session["meeting_date_prefix"]),
+    }
+
+
+def role_of(titles: str) -> str | None:
+    """The office a byline's titles name; the highest in metadata.toml's list when several are.
+
+    >>> role_of("市委副书记、市长、市妇儿工委主任"), role_of("国务院总理"), role_of("习近平总书记")
+    ('市长', '总理', None)
+    """
+    cfg = _head_config()
+    found = [m.group(0) for m in cfg["role_re"].finditer(titles or "") if m.group(0) not in cfg["not_roles"]]
+    return min(found, key=cfg["role_rank"].__getitem__) if found else None
+
+
+def _role_near(text: str, m: re.Match, group) -> str | None:
+    """The role written around the name of match ``m``: from the clause start before the match
+    to the name (市委副书记、市长王某), and after the name up to 在/作/出席 (龚正市长在…)."""
+    start, end = m.span(group)
+    clause = max(text.rfind(c, 0, m.start()) for c in "。！？；“”\n") + 1
+    after = text[end: m.end()]
+    cut = re.search("在|作|出席", after)
+    return role_of(text[clause:start] + "\n" + (after[: cut.start()] if cut else after))
+
+
+def _clean_name(name: str) -> str:
+    return re.sub(r"\s", "", name)
+
+
+def document_head(raw: str, text: str, removals=()) -> str:
+    r"""The head of a document, one line per line: the title, source, date and byline lines the
+    cleaner cut near the top (``removals``: ``(rule, start, text)`` in the page's offsets; the rules
+    listed in metadata.toml) and the lines of the cleaned text before the salutation, in page order.
+
+    >>> document_head("省长 王予波\n各位代表：\n现在……", "各位代表：\n现在……", [("byline", 0, "省长 王予波\n")])
+    '省长 王予波'
+    """
+    cfg = _head_config()
+    limit = cfg["head_chars"]
+    pieces = [(start, cut) for rule, start, cut in removals if rule in cfg["rules"] and start < limit]
+    sal = cfg["salutation"].search(text[:limit])
+    if sal:
+        for line in text[: sal.start()].splitlines():
+            if line.strip():
+                pos = raw.find(line.strip(), 0, limit + len(line))
+                pieces.append((pos if pos >= 0 else limit, line))
+    lines = []
+    for _, piece in sorted(pieces, key=lambda p: p[0]):
+        for line in _INVISIBLE.sub("", piece).splitlines():
+            line = line.strip(" \t\u3000\u00a0\u2002\u2003\u2009")
+            if line:
+                lines.append(line)
+    return "\n".join(lines)
+
+
+def _plausible_name(name: str) -> bool:
+    """A person's name: 2+ characters, a known first character (or a ·), no page-furniture word.
+
+    >>> _plausible_name("王予波"), _plausible_name("艾尔肯·吐尼亚孜"), _plausible_name("信箱"), _plausible_name("热线在线")
+    (True, True, False, False)
+    """
+    cfg = _head_config()
+    if len(name) < 2 or any(w in name for w in cfg["not_names"]):
+        return False
+    return "·" in name or name[0] in cfg["initials"]
+
+
+def byline_speaker(head: str) -> tuple[str | None, str | None]:
+    r"""``(speaker, role)`` from a document's head (see :func:`document_head`).
+
+    >>> byline_speaker("——2025年1月18日在云南省第十四届人民代表大会第三次会议上\n省长 王予波")
+    ('王予波', '省长')
+    >>> byline_speaker("----2025年1月15日龚正市长在上海市第十六届人民代表大会第三次会议的政府工作报告")
+    ('龚正', '市长')
+    >>> byline_speaker("1957年6月26日在第一届全国人民代表大会第四次会議上\n周恩来")
+    ('周恩来', None)
+    """
+    cfg = _head_config()
+    for pattern in cfg["speaker"]:
+        has_role = "role" in pattern.groupindex
+        for m in pattern.finditer(head):
+            if has_role and m.group("role") in cfg["not_roles"]:
+                continue
+            name = _clean_name(m.group("name"))
+            if not _plausible_name(name):
+                continue
+            return name, _role_near(head, m, "name")
+    return None, None
+
+
+def head_date(head: str) -> str | None:
+    """The date a document's head states (2025年1月17日在…会议上), ISO.
+
+    >>> head_date("来源：江西省人民政府2025年1月17日在江西省第十四届人民代表大会第三次会议上")
+    '2025-01-17'
+    """
+    m = re.search(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日", head or "")
+    return normalise_date(m.group(0)) if m else None
+
+
+def session_of(head: str, opening: str) -> str | None:
+    """The session a report was given at: from its head (…在云南省第十四届人民代表大会第三次会议上),
+    else from its opening sentence (向第六届全国人民代表大会第一次会议作政府工作报告); blanks removed.
+
+    >>> session_of("", "现在，我代表国务院，向第十届全国人民代表大会第一次会议报告过去五年的工作")
+    '第十届全国人民代表大会第一次会议'
+    >>> session_of("", "从去年９月第五届全国人民代表大会第三次会议到现在") is None
+    True
+    """
+    cfg = _head_config()
+    for patterns, scope in ((cfg["session_head"], head), (cfg["session_opening"], opening)):
+        flat = re.sub(r"\s", "", scope or "")
+        for pattern in patterns:
+            m = pattern.search(flat)
+            if m:
+                return m.group(1)
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -143,6 +306,15 @@ def normalise_date(value: str) -> str | None:
     if not 1 <= d <= 31:
         return None
     return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def _first_speaker(patterns, text) -> tuple[str | None, str | None]:
+    """``(speaker, role)`` from the first pattern whose group 1 holds a name."""
+    for p in patterns:
+        m = p.search(text)
+        if m:
+            return _clean_name(m.group(1)), _role_near(text, m, 1)
+    return None, None
 
 
 def _first(patterns, text):
@@ -209,11 +381,26 @@ def infer_level(title: str | None, text: str, place) -> str | None:
     return hits.most_common(1)[0][0] if hits else None
 
 
+def _speaks_as_city(text: str) -> bool:
+    """The text calls itself a city's (我市, 全市, 市人民政府) more often than a prefecture's (全州, 我州,
+    地区行署, 全盟): the words are metadata.toml's ``[level] self_city`` and ``self_prefecture``.
+
+    >>> _speaks_as_city("我代表市人民政府……全市上下……全州大局"), _speaks_as_city("我代表州人民政府……全州")
+    (True, False)
+    """
+    cfg = _config()
+    city = sum(text.count(w) for w in cfg["self_city"])
+    prefecture = sum(text.count(w) for w in cfg["self_prefecture"])
+    return city > prefecture
+
+
 def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: str = "",
-                     removed_title: str | None = None) -> DocumentMeta:
+                     removed_title: str | None = None, removals=()) -> DocumentMeta:
     """Read metadata from a page's raw text (chrome included), its cleaned text and markup hints.
 
     ``removed_title`` is the title line the cleaner cut as a repeat (rule title_repeat), if any.
+    ``removals`` are the cleaner's cuts as ``(rule, start, text)``: the preamble, byline and source
+    lines among them state the speaker, the date and the session (see :func:`document_head`).
 
     ``path_hint`` is the file name stem: researchers often name files by place
     (``三亚.txt``), so places named there count (with extra weight).
@@ -243,6 +430,9 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
         from speechkit.htmlmeta import labelled_date
 
         date = labelled_date(raw)
+    head = document_head(raw, text, removals)
+    if not date:
+        date = head_date(head)
     meta.date = date
     file_year = cfg["file_year"].search(path_hint or "")
     meta.year = int(date[:4]) if date else int(file_year.group(1)) if file_year else infer_year(text, meta.title, date)
@@ -252,6 +442,10 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
     named = resolve_place(find_places(path_hint)) if path_hint else None
     if named is not None and named.province:
         place = named
+        twin = same_name_city(place.city) if place.city and not place.district else None
+        if twin and _speaks_as_city(text):
+            # 恩施.txt holding 恩施市's report (我代表市人民政府, 全市), not 恩施州's
+            place.district = twin
         if national:
             meta.notes.append(f"the text reads as a national report (代表国务院) although the file name names {named.city or named.province}")
     elif national:
@@ -268,9 +462,23 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
     if place is not None:
         meta.province, meta.city, meta.district = place.province, place.city, place.district
         meta.level = "国家" if national else infer_level(meta.title, text, place)
-    meeting = _first(cfg["meeting_title"], meta.title) if meta.title else None
-    meta.meeting = meeting or _first(cfg["meeting_text"], text[:600])
-    meta.speaker = hints.get("author") or _first(cfg["speaker_raw"], raw[:800])
+    hcfg = _head_config()
+    sal = hcfg["salutation"].search(text[: hcfg["head_chars"]])
+    opening = text[sal.end() if sal else 0:].lstrip("：:，,!！ \t\r\n\u3000")[: hcfg["opening_chars"]]
+    session = session_of(head, opening)
+    if session:
+        meta.meeting = session
+    elif not hcfg["report"].search((meta.title or "") + "\n" + (path_hint or "") + "\n" + text[:400]):
+        # a 政府工作报告 is given at a session or nowhere named: not at a meeting its body names
+        meeting = _first(cfg["meeting_title"], meta.title) if meta.title else None
+        meeting = meeting or _first(cfg["meeting_text"], text[:600])
+        meta.meeting = hcfg["meeting_date_prefix"].sub("", meeting) or None if meeting else None
+    if hints.get("author"):
+        meta.speaker = hints["author"]
+    else:
+        meta.speaker, meta.speaker_role = byline_speaker(head)
+        if not meta.speaker:
+            meta.speaker, meta.speaker_role = _first_speaker(cfg["speaker_raw"], raw[:800])
     ends = raw if len(raw) <= 6000 else raw[:3000] + "\n" + raw[-3000:]  # pages name site and URL in their chrome
     meta.site = hints.get("site") or _first(cfg["site_raw"], ends)
     meta.url = hints.get("url") or _first(cfg["url_raw"], ends)

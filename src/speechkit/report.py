@@ -257,7 +257,7 @@ def _overview(ctx: _Context) -> Section:
     section.blocks.append(Table("各组文档数", "各组文档数", table,
                                 f"按 {'、'.join(ctx.by) if ctx.by else '（不分组）'} 分组，共 {len(table)} 组。"))
     columns = [("group", "分组"), ("title", "标题"), ("date", "日期"), ("province", "省份"),
-               ("city", "城市"), ("meeting", "会议"), ("speaker", "讲话人"),
+               ("city", "城市"), ("meeting", "会议"), ("speaker", "讲话人"), ("speaker_role", "职务"),
                ("clean_chars", "字数"), ("source_path", "源文件")]
     ordered = docs.sort_values(["group", *[c for c in ("date", "source_path") if c in docs.columns]],
                                kind="stable", na_position="last")
