@@ -18,7 +18,7 @@ defaults: trafilatura (text via ``extract``, title and date via ``extract_metada
 which uses htmldate), readability-lxml (the text of ``Document.summary()``, title
 ``short_title()``), and htmldate alone for dates.
 
-Usage: python scripts/eval_html.py [PAGES_DIR] [--misses] [--only speechkit]
+Usage: python scripts/eval_html.py [--pages DIR] [--misses] [--only speechkit]   (or: make eval)
 """
 from __future__ import annotations
 
@@ -200,7 +200,8 @@ def score(tool, gold: list[dict], pages_dir: Path, text_scored: bool = True, dat
 
 
 def table(results: dict[str, dict]) -> str:
-    head = f"| {'tool':<34} | {'P':>5} | {'R':>5} | {'F1':>5} | {'menus left':>10} | {'title':>5} | {'date':>5} | {'s/page':>7} |"
+    w = max(len(name) for name in results)
+    head = f"| {'tool':<{w}} | {'P':>5} | {'R':>5} | {'F1':>5} | {'menus left':>10} | {'title':>5} | {'date':>5} | {'s/page':>7} |"
     lines = [head, "|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|"]
 
     def cell(res, key, width, scored=True):
@@ -208,7 +209,7 @@ def table(results: dict[str, dict]) -> str:
 
     for name, res in results.items():
         t, ti, d = res["text_scored"], res["title_scored"], res["date_scored"]
-        lines.append(f"| {name:<34} | {cell(res, 'P', 5, t)} | {cell(res, 'R', 5, t)} | {cell(res, 'F1', 5, t)} | "
+        lines.append(f"| {name:<{w}} | {cell(res, 'P', 5, t)} | {cell(res, 'R', 5, t)} | {cell(res, 'F1', 5, t)} | "
                      f"{cell(res, 'menus', 10, t)} | {cell(res, 'title', 5, ti)} | {cell(res, 'date', 5, d)} | "
                      f"{res['s/page']:>7.4f} |")
     return "\n".join(lines)
@@ -219,7 +220,7 @@ def evaluate(pages_dir: Path, only: str | None = None) -> dict[str, dict]:
     gold = load_gold(pages_dir)
     results: dict[str, dict] = {}
     for extractor in speechkit_extractors():
-        name = f"speechkit clean" + (f" --html-extractor {extractor}" if extractor else "")
+        name = "speechkit" + (f" --html-extractor {extractor}" if extractor else "")
         results[name] = score(speechkit_tool(extractor), gold, pages_dir)
     if only != "speechkit":
         for name, tool in _peers_available().items():
@@ -231,10 +232,10 @@ def evaluate(pages_dir: Path, only: str | None = None) -> dict[str, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pages", nargs="?", type=Path, default=None)
+    parser.add_argument("--pages", type=Path, default=None, help="folder holding gold.jsonl (default: ../shared/corpus/html-pages)")
     parser.add_argument("--misses", action="store_true", help="list every page a tool misses")
     parser.add_argument("--only", default=None, help="'speechkit' to skip the peers")
-    args = parser.parse_args(argv)
+    args, _ = parser.parse_known_args(argv)  # run by scripts/eval.py, argv holds the runner's own arguments
     pages_dir = args.pages or default_pages_dir()
     if pages_dir is None or not (pages_dir / "gold.jsonl").exists():
         print("html-pages gold not found (../shared/corpus/html-pages/gold.jsonl): nothing to score")

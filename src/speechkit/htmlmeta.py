@@ -33,6 +33,7 @@ class _Config:
     url: tuple[re.Pattern, ...]
     separators: re.Pattern
     logo_max_chars: int
+    site_tail: re.Pattern
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +43,7 @@ def _config() -> _Config:
     label = re.compile(date["labels"] + r"\s*[:：]?\s*(?=(?:19|20)\d{2})")
     return _Config(tuple(n.lower() for n in date["meta"]), label, int(date["max_line_chars"]), int(date["near_lines"]),
                    tuple(re.compile(p) for p in date["url"]), re.compile(title["separators"]),
-                   int(title["logo_max_chars"]))
+                   int(title["logo_max_chars"]), re.compile(title["site_tail"]))
 
 
 def _iso(y: str, m: str, d: str) -> str | None:
@@ -161,8 +162,49 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", text or "")
 
 
-def page_title(dom: HtmlDom) -> str | None:
+_TITLE_CLASS = re.compile(r"(?i)title|headline|biaoti|(?:^|[_-])(?:tit|bt)(?:$|[_-])")
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+
+
+def _headline_candidates(dom: HtmlDom, kept: list[bool] | None) -> list[str]:
+    """Heading-like lines (h1–h6, or an element whose class/id says title) just above the article or at its top."""
+    cfg = _config()
+    if not dom.lines:
+        return []
+    kept = kept if kept is not None and len(kept) == len(dom.lines) else [True] * len(dom.lines)
+    first, _last = _anchor(kept, dom)
+    out = []
+    for i in range(first + 2, max(first - cfg.near_lines, 0) - 1, -1):  # nearest first
+        if i >= len(dom.lines):
+            continue
+        line = dom.lines[i]
+        text = dom.text[line.start:line.end].strip()
+        if line.nav or "。" in text or not 5 <= len(text) <= 80 or line.link_chars * 2 > line.chars:
+            continue
+        for e in line.path[-3:]:
+            el = dom.elements[e]
+            if el.tag in _HEADINGS or _TITLE_CLASS.search(el.cls) or _TITLE_CLASS.search(el.id):
+                out.append(text)
+                break
+    return out
+
+
+def _split_head_title(head: str) -> list[str]:
+    cfg = _config()
+    parts = [p.strip() for p in cfg.separators.split(head) if p.strip()] if head else []
+    if len(parts) == 1:  # 标题-新华网: a bare hyphen before a site name
+        m = cfg.site_tail.search(parts[0])
+        if m and m.start() > 0:
+            parts = [parts[0][: m.start()].strip(), parts[0][m.start() + 1:].strip()]
+    return parts
+
+
+def page_title(dom: HtmlDom, kept: list[bool] | None = None) -> str | None:
     """The article's headline: ``<h1>`` unless it is a logo/channel name, else ``<title>`` without the site.
+
+    In order: an ``<h1>`` that matches ``<title>`` (or ``og:title``) minus its site suffix; a
+    heading just above the article that matches it; an ``<h1>`` that is not a logo; a heading
+    just above the article; ``<title>`` minus its site suffix.
 
     >>> from speechkit.decode import html_dom
     >>> page_title(html_dom("<head><title>全市妇女儿童工作会议召开_要闻_某市政府网</title></head>"
@@ -172,31 +214,40 @@ def page_title(dom: HtmlDom) -> str | None:
     '在全市妇女代表大会上的讲话'
     """
     cfg = _config()
-    head = dom.hints.get("head_title", "")
-    parts = [p.strip() for p in cfg.separators.split(head) if p.strip()] if head else []
+    parts = _split_head_title(dom.hints.get("head_title", ""))
     core = max(parts[:1] + [p for p in parts[1:] if len(p) > len(parts[0]) * 2], key=len) if parts else ""
     og = (dom.meta.get("og:title") or "").strip()
     h1s = [dom.text[line.start:line.end] for line in dom.lines
            if any(dom.elements[e].tag == "h1" for e in line.path) and not line.nav]
-    h1s = [h for h in h1s if h.strip()] or ([dom.hints["h1"]] if dom.hints.get("h1") else [])
-    reference = og or core
-    for h1 in h1s:
-        n = _norm(h1)
-        if reference and (n in _norm(reference) or _norm(reference) in n) and len(n) > cfg.logo_max_chars:
-            return h1.strip()
-    for h1 in h1s:
-        n = _norm(h1)
-        is_logo = len(n) <= cfg.logo_max_chars or any(_norm(p) == n for p in parts[1:]) \
+    h1s = [h.strip() for h in h1s if h.strip()] or ([dom.hints["h1"]] if dom.hints.get("h1") else [])
+    near = _headline_candidates(dom, kept)
+    references = [_norm(r) for r in (og, core) if r]
+
+    def matches(candidate: str) -> bool:
+        n = _norm(candidate)
+        # the headline inside <title>, or <title> a long prefix of it (portals truncate: 地铁直达+无敌免...)
+        return len(n) > cfg.logo_max_chars and any(n in r or (r in n and len(r) >= 0.6 * len(n)) for r in references)
+
+    def is_logo(candidate: str) -> bool:
+        n = _norm(candidate)
+        return len(n) <= cfg.logo_max_chars or any(_norm(p) == n for p in parts[1:]) \
             or n == _norm(dom.hints.get("site", ""))
-        if not is_logo:
-            return h1.strip()
-    return reference or (h1s[0].strip() if h1s else None) or None
+
+    for group in (h1s, near):
+        for candidate in group:
+            if matches(candidate):
+                return candidate
+    for group in (h1s, near):
+        for candidate in group:
+            if not is_logo(candidate):
+                return candidate
+    return og or core or (h1s[0] if h1s else None) or None
 
 
 def page_meta(dom: HtmlDom, kept: list[bool] | None = None) -> dict:
     """Hints for :func:`speechkit.metadata.extract_metadata`: ``title``, ``date``, ``date_source``, ``url``."""
     out: dict = {}
-    title = page_title(dom)
+    title = page_title(dom, kept)
     if title:
         out["title"] = title
     date, source = page_date(dom, kept)
