@@ -231,6 +231,20 @@ def page_d04(d: Doc) -> str:
     )
 
 
+def page_d15(d: Doc) -> str:
+    # a municipal portal's text export: the 2026 speech reviews 2025, the last year of the plans that the
+    # 2021 and 2022 speeches set targets for (the demo pair for `speechkit followup`)
+    title = "在2026年全市妇女儿童工作会议上的讲话"
+    return lines(
+        "绍兴市妇女儿童工作委员会",
+        title,
+        "来源：市妇儿工委办公室    发布时间：2026-02-12    浏览次数：318",
+        *d.page_paragraphs(),
+        "【打印本页】【关闭窗口】",
+        "主办单位：绍兴市妇女儿童工作委员会办公室  联系电话：0575-85000000",
+    )
+
+
 def page_d05(d: Doc) -> str:
     return lines(
         "凝聚巾帼力量 共建出彩洛阳",
@@ -847,6 +861,32 @@ DOCS: list[Doc] = [
                 T("新增普惠托位", 600, "个", "=", 2023, TG, "今年"),
             ],
             not_values=["第一时间", "“十四五”规划目标"],
+        ),
+    ),
+    # --- the follow-through pair (speechkit followup): 绍兴 2026 reviews the 2025 targets of 2021/2022 ---
+    Doc(
+        "d15_shaoxing_2026.txt", "绍兴/绍兴市2026年妇女儿童工作会议讲话.txt", "utf-8", "txt", page_d15,
+        truth=dict(
+            province="浙江省", city="绍兴市", district="", level="市", year=2026, date="2026-02-12",
+            kind="妇女儿童工作会议", title="在2026年全市妇女儿童工作会议上的讲话", meeting="2026年全市妇女儿童工作会议",
+            speaker="", speaker_title="", site="", url="",
+            truncated=False, declared_chars=0, omitted_chars=0,
+            announced_phrase="我讲三点意见", announced_points=3, found_points=3, missing_numbers=[],
+            numbering="一、二、三、 headings on their own lines",
+            must_remove=["来源：市妇儿工委办公室", "浏览次数：318", "【打印本页】", "【关闭窗口】", "联系电话：0575-85000000"],
+            must_keep=["今天召开2026年全市妇女儿童工作会议", "全市孕产妇死亡率为6.2/10万", "婴儿死亡率为2.1‰",
+                       "妇女两癌筛查覆盖率达到93.5%", "每千人口拥有3岁以下婴幼儿托位数达到4.2个",
+                       "一、坚持目标导向", "三、坚持责任导向"],
+            targets=[
+                T("孕产妇死亡率", 6.2, "/10万", "=", 0, A),
+                T("婴儿死亡率", 2.1, "‰", "=", 0, A),
+                T("两癌筛查覆盖率", 93.5, "%", "=", 0, A),
+                T("每千人口拥有3岁以下婴幼儿托位数", 4.2, "个", "=", 0, A),
+                T("新建婴幼儿照护服务驿站", 140, "个", "=", 0, A),
+                T("每千人口拥有3岁以下婴幼儿托位数", 4.8, "个", "=", 2027, TG),
+                T("普惠性幼儿园覆盖率", 90, "%", ">=", 0, TG),
+            ],
+            not_values=["“十四五”时期", "二〇二一年"],
         ),
     ),
 ]

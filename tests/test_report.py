@@ -81,6 +81,14 @@ class FakeCorpus:
         out = self.tables["targets"].merge(groups, on="doc_id")
         return out
 
+    def followup(self, by=None, tolerance=0.0) -> pd.DataFrame:
+        from speechkit.followup import followup_table
+
+        targets = self.tables["targets"]
+        if "indicator_key" not in targets.columns:
+            targets = targets.assign(indicator_key=targets["indicator"])
+        return followup_table(documents=self.documents, targets=targets, tolerance=tolerance)
+
     def outlines(self, by=None) -> pd.DataFrame:
         by = [] if by is None else ([by] if isinstance(by, str) else list(by))
         groups = self._doc_groups(by)

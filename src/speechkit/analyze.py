@@ -48,7 +48,7 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "targets": pa.schema([("doc_id", pa.string()), ("kind", pa.string()), ("indicator", pa.string()), ("value", pa.float64()), ("unit", pa.string()),
                           ("comparator", pa.string()), ("deadline_year", pa.int64()), ("horizon", pa.string()), ("redacted", pa.bool_()),
                           ("sentence", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
-                          ("as_of_year", pa.int64())]),
+                          ("as_of_year", pa.int64()), ("indicator_key", pa.string())]),
     "keywords_textrank": pa.schema([("doc_id", pa.string()), ("method", pa.string()), ("rank", pa.int64()), ("term", pa.string()), ("score", pa.float64())]),
 }
 _STREAMED = ["sentences", "tokens", "themes", "sentence_themes", "sections", "outlines", "targets", "keywords_textrank"]
@@ -65,6 +65,7 @@ class AnalyzeOptions:
     topics: int | None = None
     segmenter: str = "rjieba"  # identical tokens to jieba on the shared corpus, ~17x faster (README)
     top_keywords: int = 20
+    indicators: str | None = None  # extra indicators TOML (--indicators), see speechkit/data/indicators.toml
 
 
 @dataclass
@@ -108,14 +109,19 @@ class AnalysisTools:
         self.themes = load_taxonomy(extra=Path(options.taxonomy) if options.taxonomy else None)
         # terms match on the segmenter's token boundaries (and inside its dictionary compounds)
         self.matcher = ThemeMatcher(self.themes, tokenize=self.segmenter.cut, compounds=self.segmenter.dictionary_words)
+        from speechkit.indicators import DATA_FILES as INDICATOR_FILES, load_indicators
+
+        self.indicators = load_indicators(options.indicators)
         h = hashlib.sha1(f"analyze|{__version__}|{options.top_keywords}|themes-token-boundaries-v2|".encode())
         h.update(self.segmenter.fingerprint.encode())
         h.update(json.dumps([(t.name, t.field, list(t.terms), [vars(r) for r in t.rules]) for t in self.themes],
                             ensure_ascii=False).encode())
         from importlib.resources import files
 
-        for name in ("outline.toml", "targets.toml"):
+        for name in ("outline.toml", "targets.toml", *INDICATOR_FILES):
             h.update((files("speechkit") / "data" / name).read_bytes())
+        if options.indicators:
+            h.update(Path(options.indicators).read_bytes())
         self.fingerprint = h.hexdigest()
 
 
@@ -156,7 +162,12 @@ def analyze_document(doc_id: str, text: str, tools: AnalysisTools, year: int | N
     rows["sections"] = [dict(vars(s), doc_id=doc_id) for s in sections]
     covered = sum(1 for h in hits_per_sentence if h)
     rows["outlines"] = [dict(vars(outline), doc_id=doc_id, sentences=len(hits_per_sentence), theme_sentences=covered)]
-    rows["targets"] = [dict(vars(t), doc_id=doc_id) for t in extract_targets(text, year=year)]
+    from speechkit.indicators import indicator_key
+
+    rows["targets"] = [dict(vars(t), doc_id=doc_id,
+                            indicator_key=indicator_key(indicator=t.indicator, sentence=t.sentence, value=t.value,
+                                                        unit=t.unit, indicators=tools.indicators))
+                       for t in extract_targets(text, year=year)]
     rows["keywords_textrank"] = textrank_table(doc_id, all_tokens, tools.options.top_keywords)
     return DocumentAnalysis(doc_id, rows, term_counts(all_tokens), len(hits_per_sentence), covered)
 

@@ -47,7 +47,12 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
                  "announced_vague"),
     "targets": (
         "doc_id", "kind", "indicator", "value", "unit", "comparator", "deadline_year", "horizon",
-        "redacted", "sentence", "start", "end", "as_of_year",
+        "redacted", "sentence", "start", "end", "as_of_year", "indicator_key",
+    ),
+    "followup": (
+        "place", "indicator_key", "target_doc_id", "target_year", "target_value", "target_low", "target_high",
+        "comparator", "target_unit", "outcome_doc_id", "outcome_year", "outcome_value", "outcome_unit", "status", "gap",
+        "direction", "target_sentence", "outcome_sentence",
     ),
 }
 
@@ -293,6 +298,40 @@ class Corpus:
         ``kind`` keeps one kind; ``indicator`` keeps indicators containing that text (``"托位"``).
         """
         return compare.targets_by_group(self.documents, self.tables["targets"], self._by(by), kind, indicator)
+
+    def followup(self, by=None, tolerance: float = 0.0) -> pd.DataFrame:
+        """Targets linked to what a later document of the same place reports for the target year
+        (``followup.parquet`` when ``speechkit followup``/``run`` wrote it, else computed now), with
+        the target document's variables and ``group`` when ``by`` is given. ``tolerance`` (in the
+        target's unit) lets a 左右 target count as met that close below (floors) or above (ceilings).
+
+        Columns: see docs/tables.md (place, indicator_key, target_year, target_value, outcome_value,
+        status 'met'|'missed'|'unknown', gap …).
+        """
+        from speechkit.followup import followup_table
+
+        store = self.tables
+        on_disk = isinstance(store, TableStore) and store.on_disk("followup")
+        if on_disk and not tolerance:
+            table = store["followup"]
+        else:
+            table = followup_table(documents=self.documents, targets=self.tables["targets"], tolerance=tolerance)
+        by_cols = self._by(by)
+        if not by_cols or table.empty:
+            return table.reset_index(drop=True)
+        docs = self.documents.set_index("doc_id")
+        extra = [c for c in by_cols if c not in table.columns and c in docs.columns]
+        table = table.join(docs[extra], on="target_doc_id")
+        table = table[table["target_doc_id"].isin(docs.index)]
+        table.insert(0, "group", compare.group_label(table, by_cols).to_numpy())
+        return table.reset_index(drop=True)
+
+    def followup_summary(self, by=None, tolerance: float = 0.0) -> pd.DataFrame:
+        """Per indicator (and group): targets linked, met, missed, share met and mean gap — a figure to quote."""
+        from speechkit.followup import summarise_followup
+
+        table = self.followup(by=by, tolerance=tolerance)
+        return summarise_followup(table, ["group"] if "group" in table.columns else None)
 
     def target_counts(self, by) -> pd.DataFrame:
         """Targets per group: ``docs``, ``docs_with_targets``, ``targets``, ``indicators``."""

@@ -36,6 +36,7 @@ __all__ = [
     "keyness_bars",
     "group_wordcloud",
     "target_timeline",
+    "followup_chart",
     "similarity_heatmap",
     "empty_figure",
     "shorten_label",
@@ -588,3 +589,70 @@ def save_figure(fig: Figure, path: Path, svg: bool = False) -> list[Path]:
             atomic_write_bytes(target, buffer.getvalue())
             written.append(target)
     return written
+
+
+# --- target follow-through (speechkit followup) ---------------------------------------------
+
+FOLLOWUP_COLORS = {"met": "#2f855a", "missed": "#c53030", "unknown": "#718096"}
+FOLLOWUP_LABELS = {"met": "完成", "missed": "未完成", "unknown": "无法判断"}
+
+
+def followup_chart(followup: pd.DataFrame, title: str = "目标与实际完成情况", max_indicators: int = 6) -> CJKFigure:
+    """Target against outcome, one panel per indicator: x = target year, a hollow marker at the
+    target (a bar for a range), an arrow to the outcome coloured by status (完成 green, 未完成 red).
+
+    With several places, each place is nudged sideways so that their arrows do not overlap.
+
+    >>> f = pd.DataFrame({"indicator_key": ["城镇新增就业"], "place": ["全国"], "target_year": [2024],
+    ...                   "target_value": [1200.0], "target_low": [None], "target_high": [None],
+    ...                   "outcome_value": [1256.0], "status": ["met"], "target_unit": ["万人"]})
+    >>> followup_chart(f).axes[0].get_title()
+    '城镇新增就业（万人）'
+    """
+    needed = ("indicator_key", "target_year", "target_value", "outcome_value", "status")
+    if followup is None or followup.empty or any(c not in followup.columns for c in needed):
+        return empty_figure(title, detail="没有能与后来的文档对上的目标")
+    data = followup.dropna(subset=["target_year", "outcome_value"]).copy()
+    if data.empty:
+        return empty_figure(title, detail="没有能与后来的文档对上的目标")
+    order = data["indicator_key"].value_counts().index.tolist()[:max_indicators]
+    n = len(order)
+    cols = 1 if n == 1 else 2
+    rows = (n + cols - 1) // cols
+    fig = _new_figure(6.2 * cols, 3.1 * rows + 0.8)
+    places = list(dict.fromkeys(data["place"].astype(str))) if "place" in data.columns else [""]
+    nudge = {p: (i - (len(places) - 1) / 2) * min(0.25, 0.7 / max(len(places), 1)) for i, p in enumerate(places)}
+    with matplotlib.rc_context(cjk_rc()):
+        for k, key in enumerate(order):
+            ax = fig.add_subplot(rows, cols, k + 1)
+            part = data[data["indicator_key"] == key]
+            unit = next((u for u in part.get("target_unit", pd.Series(dtype=object)).dropna() if str(u)), "")
+            for row in part.itertuples(index=False):
+                x = float(row.target_year) + nudge.get(str(getattr(row, "place", "")), 0.0)
+                low = getattr(row, "target_low", None)
+                high = getattr(row, "target_high", None)
+                target = row.target_value if row.target_value == row.target_value else low
+                color = FOLLOWUP_COLORS.get(row.status, FOLLOWUP_COLORS["unknown"])
+                if low == low and high == high and low is not None and high is not None:
+                    ax.plot([x, x], [low, high], color="#4a5568", linewidth=3, alpha=0.5, solid_capstyle="butt")
+                if target is not None and target == target:
+                    ax.plot([x], [target], marker="o", markersize=7, markerfacecolor="white",
+                            markeredgecolor="#4a5568", linestyle="none")
+                    ax.annotate("", xy=(x, row.outcome_value), xytext=(x, target),
+                                arrowprops={"arrowstyle": "->", "color": color, "linewidth": 1.6})
+                ax.plot([x], [row.outcome_value], marker="o", markersize=6, color=color, linestyle="none")
+            ax.set_title(f"{key}（{unit}）" if unit else str(key))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{int(round(v))}"))
+            ax.grid(True, color="#e5e5e5", linewidth=0.8)
+            ax.set_axisbelow(True)
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+        handles = [Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor="#4a5568",
+                                           linestyle="none", label="目标")]
+        handles += [Line2D([], [], marker="o", color=FOLLOWUP_COLORS[s], linestyle="none",
+                                            label=f"实际（{FOLLOWUP_LABELS[s]}）")
+                    for s in ("met", "missed", "unknown") if (data["status"] == s).any()]
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+        fig.suptitle(title)
+    return fig

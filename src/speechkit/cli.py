@@ -184,6 +184,7 @@ def analyze(
     engine: str = typer.Option("local", "--engine", help="'local' (worker processes) or 'dask'."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a local cluster)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the per-document cache."),
+    indicators: Optional[Path] = typer.Option(None, "--indicators", help="Extra indicators TOML for targets' indicator_key (see speechkit/data/indicators.toml)."),
 ) -> None:
     """Segment, tag themes, find keywords and topics, parse the 意见 outline and extract targets.
 
@@ -200,6 +201,7 @@ def analyze(
         taxonomy=str(taxonomy) if taxonomy else None,
         topics=topics,
         segmenter=segmenter,
+        indicators=str(indicators) if indicators else None,
     )
     with _Progress("analyze") as bar:
         report = _guard(analyze_corpus, processed_dir=processed_dir, out_dir=out or processed_dir, options=options,
@@ -310,6 +312,7 @@ def run(
     engine: str = typer.Option("local", "--engine", help="'local' (worker processes) or 'dask'."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a local cluster)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything; neither read nor write the caches."),
+    indicators: Optional[Path] = typer.Option(None, "--indicators", help="Extra indicators TOML for indicator_key and followup."),
     report_too: bool = typer.Option(True, "--report/--no-report", help="Also build the HTML/XLSX report."),
     html_extractor: str = typer.Option("dom", "--html-extractor",
                                        help="Article extraction for HTML pages: dom (default), readability, trafilatura, none."),
@@ -323,9 +326,50 @@ def run(
     clean(raw_dir=raw_dir, out=out, fmt=fmt, jobs=jobs, rules=rules, to_simplified=to_simplified, no_cache=no_cache,
           engine=engine, scheduler=scheduler, html_extractor=html_extractor)
     analyze(processed_dir=out, out=None, fmt=fmt, jobs=jobs, user_dict=user_dict, stopwords=stopwords,
-            taxonomy=taxonomy, topics=topics, segmenter=segmenter, engine=engine, scheduler=scheduler, no_cache=no_cache)
+            taxonomy=taxonomy, topics=topics, segmenter=segmenter, engine=engine, scheduler=scheduler, no_cache=no_cache,
+            indicators=indicators)
+    followup(processed_dir=out, out=None, indicators=indicators, tolerance=0.0, by=None, fmt=fmt)
     if report_too:
         report(processed_dir=out, by=by, out=None, meta=meta, svg=svg)
+
+
+# --- followup (issue 14: target follow-through) -----------------------------------------------
+
+
+@app.command()
+def followup(
+    processed_dir: Path = typer.Argument(Path("data/processed"), help="Folder with documents.parquet and targets.parquet (from `speechkit analyze`)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where followup.parquet goes (default: PROCESSED_DIR)."),
+    indicators: Optional[Path] = typer.Option(None, "--indicators", help="Extra indicators TOML (same format as speechkit/data/indicators.toml)."),
+    tolerance: float = typer.Option(0.0, "--tolerance", help="Slack for 左右 targets, in the target's unit (default 0: 5%左右 is missed at 4.9%)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Also summarise per group of the target's document, e.g. province."),
+    fmt: str = typer.Option("parquet", "--format", help="'parquet', or 'csv' to also write a CSV twin."),
+) -> None:
+    """Did they do what they said? Link each target to what a later document of the same place
+    reports for the target year, and judge it met / missed.
+
+    Writes OUT/followup.parquet (one row per linked target: place, indicator_key, target and
+    outcome values, status, gap, both sentences) and prints a summary per indicator.
+
+    Example:  speechkit followup data/processed --by province
+    """
+    from speechkit.followup import followup_corpus, summarise_followup
+
+    table = _guard(followup_corpus, processed_dir=processed_dir, out_dir=out, indicators_file=indicators,
+                   tolerance=tolerance, formats=_formats(fmt))
+    by_cols = _split_by(by) if by else []
+    if by_cols and len(table):
+        from speechkit.api import Corpus
+
+        corpus = _guard(Corpus.load, processed_dir)
+        table = _guard(corpus.followup, by=by_cols, tolerance=tolerance)
+    from speechkit.summaries import followup_summary_table
+
+    _console().print(followup_summary_table(summarise_followup(table, ["group"] if "group" in table.columns else None),
+                                            Path(out or processed_dir) / "followup.parquet"))
+
+
+# --- end followup ----------------------------------------------------------------------------
 
 
 @app.command()

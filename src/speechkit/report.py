@@ -682,8 +682,57 @@ def _similarity(ctx: _Context) -> Section:
     return section
 
 
+def _followup(ctx: _Context) -> Section:
+    """目标完成情况: targets linked to what a later document of the same place reports (speechkit.followup)."""
+    section = Section(
+        "followup", "目标完成情况",
+        "把一份文档提出的目标（某年要达到的数字）与同一地方后来的文档对该年的实际数字对上，判断是否完成。"
+        "增长、覆盖率等指标达到目标即为完成；失业率、物价、能耗、死亡率等指标不超过目标即为完成；"
+        "“左右”按目标值本身计（5%左右，4.9% 为未完成），区间按下限（或上限）计。",
+    )
+    if ctx.documents.empty or _frame(ctx.corpus.tables.get("targets")).empty:
+        section.blocks.append(Note("没有量化目标，无法判断完成情况。", "empty"))
+        return section
+    linked = ctx.corpus.followup(by=ctx.by) if ctx.by else ctx.corpus.followup()
+    if linked.empty:
+        section.blocks.append(Note("没有哪个目标能与同一地方后来文档中该年的实际数字对上"
+                                   "（需要同一地方相继年份的文档，例如相邻两年的政府工作报告）。", "empty"))
+        return section
+    status_label = {"met": "完成", "missed": "未完成", "unknown": "无法判断"}
+    met, missed = int((linked["status"] == "met").sum()), int((linked["status"] == "missed").sum())
+    section.blocks.append(Note(
+        f"共有 {len(linked)} 个目标与后来文档中的实际数字对上：完成 {met} 个，未完成 {missed} 个，"
+        f"其余 {len(linked) - met - missed} 个单位无法换算。"))
+    section.blocks.append(Chart("followup", charts.followup_chart(linked),
+                                "每个小图一个指标：空心圆为目标（竖条为目标区间），箭头指向实际数字，"
+                                "绿色为完成，红色为未完成。最多画出对上次数最多的 6 个指标。", "目标与实际完成情况"))
+    from speechkit.followup import summarise_followup
+
+    summary = summarise_followup(linked, ["group"] if "group" in linked.columns else None)
+    summary = summary.rename(columns={"indicator_key": "指标", "group": "分组", "linked": "对上的目标", "met": "完成",
+                                      "missed": "未完成", "unknown": "无法判断", "share_met": "完成比例",
+                                      "mean_gap": "平均差距"})
+    section.blocks.append(Table("目标完成汇总", "各指标的完成情况", summary,
+                                "完成比例 = 完成 /（完成 + 未完成）；平均差距 = 实际减目标，单位同目标。",
+                                percent=("完成比例",)))
+    titles = _doc_titles(ctx.documents)
+    columns = {"group": "分组", "place": "地方", "indicator_key": "指标", "target_year": "目标年份",
+               "comparator": "比较", "target_value": "目标值", "target_low": "目标下限", "target_high": "目标上限",
+               "target_unit": "目标单位", "outcome_value": "实际值", "outcome_unit": "实际单位", "status": "完成情况",
+               "gap": "差距", "target_sentence": "目标原句", "outcome_sentence": "实际原句"}
+    table = linked[[c for c in columns if c in linked.columns]].copy()
+    table["status"] = table["status"].map(lambda v: status_label.get(v, v))
+    table = table.rename(columns=columns)
+    table.insert(len(table.columns) - 2, "目标文档", linked["target_doc_id"].map(titles).to_numpy())
+    table.insert(len(table.columns) - 2, "实际文档", linked["outcome_doc_id"].map(titles).to_numpy())
+    section.blocks.append(Table("目标完成情况", "目标与实际（逐条）", table,
+                                "实际值取自同一地方后来的文档对目标年份的回顾（如次年政府工作报告的“过去一年”）；"
+                                "多年平均、累计数不作为实际值。"))
+    return section
+
+
 SECTION_BUILDERS = (_overview, _cleaning, _themes, _trends, _keyness, _wordclouds,
-                    _targets, _outlines, _near_duplicates, _similarity)
+                    _targets, _followup, _outlines, _near_duplicates, _similarity)
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import re
 from rich.markup import escape as _escape_markup
 from rich.table import Table
 
-__all__ = ["clean_summary", "analyze_summary", "compare_summary", "kwic_table", "printable", "escape"]
+__all__ = ["clean_summary", "analyze_summary", "compare_summary", "kwic_table", "printable", "escape",
+           "followup_summary_table"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -99,3 +100,22 @@ def kwic_table(lines, term: str, by: list[str] | None, limit: int) -> Table:
     for _, row in lines.head(limit).iterrows():
         t.add_row(*[escape(str(row.get(c, ""))) for c in (by or [])], escape(row["left"]), escape(row["keyword"]), escape(row["right"]))
     return t
+
+
+def followup_summary_table(summary, path: Path) -> Table:
+    """Targets linked per indicator (and group): met, missed, share met, mean gap."""
+    table = Table(title=escape(f"speechkit followup → {path}"))
+    cols = ["indicator_key"] + (["group"] if "group" in summary.columns else [])
+    for col in cols:
+        table.add_column({"indicator_key": "indicator", "group": "group"}[col])
+    for name, justify in (("linked", "right"), ("met", "right"), ("missed", "right"), ("share met", "right"),
+                          ("mean gap", "right")):
+        table.add_column(name, justify=justify)
+    if not len(summary):
+        table.add_row(*(["no target could be linked to a later document of the same place"] + [""] * (len(cols) + 4)))
+    for _, row in summary.iterrows():
+        share = "" if row["share_met"] != row["share_met"] else f"{row['share_met']:.0%}"
+        gap = "" if row["mean_gap"] != row["mean_gap"] else f"{row['mean_gap']:+.2f}"
+        table.add_row(*[escape(str(row[c])) for c in cols], str(row["linked"]), str(row["met"]), str(row["missed"]),
+                      share, gap)
+    return table
