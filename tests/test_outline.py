@@ -661,6 +661,10 @@ def test_reports_parse_with_sensible_level_one_counts(folder):
             # 一是…二是… enumeration in one paragraph) may have no outline
             assert not _LINE_HEADING.search(text) and not _LINE_PAREN.search(text), path.name
             continue
+        if outline.found_points == 1:
+            # a report cut after its first part (日照: 一、 and its （一）…（五）, nothing after)
+            assert len(_LINE_HEADING.findall(text)) == 1, path.name
+            continue
         assert 2 <= outline.found_points <= 12, path.name
         numbers = _line_heading_numbers(text)
         # where the report's own-line 一、 headings form one run 1..N and come
@@ -872,3 +876,54 @@ def test_reasons_joined_by_semicolons_on_their_own_lines_are_an_enumeration():
     )
     sections, _ = parse_outline(text)
     assert [s.marker for s in sections] == ["一、", "二、"]
+
+
+def test_unnumbered_part_headings_carry_the_numbered_points():
+    body = "要坚持问题导向，确保各项任务落到实处、见到实效。\n"
+    text = (
+        "各位代表：\n现在，我代表省人民政府，向大会报告工作，请予审议。\n2024年工作回顾\n"
+        "过去一年，我们主要做了以下工作：\n（一）经济运行稳中向好\n" + body + "（二）民生保障持续加强\n" + body
+        + "2025年工作安排建议\n今年重点做好以下工作：\n（一）全方位扩大内需\n" + body + "（二）稳定就业\n" + body
+        + "（三）改善民生\n" + body + "加强政府自身建设\n新形势新任务对政府工作提出了更高要求。\n"
+        "（一）树牢正确政绩观\n" + body + "（二）清正廉洁守底线\n" + body
+    )
+    sections, outline = parse_outline(text)
+    assert [s.heading for s in top(sections)] == ["2024年工作回顾", "2025年工作安排建议", "加强政府自身建设"]
+    assert [len(children(sections, p)) for p in top(sections)] == [2, 3, 2]
+    assert all(s.marker == "" and s.number is None for s in top(sections))
+    assert (outline.found_points, outline.missing_numbers, outline.complete) == (3, [], True)
+    assert_well_formed(text, sections, outline)
+
+
+def test_short_lines_do_not_become_parts_when_the_report_numbers_its_parts():
+    body = "要坚持问题导向，确保各项任务落到实处、见到实效。\n"
+    text = (
+        "各位代表：\n一、2024年工作回顾\n" + body + "主要做了以下工作\n" + body + "（一）经济稳中向好\n" + body
+        + "二、2025年工作安排\n" + body + "重点抓好以下工作\n" + body + "（一）扩大内需\n" + body
+    )
+    sections, _ = parse_outline(text)
+    assert [s.heading for s in top(sections)] == ["2024年工作回顾", "2025年工作安排"]
+
+
+def test_a_lone_yi_dun_before_paren_points_is_level_one():
+    # a report cut after its first part: 一、 alone, then （一）…（三）
+    body = "要坚持问题导向，确保各项任务落到实处、见到实效。\n"
+    text = "各位代表：\n一、2023年工作回顾\n" + body + "（一）稳增长\n" + body + "（二）强产业\n" + body + "（三）惠民生\n" + body
+    sections, outline = parse_outline(text)
+    assert [(s.marker, s.level) for s in sections] == [("一、", 1), ("（一）", 2), ("（二）", 2), ("（三）", 2)]
+    assert outline.found_points == 1
+
+
+def test_shouxian_at_the_start_and_zuihou_at_the_end_alone_are_no_outline():
+    body = "今年工作成效明显，妇女儿童事业取得新进展，各项指标稳步提升。\n"
+    text = "同志们：\n首先，今天的会议很重要，大家要认真领会。\n" + body * 12 + "最后，大家要把会议精神带回去。\n"
+    sections, outline = parse_outline(text)
+    assert sections == [] and outline.found_points == 0
+
+
+def test_shouxian_qici_zuihou_spread_over_a_speech_are_points():
+    body = "今年工作成效明显，妇女儿童事业取得新进展，各项指标稳步提升。\n"
+    text = "我讲三点意见。\n首先，要提高认识。\n" + body * 6 + "其次，要突出重点。\n" + body * 6 + "最后，要强化保障。\n" + body
+    sections, outline = parse_outline(text)
+    assert [s.marker for s in sections] == ["首先", "其次", "最后"]
+    assert (outline.announced_points, outline.found_points) == (3, 3)

@@ -90,6 +90,7 @@ class _Style:
     gap_tolerant: bool
     reject_next: re.Pattern[str] | None
     exclusions: bool = True
+    rank: int | None = None
     heading_next_line: bool = True
 
 
@@ -116,10 +117,12 @@ class _Rules:
     paragraph_max: int
     inline_point_min: int
     structured_min_breaks: int
+    greeting_share: float
     appendix_re: re.Pattern[str]
     appendix_min_share: float
     outline_share: float
     closing_words: tuple[str, ...]
+    parts: dict
 
 
 def _alternation(words) -> str:
@@ -152,6 +155,7 @@ def _rules() -> _Rules:
                 gap_tolerant=bool(spec.get("gap_tolerant", False)),
                 reject_next=re.compile(reject) if reject else None,
                 exclusions=bool(spec.get("exclusions", True)),
+                rank=spec.get("rank"),
                 heading_next_line=bool(spec.get("heading_on_next_line", True)),
             )
         )
@@ -204,6 +208,11 @@ def _rules() -> _Rules:
     announcement_re = re.compile(rf"{verb_led}|{noun_led}|{from_led}")
 
     groups = raw.get("groups", {})
+    parts = dict(raw["parts"])
+    banned = re.escape(parts["no_chars"])
+    parts["line_re"] = re.compile(
+        rf"(?<=\n)[ \t\u3000]*([^{banned}\r\n]{{{int(parts['min_chars'])},{int(parts['max_chars'])}}})[ \t\u3000]*(?=\r?\n)"
+    )
     appendix = raw["appendix"]
     heads = _alternation(appendix["heads"])
     appendix_re = re.compile(
@@ -234,10 +243,12 @@ def _rules() -> _Rules:
         paragraph_max=int(groups.get("paragraph_max_chars", 2500)),
         inline_point_min=int(groups.get("inline_point_min_chars", 150)),
         structured_min_breaks=int(groups.get("structured_min_line_breaks", 3)),
+        greeting_share=float(ordinal.get("greeting_share", 0.15)),
         appendix_re=appendix_re,
         appendix_min_share=float(appendix.get("min_share", 0.5)),
         outline_share=float(ann.get("outline_share", 0.25)),
         closing_words=tuple(ann.get("closing_words", [])),
+        parts=parts,
     )
 
 
@@ -385,7 +396,19 @@ def _level_one_style(cands: list[_Candidate], rules: _Rules) -> int | None:
     if not first_one:
         return None
     pool = [s for s in first_one if s in followed] or list(first_one)
-    return min(pool, key=lambda s: (rules.styles[s].grade, first_one[s]))
+    chosen = min(pool, key=lambda s: (rules.styles[s].grade, first_one[s]))
+    # a 一、 before the first （一） is the level above it even when alone (the text was
+    # cut after its first part): the official nesting order decides
+    rank = rules.styles[chosen].rank
+    if rank is not None:
+        above = [
+            s for s in first_one
+            if first_one[s] < first_one[chosen]
+            and rules.styles[s].rank is not None and rules.styles[s].rank < rank
+        ]
+        if above:
+            return min(above, key=lambda s: first_one[s])
+    return chosen
 
 
 @dataclass(slots=True)
@@ -454,6 +477,19 @@ def _second_in_same_sentence(text: str, c: _Candidate, rules: _Rules) -> bool:
 
 
 _SENTENCE_END = re.compile(r"[。！!？?\n]")
+
+
+def _greeting_and_closing(text: str, members: list[_Candidate], rules: _Rules) -> bool:
+    """True for a 首先 near the start and a 最后 near the end with nothing between them.
+
+    ``首先，……`` opening the speech and ``最后，……`` closing it are a greeting and a
+    farewell, not a two-point outline (a real one says 其次 in between).
+    """
+    if len(members) != 2 or rules.styles[members[0].style].numbering != "ordinal":
+        return False
+    share = rules.greeting_share
+    n = len(text) or 1
+    return members[0].start <= share * n and members[1].start >= (1 - share) * n
 
 
 def _is_enumeration(text: str, members: list[_Candidate], lines: _Lines, rules: _Rules) -> bool:
@@ -604,7 +640,10 @@ def _numbered_sections(
                     style in drop_styles or _second_in_same_sentence(text, members[0], rules)
                 ):
                     drop.add(id(members[0]))
-                elif len(members) > 1 and _is_enumeration(text, members, lines, rules):
+                elif len(members) > 1 and (
+                    _is_enumeration(text, members, lines, rules)
+                    or _greeting_and_closing(text, members, rules)
+                ):
                     drop.update(id(c) for c in members)
         if not drop:
             return placed
@@ -636,6 +675,70 @@ def _announcement_is_closing(
         return False
     span = body_end - top[0].start
     return span > 0 and (start - top[0].start) >= rules.outline_share * span
+
+
+def _part_headings(text: str, begin: int, limit: int, rules: _Rules) -> list[_Candidate]:
+    """Unnumbered part headings: short lines of their own (2024年工作回顾, 加强政府自身建设).
+
+    A line of ``[parts] min_chars..max_chars`` characters without punctuation, standing
+    between two line breaks and followed by a sentence (a longer line, or one with
+    punctuation) rather than by another such line.  Returned as candidates of
+    style -1 with an empty marker.
+    """
+    spec = rules.parts
+    out: list[_Candidate] = []
+    for m in spec["line_re"].finditer(text, begin, limit):
+        s, e = m.span(1)
+        nxt = text.find("\n", e + 1, limit)
+        following = text[e:nxt if nxt != -1 else limit].strip()
+        # the next line is a sentence, not another short line (a run of captions or labels)
+        if len(following) > spec["max_chars"] or any(ch in spec["no_chars"] for ch in following):
+            out.append(_Candidate(s, s, -1, "", None))
+    return out
+
+
+def _under_unnumbered_parts(
+    text: str,
+    cands: list[_Candidate],
+    begin: int,
+    limit: int,
+    placed: list[tuple[_Candidate, int, int, int | None]],
+    rules: _Rules,
+) -> list[tuple[_Candidate, int | None, int, int | None]] | None:
+    """Put the numbered points under unnumbered part headings when the report has them.
+
+    Only when two or more part headings exist, the first stands before the first level-1
+    point, and every part holds at least one marker; and, when the level 1 found is a
+    rank-1 style (一、), only when its numbering restarts at 1 in each part that uses it.
+    Returns None when the outline stays as it is.
+    """
+    top = [c for c, _n, level, _p in placed if level == 1]
+    if not top:
+        return None
+    parts = _part_headings(text, begin, limit, rules)
+    if len(parts) < rules.parts["min_parts"] or parts[0].start > top[0].start:
+        return None
+    inside = [c for c in cands if c.start >= begin]
+    bounds = [p.start for p in parts[1:]] + [limit]
+    regions = [[c for c in inside if p.start < c.start < stop] for p, stop in zip(parts, bounds)]
+    if not all(regions):
+        return None
+    l1 = top[0].style
+    if rules.styles[l1].rank == 1:
+        # 一、 on top: the parts only stand above it when its numbering restarts at 一、 in
+        # each part that uses it (2023年工作回顾 一、…五、 / 2024年重点工作 一、…七、)
+        firsts = [next((c for c in region if c.style == l1), None) for region in regions]
+        used = [c for c in firsts if c is not None]
+        if len(used) < 2 or any(c.number != 1 for c in used):
+            return None
+    out: list[tuple[_Candidate, int | None, int, int | None]] = []
+    for part, region in zip(parts, regions):
+        parent = len(out)
+        out.append((part, None, 1, None))
+        base = len(out)
+        for c, number, level, up in _numbered_sections(text, region, None, rules):
+            out.append((c, number, level + 1, parent if up is None else base + up))
+    return out
 
 
 def _appendix_start(text: str, rules: _Rules) -> int:
@@ -808,6 +911,9 @@ def parse_outline(text: str) -> tuple[list[Section], Outline]:
                 else everything
             )
 
+    if placed:
+        placed = _under_unnumbered_parts(text, cands, begin, limit, placed, rules) or placed
+
     sections: list[Section] = []
     if placed:
         seq_of: list[int] = []
@@ -827,7 +933,8 @@ def parse_outline(text: str) -> tuple[list[Section], Outline]:
             )
         _close_sections(sections, body_end)
         for sec, (c, *_rest) in zip(sections, placed):
-            sec.heading = _heading(text, c.end, sec.end, rules, rules.styles[c.style].heading_next_line)
+            next_line = c.style >= 0 and rules.styles[c.style].heading_next_line
+            sec.heading = _heading(text, c.end, sec.end, rules, next_line)
     elif ann is not None:
         for i, (start, heading) in enumerate(
             _headline_sections(text, begin, body_end, ann[1], rules)
