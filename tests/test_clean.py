@@ -196,3 +196,37 @@ def test_demo_titles_and_encodings(demo):
     assert [p for p, t in truth.items() if _nfkc(t["title"]) != _nfkc(docs.loc[p, "title"] or "")] == []
     assert {docs.loc[p, "encoding"] for p in truth} >= {"gb18030", "utf-16", "utf-8-sig", "utf-8"}
     assert (docs["format"] == "html").sum() >= 3
+
+
+def test_a_utf8_speech_with_stray_nuls_is_cleaned_without_them(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    speech = ("当前位置：首页 > 领导讲话\n同志们：今天召开全市妇女儿童工作会议，部署今年任务。\n"
+              "一、推进托育服务。到2025年，全市建成普惠托位300个。\n") * 30
+    data = speech.encode("utf-8")
+    data = data[:60] + b"\x00" + data[60:3000] + b"\x00\x00" + data[3000:]  # 60 and 3000 fall between characters
+    assert data.replace(b"\x00", b"").decode("utf-8") == speech
+    (raw / "nul.txt").write_bytes(data)
+    report = clean_corpus(raw, tmp_path / "out", jobs=1, use_cache=False)
+    doc = report.documents.iloc[0]
+    assert doc["status"] == "ok" and "\x00" not in doc["text"] and "\x00" not in doc["raw_text"]
+    assert doc["raw_text"] == speech and "3 NUL byte(s) dropped" in doc["notes"]
+    spans = report.removals.sort_values("start")
+    kept, pos = [], 0
+    for s, e in zip(spans["start"], spans["end"]):
+        kept.append(doc["raw_text"][pos:s])
+        pos = e
+    assert "".join(kept) + doc["raw_text"][pos:] == doc["text"]
+
+
+def test_script_column_on_the_national_reports():
+    """The 1954 report is written in Traditional characters; 1957 has a few Traditional lines."""
+    folder = shared("national-reports")
+    from speechkit.clean import clean_file
+
+    scripts = {}
+    for year in (1954, 1957, 2024):
+        path = folder / f"{year}_国务院政府工作报告.txt"
+        if path.exists():
+            scripts[year] = clean_file(path, path.name)[0]["script"]
+    assert scripts == {1954: "traditional", 1957: "mixed", 2024: "simplified"}

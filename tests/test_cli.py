@@ -241,3 +241,46 @@ def test_help_and_clean_do_not_import_heavy_libraries(raw_dir, tmp_path, args):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+# --- speechkit clean --explain FILE ----------------------------------------------------------
+
+def test_clean_explain_prints_one_pages_cuts_rule_by_rule_and_what_was_kept(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("当前位置：首页 > 领导讲话\n主办单位：市教育局、市民政局\n" + BODY
+                    + "某某网版权所有 京ICP备12345678号\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke("clean", "--explain", page, "--out", out)
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "breadcrumb" in text and "⟦当前位置：首页 > 领导讲话⏎⟧" in text
+    assert "licence_footer" in text and "京ICP备12345678号" in text
+    # context: the line after the breadcrumb is shown beside it
+    assert "⟧主办单位：市教育局" in text
+    # the sponsor line with no site evidence was a candidate and was kept
+    assert "kept sponsor_line" in text and "no evidence" in text
+    assert not out.exists()  # --explain writes nothing
+
+
+def test_clean_explain_of_an_unreadable_file_is_an_error_row(tmp_path):
+    page = tmp_path / "image.txt"
+    page.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    result = invoke("clean", "--explain", page)
+    assert result.exit_code == 1 and "PNG" in result.output and "Traceback" not in result.output
+
+
+def test_clean_summary_counts_traditional_pages_and_suggests_to_simplified(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "simplified.txt").write_text(BODY, encoding="utf-8")
+    (raw / "traditional.txt").write_text("同志們：今天召開全市婦女兒童工作會議，部署今年任務。\n" * 3, encoding="utf-8")
+    result = invoke("clean", raw, "--out", tmp_path / "out", "--jobs", 1)
+    assert result.exit_code == 0, result.output
+    assert "1 traditional: the lexicons are Simplified — rerun with --to-simplified" in result.output
+    docs = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("source_path")
+    assert docs.loc["traditional.txt", "script"] == "traditional" and docs.loc["simplified.txt", "script"] == "simplified"
+    result = invoke("clean", raw, "--out", tmp_path / "out2", "--jobs", 1, "--to-simplified")
+    assert "converted to Simplified" in result.output
+    docs = pd.read_parquet(tmp_path / "out2" / "documents.parquet").set_index("source_path")
+    assert docs.loc["traditional.txt", "text"].startswith("同志们：今天召开全市妇女儿童工作会议")
+    assert "converted to Simplified" in docs.loc["traditional.txt", "notes"]

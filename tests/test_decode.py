@@ -53,3 +53,29 @@ def test_read_raw_sniffs_html_saved_as_txt(tmp_path):
     p.write_text("<!DOCTYPE html><html><body><p>同志们：现在开会。</p></body></html>", encoding="utf-8")
     page = read_raw(p)
     assert page.format == "html" and page.text == "同志们：现在开会。"
+
+
+# --- NUL bytes ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("positions", [[0], [10], [5000], [3, 40, 77, 5000, 9000]])
+def test_utf8_with_stray_nuls_is_read_without_them(positions):
+    data = bytearray((SPEECH * 80).encode("utf-8"))
+    for pos in sorted(positions, reverse=True):  # between characters: SPEECH is 3-byte CJK and ASCII
+        cut = pos - pos % 3 if pos < 30 else data.index("。".encode(), pos)
+        data[cut:cut] = b"\x00"
+    text, enc, notes = decode_bytes(bytes(data))
+    assert "\x00" not in text and text == SPEECH * 80
+    assert enc == "utf-8" and notes == [f"{len(positions)} NUL byte(s) dropped (the file is UTF-8 apart from them)"]
+
+
+def test_utf8_full_of_nuls_and_utf16_without_bom_are_not_taken_for_utf8_with_nuls():
+    with pytest.raises(DecodeError, match="not a text file"):
+        decode_bytes(b"\x00\x00\x01abc\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02" * 50)
+    text, enc, _ = decode_bytes(("各位代表：" + SPEECH * 5).encode("utf-16-le"))
+    assert text.startswith("各位代表") and enc.startswith("utf_16")
+
+
+def test_a_nul_in_another_encoding_does_not_survive_either():
+    text, enc, notes = decode_bytes(("同志们：" * 40).encode("gb18030") + b"\x00" + SPEECH.encode("gb18030") * 3)
+    assert enc == "gb18030" and "\x00" not in text and SPEECH in text
+    assert any("NUL" in n for n in notes)

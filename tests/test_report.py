@@ -384,3 +384,63 @@ def test_report_on_real_corpus(tmp_path, request, monkeypatch):
     wb = load_workbook(paths["xlsx"])
     assert wb["各组文档数"].max_row == 1 + docs["city"].nunique()
     assert {"主题占比", "关键词", "量化目标"} <= set(wb.sheetnames)
+
+
+# ---------------------------------------------------------------------------
+# the cleaning audit: per-rule samples with context
+# ---------------------------------------------------------------------------
+
+def _tables_with_raw_text() -> dict[str, pd.DataFrame]:
+    tables = _tables()
+    docs = tables["documents"].copy()
+    footer = "<b>某某网</b>版权所有 京ICP备12345号"
+    docs["raw_text"] = [f"同志们：今天召开会议，部署工作。\n{footer}\n评论0\n" for _ in docs["doc_id"]]
+    start = docs["raw_text"].iloc[0].index(footer)
+    rows = []
+    for doc_id, raw in zip(docs["doc_id"], docs["raw_text"]):
+        if doc_id == "e1":
+            continue
+        rows.append((doc_id, "licence_footer", start, start + len(footer) + 1, raw[start:start + len(footer) + 1]))
+        c = raw.index("评论0")
+        rows.append((doc_id, "comment_counter", c, c + 4, raw[c:c + 4]))
+        rows.append((doc_id, "whitespace", len(raw) - 1, len(raw), "\n"))
+    tables["documents"] = docs
+    tables["removals"] = pd.DataFrame(rows, columns=["doc_id", "rule", "start", "end", "text"])
+    return tables
+
+
+def test_cleaning_section_shows_three_sample_cuts_per_rule_with_context():
+    ctx = report._context(FakeCorpus(_tables_with_raw_text()), ["city"])
+    section = report._cleaning(ctx)
+    samples = next(b for b in section.blocks if isinstance(b, report.Table) and b.sheet == "删除样例").frame
+    assert list(samples.columns) == ["规则", "源文件", "位置", "上文", "删除内容", "下文"]
+    # three per rule, from different documents; whitespace is counted in the rule table, not sampled
+    assert samples["规则"].value_counts().to_dict() == {"comment_counter": 3, "licence_footer": 3}
+    assert samples.groupby("规则")["源文件"].nunique().to_dict() == {"comment_counter": 3, "licence_footer": 3}
+    row = samples[samples["规则"] == "licence_footer"].iloc[0]
+    assert row["删除内容"] == "<b>某某网</b>版权所有 京ICP备12345号⏎"
+    assert row["上文"].endswith("部署工作。⏎") and row["下文"].startswith("评论0")
+    rules = next(b for b in section.blocks if isinstance(b, report.Table) and b.sheet == "清洗规则").frame
+    assert rules.set_index("规则").loc["licence_footer", "说明"].startswith("licence")
+
+
+def test_sample_cuts_are_escaped_in_the_html_and_written_to_the_workbook(tmp_path):
+    paths = build_report(FakeCorpus(_tables_with_raw_text()), ["city"], tmp_path)
+    page = paths["html"].read_text(encoding="utf-8")
+    assert "<b>某某网</b>" not in page and "&lt;b&gt;某某网&lt;/b&gt;版权所有" in page
+    wb = load_workbook(paths["xlsx"])
+    assert "删除样例" in wb.sheetnames
+    values = [c.value for row in wb["删除样例"].iter_rows() for c in row]
+    assert "<b>某某网</b>版权所有 京ICP备12345号⏎" in values
+
+
+def test_cleaning_section_warns_about_traditional_documents_unless_converted():
+    tables = _tables()
+    tables["documents"] = tables["documents"].assign(script=["simplified", "traditional", "mixed", "simplified",
+                                                              "simplified", None], notes=None)
+    section = report._cleaning(report._context(FakeCorpus(tables), ["city"]))
+    warn = [b.text for b in section.blocks if isinstance(b, report.Note) and "繁体" in b.text]
+    assert warn and "2 篇文档含繁体字" in warn[0] and "--to-simplified" in warn[0]
+    tables["documents"]["notes"] = "written in traditional script; converted to Simplified (--to-simplified)"
+    section = report._cleaning(report._context(FakeCorpus(tables), ["city"]))
+    assert not [b for b in section.blocks if isinstance(b, report.Note) and "繁体" in b.text]

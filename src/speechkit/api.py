@@ -33,6 +33,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "doc_id", "source_path", "title", "text", "raw_text", "date", "year", "province", "city",
         "district", "level", "meeting", "speaker", "speaker_role", "site", "url", "truncated", "declared_chars",
         "omitted_chars", "redactions", "raw_chars", "clean_chars", "encoding", "format", "status", "error",
+        "script",
     ),
     "removals": ("doc_id", "rule", "start", "end", "text"),
     "tokens": ("doc_id", "sentence_id", "tokens"),

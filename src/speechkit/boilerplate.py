@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["Rule", "Removal", "Protected", "CleanResult", "load_rules", "strip_boilerplate", "find_page_markers",
-           "reads_as_speech", "RuleFileError", "DATA_FILES", "ZONES"]
+           "reads_as_speech", "cut_in_context", "RuleFileError", "DATA_FILES", "ZONES"]
 
 #: the data files this module reads (part of the clean stage's cache key)
 DATA_FILES = ("boilerplate.toml", "speech_guard.toml")
@@ -147,6 +147,23 @@ def load_rules(extra: tuple[Path, ...] | list[Path] = ()) -> list[Rule]:
     for path in extra:
         rules.extend(_parse_rules(_load_toml(path), str(path)))
     return rules
+
+
+def cut_in_context(raw: str, start: int, end: int, width: int = 20, max_cut: int = 160) -> tuple[str, str, str]:
+    """``(before, cut, after)``: a removal with up to ``width`` characters of the raw text on each side.
+
+    Line breaks show as ⏎ so that a cut reads on one line; a cut longer than ``max_cut`` keeps
+    its start and end around ``…(N字)…``.
+
+    >>> cut_in_context("同志们：今天开会。\\n评论0\\n", 10, 14, width=5)
+    ('天开会。⏎', '评论0⏎', '')
+    """
+    show = lambda t: t.replace("\r", "").replace("\n", "⏎")  # noqa: E731
+    cut = raw[start:end]
+    if len(cut) > max_cut:
+        half = max_cut // 2
+        cut = f"{cut[:half]}…({len(cut) - 2 * half}字)…{cut[-half:]}"
+    return show(raw[max(0, start - width):start]), show(cut), show(raw[end:end + width])
 
 
 # --- the speech guard -----------------------------------------------------------

@@ -20,7 +20,7 @@ import pandas as pd
 
 from speechkit._version import __version__
 from speechkit.boilerplate import DATA_FILES as BOILERPLATE_DATA_FILES
-from speechkit.boilerplate import load_rules
+from speechkit.boilerplate import cut_in_context, load_rules
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
 from speechkit.cache import entry_path, load_json_entry, store_json_entry
 from speechkit.io import (RUN_KEY, TableUnreadable, new_run_id, read_run_manifest, read_table, remove_run_manifest,
@@ -30,18 +30,20 @@ from speechkit.htmlmain import DATA_FILES as HTML_DATA_FILES
 from speechkit.htmlmain import DEFAULT_EXTRACTOR, EXTRACTORS, ExtractorError, chrome_decisions, chrome_spans, strip_with_chrome
 from speechkit.htmlmeta import page_meta
 from speechkit.metadata import extract_metadata
+from speechkit.script import DATA_FILES as SCRIPT_DATA_FILES
+from speechkit.script import detect_script
 from speechkit.parallel import default_jobs, run_batches
 
 __all__ = [
     "DOCUMENT_COLUMNS", "REMOVAL_COLUMNS", "CleanOptions", "CleanReport",
-    "discover_files", "clean_file", "clean_corpus", "RawDirError",
+    "discover_files", "clean_file", "clean_corpus", "explain_file", "RawDirError",
 ]
 
 RAW_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 DOCUMENT_COLUMNS = [
     "doc_id", "source_path", "title", "text", "date", "year", "province", "city", "district", "level",
     "meeting", "speaker", "speaker_role", "site", "url", "truncated", "declared_chars", "omitted_chars", "redactions",
-    "raw_chars", "clean_chars", "encoding", "format", "status", "error", "notes", "raw_text",
+    "raw_chars", "clean_chars", "encoding", "format", "status", "error", "notes", "script", "raw_text",
 ]
 REMOVAL_COLUMNS = ["doc_id", "rule", "start", "end", "text"]
 CLEAN_TABLES = ("documents", "removals")
@@ -71,7 +73,8 @@ class CleanOptions:
         h = hashlib.sha1(f"clean|{__version__}|{self.to_simplified}|{self.html_extractor}".encode())
         from importlib.resources import files
 
-        for name in (*BOILERPLATE_DATA_FILES, "metadata.toml", "redactions.toml", *GAZETTEER_DATA_FILES, *HTML_DATA_FILES):
+        for name in (*BOILERPLATE_DATA_FILES, "metadata.toml", "redactions.toml", *GAZETTEER_DATA_FILES, *HTML_DATA_FILES,
+                     *SCRIPT_DATA_FILES):
             h.update((files("speechkit") / "data" / name).read_bytes())
         for path in self.rules_files:
             h.update(Path(path).read_bytes())
@@ -179,6 +182,17 @@ def _to_simplified(text: str) -> str:
     return _OPENCC.convert(text)
 
 
+def _strip_page(page, raw: str, rules, options: CleanOptions):
+    """HTML chrome (from the page's DOM) and the boilerplate rules cut from ``raw``: ``(CleanResult, hints)``."""
+    chrome, hints = [], dict(page.hints)
+    if page.dom is not None:
+        decisions = chrome_decisions(page.dom, page.markup, options.html_extractor)
+        hints.update(page_meta(page.dom, [d is None for d in decisions]))
+        if len(raw) == len(page.text):  # t2s keeps offsets; if it did not, the rules alone decide
+            chrome = chrome_spans(page.dom, decisions=decisions)
+    return strip_with_chrome(raw, chrome, rules, title=hints.get("title") or hints.get("h1")), hints
+
+
 def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rules=None,
                data: bytes | None = None) -> tuple[dict, list[dict]]:
     """Clean one raw file: ``(documents row, removal rows)``. Never raises for bad input.
@@ -200,19 +214,14 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
     except OSError as exc:
         return _error_row(rel, f"cannot read file: {exc.strerror or exc}"), []
     raw = page.text
+    script = detect_script(raw)  # the script the page is written in, before any conversion
     if options.to_simplified:
         raw = _to_simplified(raw)
     if rules is None:
         rules = load_rules([Path(p) for p in options.rules_files])
     doc_id = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     try:
-        chrome, hints = [], dict(page.hints)
-        if page.dom is not None:
-            decisions = chrome_decisions(page.dom, page.markup, options.html_extractor)
-            hints.update(page_meta(page.dom, [d is None for d in decisions]))
-            if len(raw) == len(page.text):  # t2s keeps offsets; if it did not, the rules alone decide
-                chrome = chrome_spans(page.dom, decisions=decisions)
-        result = strip_with_chrome(raw, chrome, rules, title=hints.get("title") or hints.get("h1"))
+        result, hints = _strip_page(page, raw, rules, options)
         repeated = next((r.text for r in result.removals if r.rule == "title_repeat" and r.text.strip()), None)
         meta = extract_metadata(raw, result.text, hints, Path(rel).stem, removed_title=repeated,
                                 removals=[(r.rule, r.start, r.text) for r in result.removals])
@@ -223,14 +232,69 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
         return _error_row(rel, message), []
     row = {c: None for c in DOCUMENT_COLUMNS}
     row.update(doc_id=doc_id, source_path=rel, text=result.text, raw_text=raw, raw_chars=len(raw),
-               clean_chars=len(result.text), encoding=page.encoding, format=page.format, status="ok", error=None)
+               clean_chars=len(result.text), encoding=page.encoding, format=page.format, status="ok", error=None,
+               script=script)
     if not result.text.strip():
         row.update(status="error", error="nothing left after removing boilerplate (the page is only site chrome)")
     row.update(meta.as_dict())
-    notes = page.notes + ([row["notes"]] if row.get("notes") else [])
+    converted = [f"written in {script} script; converted to Simplified (--to-simplified)"] \
+        if options.to_simplified and script in ("traditional", "mixed") else []
+    notes = page.notes + converted + ([row["notes"]] if row.get("notes") else [])
     row["notes"] = "; ".join(notes) or None
     removals = [{"doc_id": doc_id, "rule": r.rule, "start": r.start, "end": r.end, "text": r.text} for r in result.removals]
     return row, removals
+
+
+def explain_file(path: Path, options: CleanOptions = CleanOptions(), width: int = 20) -> dict:
+    """One page's cleaning as plain data, rule by rule: what ``speechkit clean --explain FILE`` prints.
+
+    Returns ``{"source_path", "status", "error", "encoding", "format", "script", "notes",
+    "raw_chars", "clean_chars", "rules", "kept"}``. ``rules`` lists, in the order of their first cut,
+    ``{"rule", "description", "cuts", "chars", "samples"}`` where each sample is
+    ``{"start", "end", "before", "text", "after"}`` (``width`` characters of context each side,
+    line breaks as ⏎); ``kept`` lists the candidate cuts the guard refused, with ``rule`` and
+    ``reason``. Blank-line and margin trimming (rule ``whitespace``) is counted, not listed.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = p.write_text("当前位置:首页 > 讲话\\n同志们:今天召开会议。\\n八、着力维护安全稳定\\n评论0", encoding="utf-8")
+    >>> info = explain_file(p)
+    >>> [(r["rule"], r["samples"][0]["text"]) for r in info["rules"] if r["rule"] != "whitespace"]
+    [('breadcrumb', '当前位置:首页 > 讲话⏎'), ('comment_counter', '评论0')]
+    """
+    path = Path(path)
+    info = {"source_path": str(path), "status": "ok", "error": None, "encoding": None, "format": None, "script": None,
+            "notes": [], "raw_chars": 0, "clean_chars": 0, "rules": [], "kept": []}
+    try:
+        page = read_raw(path)
+    except (DecodeError, OSError) as exc:
+        return dict(info, status="error", error=str(exc) if isinstance(exc, DecodeError) else f"cannot read file: {exc}")
+    raw = page.text
+    script = detect_script(raw)
+    if options.to_simplified:
+        raw = _to_simplified(raw)
+    rules = load_rules([Path(p) for p in options.rules_files])
+    try:
+        result, _hints = _strip_page(page, raw, rules, options)
+    except ExtractorError as exc:
+        return dict(info, status="error", error=str(exc))
+    descriptions = {r.name: r.description for r in reversed(rules)}
+    by_rule: dict[str, dict] = {}
+    for r in sorted(result.removals, key=lambda r: r.start):
+        entry = by_rule.setdefault(r.rule, {"rule": r.rule, "description": descriptions.get(r.rule, ""), "cuts": 0,
+                                            "chars": 0, "samples": []})
+        entry["cuts"] += 1
+        entry["chars"] += r.end - r.start
+        if r.rule != "whitespace":
+            before, text, after = cut_in_context(raw, r.start, r.end, width)
+            entry["samples"].append({"start": r.start, "end": r.end, "before": before, "text": text, "after": after})
+    kept = []
+    for p in result.protected:
+        before, text, after = cut_in_context(raw, p.start, p.end, width)
+        kept.append({"rule": p.rule, "reason": p.reason, "start": p.start, "end": p.end, "before": before, "text": text,
+                     "after": after})
+    return dict(info, encoding=page.encoding, format=page.format, script=script, notes=list(page.notes),
+                raw_chars=len(raw), clean_chars=len(result.text), rules=list(by_rule.values()), kept=kept)
 
 
 # --- worker side ----------------------------------------------------------------

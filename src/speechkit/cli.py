@@ -144,6 +144,7 @@ def clean(
     # --- end html ---
     engine: str = typer.Option("local", "--engine", help="'local' (worker processes) or 'dask'."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a local cluster)."),
+    explain: Optional[Path] = typer.Option(None, "--explain", help="Clean only this file and print its cuts rule by rule, with context, and the candidate cuts the guard kept as speech; writes nothing."),
 ) -> None:
     """Decode, strip boilerplate (every cut recorded) and read metadata.
 
@@ -154,6 +155,8 @@ def clean(
 
     Example:  speechkit clean data/raw --out data/processed --format csv
     Example:  speechkit clean data/raw --html-extractor readability
+
+    Example:  speechkit clean --explain data/raw/洛阳/ly2021_fuer.txt   (what one page loses, and why)
     """
     from speechkit.clean import CleanOptions, clean_corpus
     from speechkit.htmlmain import EXTRACTORS
@@ -162,12 +165,21 @@ def clean(
         raise typer.BadParameter(f"{html_extractor!r}: choose one of {', '.join(EXTRACTORS)}",
                                  param_hint="--html-extractor")
     options = CleanOptions(tuple(str(p) for p in rules), to_simplified, html_extractor=html_extractor)
+    if explain is not None:
+        from speechkit.clean import explain_file
+        from speechkit.summaries import explain_table
+
+        info = _guard(explain_file, path=explain, options=options)
+        _console().print(explain_table(info))
+        if info["status"] != "ok":
+            raise typer.Exit(1)
+        return
     with _Progress("clean") as bar:
         report = _guard(clean_corpus, raw_dir=raw_dir, out_dir=out, options=options, jobs=jobs, formats=_formats(fmt),
                         use_cache=not no_cache, progress=bar, engine=engine, scheduler=scheduler)
     from speechkit.summaries import clean_summary
 
-    _console().print(clean_summary(report, out))
+    _console().print(clean_summary(report, out, to_simplified=to_simplified))
 
 
 @app.command()
@@ -324,7 +336,7 @@ def run(
     Example:  speechkit run data/raw --out data/processed --by city,year --themes my_themes.toml
     """
     clean(raw_dir=raw_dir, out=out, fmt=fmt, jobs=jobs, rules=rules, to_simplified=to_simplified, no_cache=no_cache,
-          engine=engine, scheduler=scheduler, html_extractor=html_extractor)
+          engine=engine, scheduler=scheduler, html_extractor=html_extractor, explain=None)
     analyze(processed_dir=out, out=None, fmt=fmt, jobs=jobs, user_dict=user_dict, stopwords=stopwords,
             taxonomy=taxonomy, topics=topics, segmenter=segmenter, engine=engine, scheduler=scheduler, no_cache=no_cache,
             indicators=indicators)

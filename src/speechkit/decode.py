@@ -104,13 +104,50 @@ def _strict_fallback(sample: bytes, min_plausibility: float = 0.9) -> str | None
     return best
 
 
+_MAX_NUL_SHARE = 0.1  # share of NUL bytes a UTF-8 text may hold and still be read as text (NULs dropped)
+
+
+def _utf8(data: bytes) -> tuple[str, list[str]] | None:
+    """``data`` read as UTF-8 — strictly, without a character cut at the very end, or with a few
+    corrupt bytes replaced — with notes on what was done; None when it is not UTF-8."""
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+            try:
+                return data[: exc.start].decode("utf-8"), [f"truncated multi-byte character at byte {exc.start} dropped"]
+            except UnicodeDecodeError:
+                pass
+        # UTF-8 with a few corrupt bytes is still UTF-8
+        lenient = data.decode("utf-8", errors="replace")
+        bad = lenient.count("\ufffd")
+        non_ascii = len(lenient) - len(lenient.encode("ascii", "ignore"))
+        if non_ascii >= 20 and bad <= non_ascii * _MAX_BAD_UTF8:
+            return lenient, [f"{bad} invalid UTF-8 byte sequence(s) replaced by U+FFFD"]
+    return None
+
+
+def _drop_nuls(text: str, notes: list[str]) -> str:
+    """``text`` without U+0000 characters; a note says how many went."""
+    n = text.count("\x00")
+    if n:
+        notes.append(f"{n} NUL character(s) dropped")
+        text = text.replace("\x00", "")
+    return text
+
+
 def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     """Decode raw bytes to text; return ``(text, encoding, notes)``.
 
-    Raises :class:`DecodeError` for empty or binary input or when no encoding fits.
+    Raises :class:`DecodeError` for empty or binary input or when no encoding fits. NUL
+    characters never reach the text: a file that is UTF-8 apart from stray NUL bytes
+    (at most a tenth of its bytes) is read with them dropped, and a note says so; beyond
+    that share the file is judged by the binary and encoding checks.
 
     >>> decode_bytes("妇女儿童工作会议".encode("gb18030"))[1]
     'gb18030'
+    >>> decode_bytes("同志们：\\x00今天召开妇女儿童工作会议。".encode("utf-8"))
+    ('同志们：今天召开妇女儿童工作会议。', 'utf-8', ['1 NUL byte(s) dropped (the file is UTF-8 apart from them)'])
     """
     notes: list[str] = []
     if not data.strip():
@@ -119,33 +156,30 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
         if data.startswith(sig):
             raise DecodeError(f"not a text file: looks like {what}")
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", notes
+        return _drop_nuls(data[3:].decode("utf-8", errors="replace"), notes), "utf-8-sig", notes
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
         try:
-            return data.decode("utf-16"), "utf-16", notes
+            return _drop_nuls(data.decode("utf-16"), notes), "utf-16", notes
         except UnicodeDecodeError:
             text = data[: len(data) - (len(data) % 2)].decode("utf-16", errors="replace")
             if len(data) % 2:
                 notes.append("odd trailing byte in UTF-16 dropped")
             if "\ufffd" in text:
                 notes.append(f"{text.count(chr(0xFFFD))} undecodable UTF-16 sequence(s) replaced by U+FFFD")
-            return text, "utf-16", notes
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
-            notes.append(f"truncated multi-byte character at byte {exc.start} dropped")
-            return data[: exc.start].decode("utf-8"), "utf-8", notes
-        # UTF-8 with a few corrupt bytes is still UTF-8
-        lenient = data.decode("utf-8", errors="replace")
-        bad = lenient.count("\ufffd")
-        non_ascii = len(lenient) - len(lenient.encode("ascii", "ignore"))
-        if non_ascii >= 20 and bad <= non_ascii * _MAX_BAD_UTF8:
-            notes.append(f"{bad} invalid UTF-8 byte sequence(s) replaced by U+FFFD")
-            return lenient, "utf-8", notes
-    else:
-        if "\x00" not in text[:4096]:  # valid UTF-8 full of NULs is binary: left to the checks below
-            return text, "utf-8", notes
+            return _drop_nuls(text, notes), "utf-16", notes
+    nuls = data.count(b"\x00")
+    if not nuls:
+        got = _utf8(data)
+        if got is not None:
+            return got[0], "utf-8", got[1]
+    elif nuls <= len(data) * _MAX_NUL_SHARE:
+        # NUL bytes are never part of a UTF-8 multi-byte sequence: a UTF-8 text with stray NULs
+        # is read without them (UTF-16 without a byte-order mark is not valid UTF-8 once they go)
+        stripped = data.replace(b"\x00", b"")
+        got = _utf8(stripped) if stripped.strip() else None
+        if got is not None and _plausibility(got[0][:20000]) >= 0.9:
+            return got[0], "utf-8", [f"{nuls} NUL byte(s) dropped (the file is UTF-8 apart from them)"] + got[1]
+    # valid UTF-8 full of NULs is binary: left to the checks below
     from charset_normalizer import from_bytes
 
     sample = data if len(data) <= 2_000_000 else data[:2_000_000]
@@ -166,7 +200,7 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
         raise DecodeError(f"not a text file: decoding as {encoding} gives mostly control characters")
     if "\ufffd" in text:
         notes.append(f"{text.count(chr(0xFFFD))} undecodable byte sequence(s) replaced by U+FFFD")
-    return text, encoding, notes
+    return _drop_nuls(text, notes), encoding, notes
 
 
 _BLOCK_TAGS = frozenset(

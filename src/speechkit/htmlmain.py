@@ -234,7 +234,7 @@ def strip_with_chrome(raw: str, spans: list[tuple[int, int, str]], rules=None, t
     """
     import numpy as np
 
-    from speechkit.boilerplate import CleanResult, Removal, strip_boilerplate
+    from speechkit.boilerplate import CleanResult, Protected, Removal, strip_boilerplate
 
     if not spans:
         return strip_boilerplate(raw, rules, title=title)
@@ -254,4 +254,7 @@ def strip_with_chrome(raw: str, spans: list[tuple[int, int, str]], rules=None, t
         ends = [int(seg[b]) + 1 for b in breaks] + [int(seg[-1]) + 1]
         removals += [Removal(r.rule, s, e, raw[s:e]) for s, e in zip(starts, ends)]
     removals.sort(key=lambda r: (r.start, r.end))
-    return CleanResult(inner.text, removals)
+    # the candidate cuts the speech guard kept, in raw offsets too (for `speechkit clean --explain`)
+    protected = [Protected(p.rule, int(idx[p.start]), int(idx[p.end - 1]) + 1, raw[int(idx[p.start]): int(idx[p.end - 1]) + 1],
+                           p.reason) for p in inner.protected if p.end > p.start]
+    return CleanResult(inner.text, removals, protected)

@@ -267,6 +267,73 @@ def _overview(ctx: _Context) -> Section:
     return section
 
 
+_SAMPLES_PER_RULE = 3
+_SAMPLE_CONTEXT = 20  # characters of raw text shown on each side of a sample cut
+
+
+def _rule_descriptions() -> dict[str, str]:
+    from speechkit.boilerplate import load_rules
+
+    return {rule.name: rule.description for rule in load_rules()}
+
+
+def _removal_samples(ctx: _Context, removals: pd.DataFrame) -> pd.DataFrame:
+    """Up to three cuts per rule (from different documents where it can), with the raw text around them."""
+    from speechkit.boilerplate import cut_in_context
+
+    needed = {"doc_id", "rule", "start", "end"}
+    if not needed <= set(removals.columns):
+        return pd.DataFrame()
+    ok_ids = set(ctx.documents["doc_id"]) if "doc_id" in ctx.documents.columns else set()
+    rem = removals[(removals["rule"] != "whitespace") & removals["doc_id"].isin(ok_ids)]
+    if rem.empty:
+        return pd.DataFrame()
+    rem = rem.sort_values(["rule", "doc_id", "start"], kind="stable")
+    picked = []
+    for _rule, group in rem.groupby("rule", sort=True):
+        first_per_doc = group.drop_duplicates("doc_id")
+        rows = first_per_doc.head(_SAMPLES_PER_RULE)
+        if len(rows) < _SAMPLES_PER_RULE:  # fewer documents than samples: more cuts of the same ones
+            rows = pd.concat([rows, group.drop(rows.index).head(_SAMPLES_PER_RULE - len(rows))])
+        picked.append(rows)
+    sample = pd.concat(picked)
+    store = ctx.corpus.tables
+    try:
+        docs = store.read("documents", columns=("doc_id", "raw_text", "source_path")) if hasattr(store, "read") \
+            else store["documents"][["doc_id", "raw_text", "source_path"]]
+    except (KeyError, ValueError):
+        return pd.DataFrame()
+    if "raw_text" not in docs.columns:
+        return pd.DataFrame()
+    docs = docs[docs["doc_id"].isin(set(sample["doc_id"]))].drop_duplicates("doc_id").set_index("doc_id")
+    rows = []
+    for record in sample.itertuples(index=False):
+        if record.doc_id not in docs.index:
+            continue
+        raw = docs.at[record.doc_id, "raw_text"]
+        if not isinstance(raw, str):
+            continue
+        start, end = int(record.start), int(record.end)
+        before, text, after = cut_in_context(raw, start, end, _SAMPLE_CONTEXT)
+        rows.append({"规则": record.rule, "源文件": docs.at[record.doc_id, "source_path"], "位置": f"{start}–{end}",
+                     "上文": before, "删除内容": text, "下文": after})
+    return pd.DataFrame(rows)
+
+
+def _script_note(ctx: _Context) -> str | None:
+    docs = ctx.documents
+    if "script" not in docs.columns:
+        return None
+    notes = docs["notes"].astype("string").fillna("") if "notes" in docs.columns else pd.Series("", index=docs.index)
+    unconverted = ~notes.str.contains("converted to Simplified", regex=False).to_numpy(dtype=bool)
+    counts = docs.loc[unconverted, "script"].value_counts()
+    trad, mixed = int(counts.get("traditional", 0)), int(counts.get("mixed", 0))
+    if not trad and not mixed:
+        return None
+    return (f"{trad + mixed} 篇文档含繁体字（繁体 {trad} 篇、繁简混排 {mixed} 篇，见 documents 的 script 列）。"
+            "主题词表和词典是简体的，这些文档的主题覆盖会偏低；用 speechkit clean --to-simplified 重新清洗可转换为简体。")
+
+
 def _cleaning(ctx: _Context) -> Section:
     tables = ctx.corpus.tables
     removals = _frame(tables.get("removals"))
@@ -285,10 +352,24 @@ def _cleaning(ctx: _Context) -> Section:
             .sort_values(["times", "rule"], ascending=[False, True])
             .rename(columns={"rule": "规则", "times": "删除次数", "docs": "涉及文档数", "chars": "删除字数"})
         )
+        descriptions = _rule_descriptions()
+        per_rule["说明"] = per_rule["规则"].map(lambda r: descriptions.get(r, "")).to_numpy()
         section.blocks.append(Table("清洗规则", "各清洗规则的删除量", per_rule,
                                     "一次删除即原文中被该规则去掉的一段文字；删除字数按原文字符计。"))
+        samples = _removal_samples(ctx, removals)
+        if not samples.empty:
+            section.blocks.append(Table(
+                "删除样例", f"各规则的删除样例（每条规则至多 {_SAMPLES_PER_RULE} 例）", samples,
+                "“删除内容”是从原文中去掉的文字，左右两列是它前后的原文（⏎ 表示换行），"
+                "不必打开 removals.parquet 就能核对删掉的是否真是网页杂质。"
+                "规则不会删去读起来像讲话正文的行（提纲标题、带逗号句号或数字的句子），除非有确凿证据；"
+                "单篇文档的完整删除清单见 speechkit clean --explain 文件。", html_rows=len(samples)))
     else:
         section.blocks.append(Note("没有删除记录（removals.parquet 为空或不存在）。", "empty"))
+
+    note = _script_note(ctx)
+    if note:
+        section.blocks.append(Note(note, "warn"))
 
     ok = ctx.documents
     if not ok.empty and "truncated" in ok.columns:

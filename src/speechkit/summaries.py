@@ -8,8 +8,8 @@ import re
 from rich.markup import escape as _escape_markup
 from rich.table import Table
 
-__all__ = ["clean_summary", "analyze_summary", "compare_summary", "kwic_table", "printable", "escape",
-           "followup_summary_table"]
+__all__ = ["clean_summary", "script_note", "explain_table", "analyze_summary", "compare_summary", "kwic_table",
+           "printable", "escape", "followup_summary_table"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -29,8 +29,28 @@ def escape(text: str) -> str:
     return _escape_markup(printable(str(text)))
 
 
-def clean_summary(report, out: Path) -> Table:
-    """One table: documents ok / error, chars kept, removals by rule, truncated pages, errors."""
+def script_note(documents, to_simplified: bool = False) -> str | None:
+    """A line on the documents written in Traditional characters (``script`` column), or None.
+
+    >>> import pandas as pd
+    >>> script_note(pd.DataFrame({"script": ["simplified", "traditional", "mixed"]}))
+    '1 traditional, 1 mixed: the lexicons are Simplified — rerun with --to-simplified'
+    """
+    if "script" not in getattr(documents, "columns", ()):
+        return None
+    counts = documents["script"].value_counts()
+    trad, mixed = int(counts.get("traditional", 0)), int(counts.get("mixed", 0))
+    if not trad and not mixed:
+        return None
+    found = ", ".join(f"{n} {label}" for n, label in ((trad, "traditional"), (mixed, "mixed")) if n)
+    if to_simplified:
+        return f"{found}: converted to Simplified (--to-simplified)"
+    return f"{found}: the lexicons are Simplified — rerun with --to-simplified"
+
+
+def clean_summary(report, out: Path, to_simplified: bool = False) -> Table:
+    """One table: documents ok / error, chars kept, removals by rule, truncated pages, Traditional
+    script, errors."""
     docs, rem = report.documents, report.removals
     ok = docs[docs["status"] == "ok"]
     table = Table(title=escape(f"speechkit clean → {Path(out)}"), show_lines=False)
@@ -44,12 +64,50 @@ def clean_summary(report, out: Path) -> Table:
     table.add_row("characters raw → clean", f"{raw:,} → {clean:,} ({clean / raw:.1%})" if raw else "0")
     table.add_row("truncated by paywall", str(int(ok["truncated"].sum())))
     table.add_row("redaction marks kept", str(int(ok["redactions"].sum())))
+    note = script_note(ok, to_simplified)
+    if note:
+        table.add_row("[yellow]written in Traditional script[/]", escape(note))
     if len(rem):
         by_rule = rem.assign(chars=rem["end"] - rem["start"]).groupby("rule")["chars"].agg(["count", "sum"])
         for rule, row in by_rule.sort_values("sum", ascending=False).iterrows():
             table.add_row(escape(f"  removed by {rule}"), f"{int(row['count'])} × / {int(row['sum']):,} chars")
     for _, row in docs[docs["status"] == "error"].head(20).iterrows():
         table.add_row(f"[red]error[/] {escape(str(row['source_path']))}", escape(str(row["error"])))
+    return table
+
+
+def explain_table(info: dict) -> Table:
+    """One page's cuts rule by rule (from :func:`speechkit.clean.explain_file`): each cut in red
+    between the raw text around it, then the candidate cuts the guard kept, with the reason."""
+    title = f"speechkit clean --explain {info['source_path']}"
+    table = Table(title=escape(title), show_lines=True)
+    table.add_column("rule")
+    table.add_column("cut ⟦in context⟧ (⏎ = line break)")
+    if info["status"] != "ok":
+        table.add_row("[red]error[/]", escape(str(info["error"])))
+        return table
+    facts = [f"{info['encoding']}", f"{info['format']}", f"script {info['script']}",
+             f"{info['raw_chars']:,} → {info['clean_chars']:,} characters"] + list(info["notes"])
+    table.caption = escape("; ".join(facts))
+
+    def shown(sample: dict, style: str) -> str:
+        where = f"[dim]{sample['start']}–{sample['end']}[/] "
+        return (where + "[dim]…[/]" + escape(sample["before"]) + f"[{style}]⟦" + escape(sample["text"]) + f"⟧[/{style}]"
+                + escape(sample["after"]) + "[dim]…[/]")
+
+    for entry in info["rules"]:
+        head = f"[bold]{escape(entry['rule'])}[/]\n{entry['cuts']} × / {entry['chars']:,} chars"
+        if entry["rule"] == "whitespace":
+            table.add_row(head, "[dim]blank lines and margins[/]")
+            continue
+        body = "\n".join(shown(sample, "bold red") for sample in entry["samples"])
+        if entry["description"]:
+            body = f"[dim]{escape(entry['description'])}[/]\n" + body
+        table.add_row(head, body)
+    if not info["rules"]:
+        table.add_row("[dim]—[/]", "nothing removed")
+    for kept in info["kept"]:
+        table.add_row(f"[green]kept[/] {escape(kept['rule'])}", f"[green]{escape(kept['reason'])}[/]\n" + shown(kept, "bold green"))
     return table
 
 
