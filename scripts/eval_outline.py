@@ -71,7 +71,7 @@ def announced_of(outline) -> object:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--misses", type=int, default=200, help="list at most N misses / false points")
-    args = ap.parse_args(argv)
+    args, _ = ap.parse_known_args(argv)  # run by scripts/eval.py, argv holds the runner's own arguments
     from speechkit.clean import clean_file
     from speechkit.outline import parse_outline
 

@@ -118,7 +118,9 @@ class AnalysisTools:
                             ensure_ascii=False).encode())
         from importlib.resources import files
 
-        for name in ("outline.toml", "targets.toml", *INDICATOR_FILES):
+        from speechkit.outline import DATA_FILES as OUTLINE_FILES
+
+        for name in (*OUTLINE_FILES, "targets.toml", *INDICATOR_FILES):
             h.update((files("speechkit") / "data" / name).read_bytes())
         if options.indicators:
             h.update(Path(options.indicators).read_bytes())

@@ -41,7 +41,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 
-__all__ = ["Outline", "Section", "find_announcement", "parse_outline"]
+__all__ = ["DATA_FILES", "Outline", "Section", "find_announcement", "parse_outline"]
+
+#: the data files (under speechkit/data/) the outline depends on — part of analyze's cache key
+DATA_FILES = ("outline.toml",)
 
 
 @dataclass
@@ -132,7 +135,7 @@ def _alternation(words) -> str:
 @lru_cache(maxsize=1)
 def _rules() -> _Rules:
     raw = tomllib.loads(
-        (files("speechkit") / "data" / "outline.toml").read_text(encoding="utf-8")
+        (files("speechkit") / "data" / DATA_FILES[0]).read_text(encoding="utf-8")
     )
     boundary_chars = re.escape(raw["boundary"]["after"])
     junk = raw["boundary"]["page_junk"]
