@@ -258,3 +258,39 @@ def test_run_takes_every_option_of_its_stages():
     result = _cli(["run", "--help"])
     for option in ("--rules", "--user-dict", "--stopwords", "--themes", "--meta", "--engine", "--no-cache", "--topics"):
         assert option in result.output, option
+
+
+def test_a_runaway_user_rule_becomes_an_error_row_naming_it(tmp_path):
+    """A user rule that backtracks without end stops after the time limit (finding 5)."""
+    import speechkit.boilerplate as bp
+
+    raw = _raw(tmp_path / "raw", 1)
+    (raw / "evil.txt").write_text("同志们：\n" + "a" * 40 + "b\n今天召开会议。\n", encoding="utf-8")
+    rules = tmp_path / "mine.toml"
+    rules.write_text('[[rule]]\nname = "runaway"\npattern = \'(a|aa)+$\'\n', encoding="utf-8")
+    old = bp.USER_RULE_TIMEOUT_S
+    bp.USER_RULE_TIMEOUT_S = 0.2
+    try:
+        from speechkit.clean import CleanOptions
+
+        docs = clean_corpus(raw, tmp_path / "out", options=CleanOptions(rules_files=(str(rules),)), jobs=1).documents
+    finally:
+        bp.USER_RULE_TIMEOUT_S = old
+    docs = docs.set_index("source_path")
+    assert docs.loc["evil.txt", "status"] == "error"
+    assert "runaway" in docs.loc["evil.txt", "error"] and "mine.toml" in docs.loc["evil.txt", "error"]
+    assert docs.loc["s000.txt", "status"] == "ok"
+
+
+def test_workbook_headers_and_cells_that_look_like_formulas_stay_text(tmp_path):
+    """report.xlsx: a theme name used as a column header never becomes a live formula (finding 8)."""
+    from openpyxl import load_workbook
+
+    from speechkit.report import write_workbook
+
+    frame = pd.DataFrame({'=HYPERLINK("http://x","点我")': [0.5], "comparator": ["="], "原句": ["=1+1"]})
+    path = write_workbook(tmp_path / "r.xlsx", [("主题", frame, ())])
+    ws = load_workbook(path)["主题"]
+    assert [c.data_type for c in ws[1]] == ["s", "s", "s"]
+    assert [c.data_type for c in ws[2]][1:] == ["s", "s"]
+    assert ws["A1"].value.startswith("=HYPERLINK")

@@ -33,6 +33,17 @@ class RuleFileError(ValueError):
     """A rules file is malformed; the message names the file and what is wrong."""
 
 
+class RuleTimeout(ValueError):
+    """A user rule ran longer than :data:`USER_RULE_TIMEOUT_S` on one page (catastrophic backtracking)."""
+
+
+#: Seconds one user rule (from a ``--rules`` file) may spend on one page before the page becomes an
+#: error row naming the rule. User rules are compiled with the ``regex`` module, which can stop a
+#: match that backtracks without end; the bundled rules are written atomic and run with ``re``.
+USER_RULE_TIMEOUT_S = 2.0
+BUNDLED_SOURCE = "boilerplate.toml"
+
+
 @dataclass(frozen=True)
 class Rule:
     """One named boilerplate rule."""
@@ -98,8 +109,13 @@ def _parse_rules(data: dict, source: str) -> list[Rule]:
             if not pattern:
                 raise RuleFileError(f"{source}: rule {name!r} has no pattern")
             try:
-                compiled = re.compile(pattern, re.MULTILINE)
-            except re.error as exc:
+                if source == BUNDLED_SOURCE:
+                    compiled = re.compile(pattern, re.MULTILINE)
+                else:  # a user's pattern: the regex module, so that a runaway match can be stopped
+                    import regex
+
+                    compiled = regex.compile(pattern, regex.MULTILINE)
+            except (re.error, ValueError) as exc:
                 raise RuleFileError(f"{source}: rule {name!r}: bad regular expression: {exc}") from None
         requires = entry.get("requires", [])
         if isinstance(requires, str):
@@ -578,11 +594,25 @@ def _regex_spans(text: str, rules: list[Rule]) -> list[tuple[int, int, str]]:
         if rule.requires and not any(lit in text for lit in rule.requires):
             continue
         has_cut = "cut" in rule.pattern.groupindex
-        for m in rule.pattern.finditer(text):
+        if rule.source == BUNDLED_SOURCE:
+            matches = rule.pattern.finditer(text)
+        else:
+            matches = _timed_matches(rule, text)
+        for m in matches:
             s, e = m.span("cut") if has_cut else m.span()
             if e > s:
                 spans.append((s, e, rule.name))
     return spans
+
+
+def _timed_matches(rule: Rule, text: str) -> list:
+    """All matches of a user rule, or :class:`RuleTimeout` naming it when it runs too long."""
+    try:
+        return list(rule.pattern.finditer(text, timeout=USER_RULE_TIMEOUT_S))
+    except TimeoutError:
+        raise RuleTimeout(f"rule {rule.name!r} from {rule.source} ran longer than {USER_RULE_TIMEOUT_S:g} s on this "
+                          "page and was stopped (a pattern that backtracks without end, such as (a+)+$?): "
+                          "simplify the pattern") from None
 
 
 def _map_back_spans(idx: np.ndarray, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

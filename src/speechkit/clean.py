@@ -20,7 +20,7 @@ import pandas as pd
 
 from speechkit._version import __version__
 from speechkit.boilerplate import DATA_FILES as BOILERPLATE_DATA_FILES
-from speechkit.boilerplate import cut_in_context, load_rules
+from speechkit.boilerplate import RuleTimeout, cut_in_context, load_rules
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
 from speechkit.cache import entry_path, load_json_entry, store_json_entry
 from speechkit.io import (RUN_KEY, TableUnreadable, new_run_id, read_run_manifest, read_table, remove_run_manifest,
@@ -225,7 +225,7 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
         repeated = next((r.text for r in result.removals if r.rule == "title_repeat" and r.text.strip()), None)
         meta = extract_metadata(raw, result.text, hints, Path(rel).stem, removed_title=repeated,
                                 removals=[(r.rule, r.start, r.text) for r in result.removals])
-    except ExtractorError as exc:
+    except (ExtractorError, RuleTimeout) as exc:
         return _error_row(rel, str(exc)), []
     except Exception as exc:  # noqa: BLE001 — a bug met on one odd page must not stop the whole run
         message = f"internal error while cleaning (please report): {type(exc).__name__}: {exc}"

@@ -48,8 +48,23 @@ def run_batches(
         for batch in batches:
             yield work(batch, *extra_args)
     else:
-        with ProcessPoolExecutor(jobs, initializer=initializer, initargs=initargs) as pool:
+        pool = ProcessPoolExecutor(jobs, initializer=initializer, initargs=initargs)
+        try:
             yield from _in_order(lambda batch: pool.submit(work, batch, *extra_args), batches, jobs * 2)
+        except BaseException:  # Ctrl-C, or an error: stop the workers now instead of waiting for their batches
+            _terminate(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's worker processes (they may be deep in one long document)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        try:
+            process.terminate()
+        except (OSError, AttributeError):
+            pass
 
 
 def _in_order(submit: Callable, batches: Iterable[list], limit: int) -> Iterator:

@@ -1081,6 +1081,8 @@ def write_workbook(path: Path, tables: list[tuple[str, pd.DataFrame, tuple[str, 
             ws.freeze_panes = "A2"
             for cell in ws[1]:
                 cell.font = Font(bold=True)
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a theme named =HYPERLINK(…) is a header, not a live formula
             for j, column in enumerate(clean.columns, start=1):
                 letter = get_column_letter(j)
                 sample = clean[column].head(500).tolist()
