@@ -112,10 +112,8 @@ def _parse_rules(data: dict, source: str) -> list[Rule]:
                 if source == BUNDLED_SOURCE:
                     compiled = re.compile(pattern, re.MULTILINE)
                 else:  # a user's pattern: the regex module, so that a runaway match can be stopped
-                    import regex
-
-                    compiled = regex.compile(pattern, regex.MULTILINE)
-            except (re.error, ValueError) as exc:
+                    compiled = _compile_user(pattern)
+            except (re.error, ValueError, _regex_error()) as exc:
                 raise RuleFileError(f"{source}: rule {name!r}: bad regular expression: {exc}") from None
         requires = entry.get("requires", [])
         if isinstance(requires, str):
@@ -603,6 +601,18 @@ def _regex_spans(text: str, rules: list[Rule]) -> list[tuple[int, int, str]]:
             if e > s:
                 spans.append((s, e, rule.name))
     return spans
+
+
+def _compile_user(pattern: str):
+    import regex
+
+    return regex.compile(pattern, regex.MULTILINE)
+
+
+def _regex_error() -> type[Exception]:
+    import regex
+
+    return regex.error
 
 
 def _timed_matches(rule: Rule, text: str) -> list:
