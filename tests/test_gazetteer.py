@@ -69,3 +69,10 @@ def test_county_level_city_sharing_its_prefecture_name():
     prefecture = "各位代表：\n现在，我代表州人民政府向大会报告工作。全州上下……我州……"
     m = extract_metadata(prefecture, prefecture, {}, "恩施")
     assert (m.city, m.district) == ("恩施土家族苗族自治州", None)
+
+
+def test_county_level_city_is_county_level():
+    from speechkit.metadata import extract_metadata
+
+    text = "各位代表：\n现在，我代表市人民政府向大会报告工作。全市上下……我市……"
+    assert extract_metadata(text, text, {}, "恩施").level == "县"

@@ -165,3 +165,23 @@ def test_name_followed_by_the_date_in_a_one_line_byline():
 
 def test_news_lead_date_is_not_part_of_the_meeting():
     assert meta("3月8日，全县妇女工作会议召开。县委书记李某某出席会议并讲话。").meeting == "全县妇女工作会议"
+
+
+def test_abbreviated_session_of_news_leads():
+    from speechkit.metadata import session_of
+
+    assert session_of("李某在十三届全国人大三次会议上作政府工作报告", "") == "十三届全国人大三次会议"
+    assert session_of("——2020年1月12日在省十三届人大三次会议上", "") == "省十三届人大三次会议"
+
+
+def test_congratulating_a_congress_on_behalf_of_the_government_is_no_report():
+    text = "同志们：\n首先，我代表市委、市人民政府，向大会的胜利召开表示热烈的祝贺！"
+    assert meta(text, text, {"h1": "在全市妇女第十四次代表大会上的讲话"}).meeting == "全市妇女第十四次代表大会"
+
+
+def test_title_naming_the_speaker_and_a_dated_byline():
+    text = "同志们：\n今天召开会议。"
+    m = meta(text, text, {"h1": "市委书记王某某在全市妇女代表大会上的讲话"})
+    assert (m.speaker, m.speaker_role) == ("王某某", "市委书记")
+    m = report([("title_repeat", "在全市妇女儿童工作会议上的讲话\n"), ("byline", "市委副书记 李某某（2021年2月26日）\n")], text)
+    assert (m.speaker, m.speaker_role, m.date) == ("李某某", "市委副书记", "2021-02-26")

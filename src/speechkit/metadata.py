@@ -169,20 +169,27 @@ def _clean_name(name: str) -> str:
 
 def document_head(raw: str, text: str, removals=()) -> str:
     r"""The head of a document, one line per line: the title, source, date and byline lines the
-    cleaner cut near the top (``removals``: ``(rule, start, text)`` in the page's offsets; the rules
-    listed in metadata.toml) and the lines of the cleaned text before the salutation, in page order.
+    cleaner cut before the salutation (``removals``: ``(rule, start, text)`` in the page's offsets;
+    the rules listed in metadata.toml) and the lines of the cleaned text before the salutation, in
+    page order. Without a salutation the head is the first ``head_chars`` from where the cleaned
+    text starts in the page (an HTML page's menus come first).
 
     >>> document_head("省长 王予波\n各位代表：\n现在……", "各位代表：\n现在……", [("byline", 0, "省长 王予波\n")])
     '省长 王予波'
     """
     cfg = _head_config()
-    limit = cfg["head_chars"]
+    sal_raw = cfg["salutation"].search(raw)
+    if sal_raw:
+        limit = sal_raw.start()
+    else:
+        first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+        limit = max(raw.find(first[:40]) if first else 0, 0) + cfg["head_chars"]
     pieces = [(start, cut) for rule, start, cut in removals if rule in cfg["rules"] and start < limit]
-    sal = cfg["salutation"].search(text[:limit])
+    sal = cfg["salutation"].search(text[: 2 * cfg["head_chars"]])
     if sal:
         for line in text[: sal.start()].splitlines():
             if line.strip():
-                pos = raw.find(line.strip(), 0, limit + len(line))
+                pos = raw.find(line.strip())
                 pieces.append((pos if pos >= 0 else limit, line))
     lines = []
     for _, piece in sorted(pieces, key=lambda p: p[0]):
@@ -371,7 +378,7 @@ def infer_level(title: str | None, text: str, place) -> str | None:
             return level
     if place is not None and place.province:
         if place.district:
-            return "县" if place.district.endswith(("县", "旗")) else "区"
+            return "县" if place.district.endswith(("县", "旗", "市")) else "区"  # 县级市 (恩施市) is county level
         if place.city and place.city != place.province:
             return "市"
         return "省"
@@ -431,6 +438,8 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
 
         date = labelled_date(raw)
     head = document_head(raw, text, removals)
+    if meta.title and meta.title not in head:
+        head = meta.title + "\n" + head  # 市委书记王某在全市…会议上的讲话
     if not date:
         date = head_date(head)
     meta.date = date
