@@ -192,7 +192,7 @@ def main(argv: list[str]) -> int:
           f"(themes with judged tags carry {now['judged_weight']:.0%} of that weight); R = recall on sentences "
           "that deserve a theme (≥ 1 right theme tagged); R pairs = deserved (sentence, theme) pairs tagged.")
 
-    print(f"\nper theme (current matcher): judged tags, strict / lenient precision, corpus sentences tagged")
+    print("\nper theme (current matcher): judged tags, strict / lenient precision, corpus sentences tagged")
     for theme in [t.name for t in current]:
         v = now["per_theme"].get(theme)
         if v:

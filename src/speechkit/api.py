@@ -288,10 +288,29 @@ class Corpus:
 
     # --------------------------------------------------------- themes etc.
 
-    def themes(self, by: str | Sequence[str]) -> pd.DataFrame:
-        """Theme shares per group: group columns…, ``group``, ``theme``, ``field``, ``docs``,
-        ``docs_with_theme``, ``hits``, ``mean_share``, ``pooled_share`` (see :func:`speechkit.compare.theme_shares`)."""
-        return compare.theme_shares(self.documents, self.tables["themes"], self._by(by))
+    #: ``measure`` of :meth:`themes` → the column copied into ``value``
+    THEME_MEASURES = {"share": "mean_share", "rate": "rate", "sentences": "sentence_share"}
+
+    def themes(self, by: str | Sequence[str], measure: str = "share") -> pd.DataFrame:
+        """Theme measures per group: group columns…, ``group``, ``theme``, ``field``, ``docs``,
+        ``docs_with_theme``, ``hits``, ``mean_share``, ``pooled_share``, ``rate``, ``mean_rate``,
+        ``sentence_share``, ``reliable_docs`` (see :func:`speechkit.compare.theme_shares`) and
+        ``value``, the column ``measure`` names:
+
+        - ``"share"`` (``mean_share``): the theme's part of a document's theme hits — compositional,
+          it falls when other themes gain hits; fine within one genre of similar documents;
+        - ``"rate"`` (``rate``): hits per 10,000 characters — compares documents of different
+          length and genre;
+        - ``"sentences"`` (``sentence_share``): the share of a document's sentences that touch the
+          theme — the easiest to state ("a fifth of the sentences are about 托育").
+        """
+        column = self.THEME_MEASURES.get(measure)
+        if column is None:
+            raise ValueError(f"unknown theme measure {measure!r}; choose one of: {', '.join(self.THEME_MEASURES)}")
+        table = compare.theme_shares(self.documents, self.tables["themes"], self._by(by))
+        table["value"] = table[column] if len(table) else pd.Series(dtype=float)
+        table.attrs["measure"] = measure
+        return table
 
     def targets(self, by=None, kind: str | None = None, indicator: str | None = None) -> pd.DataFrame:
         """Quantitative targets with their document's title/place/year (and ``group`` when ``by`` is given).

@@ -145,6 +145,16 @@ def _annotation_color(rgba) -> str:
     return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
 
 
+#: Axis and colour-bar labels of the theme measures (the columns of ``Corpus.themes``).
+MEASURE_LABELS = {"mean_share": "平均占比", "pooled_share": "合并占比", "rate": "每万字命中数",
+                  "mean_rate": "每万字命中数（文档平均）", "sentence_share": "含该主题的句子占比", "value": "值"}
+
+
+def _measure_label(value_col: str, percent: bool) -> str:
+    label = MEASURE_LABELS.get(value_col, value_col)
+    return f"{label}（%）" if percent else label
+
+
 def theme_heatmap(
     shares: pd.DataFrame,
     group_col: str = "group",
@@ -198,7 +208,7 @@ def theme_heatmap(
         for spine in ax.spines.values():
             spine.set_visible(False)
         bar = fig.colorbar(image, ax=ax, shrink=1.0 if n_rows <= 12 else 0.6, aspect=max(10, min(30, n_rows)))
-        bar.set_label("平均占比（%）" if percent else value_col)
+        bar.set_label(_measure_label(value_col, percent))
         if annotate:
             digits = 1 if finite.size and finite.max() < 100 else 0
             for i in range(n_rows):
@@ -253,7 +263,7 @@ def theme_trends(
                     color=colors[k % len(colors)], linestyle=styles[(k // len(colors)) % len(styles)])
         ax.set_title(title)
         ax.set_xlabel("年份" if x == "year" else x)
-        ax.set_ylabel("平均占比" if percent else value)
+        ax.set_ylabel(MEASURE_LABELS.get(value, value))
         if percent:
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))
         if pd.api.types.is_numeric_dtype(table.index):

@@ -404,6 +404,167 @@ def rules() -> None:
     _console().print(table)
 
 
+# ── themes: validate / score / terms / suggest (issue 18) ─────────────────────────────────────
+themes_app = typer.Typer(
+    help=(
+        "Validate the theme lexicon: code a sample, score precision, see which terms fire, get suggestions.\n\n"
+        "Example:  speechkit themes validate 托育与生育支持 data/processed --sample 50   (then code the sheet)\n\n"
+        "          speechkit themes score data/processed/validate/validate_托育与生育支持.xlsx"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(themes_app, name="themes")
+
+
+def _theme_corpus(processed_dir: Path, theme: str, taxonomy: Optional[Path]):
+    from speechkit.api import Corpus
+    from speechkit.themes import check_theme_name, load_taxonomy
+
+    themes = _guard(load_taxonomy, extra=taxonomy)
+    _guard(check_theme_name, theme, themes)
+    corpus = _guard(Corpus.load, processed_dir)
+    return corpus, next(t for t in themes if t.name == theme)
+
+
+def _print_frame(df, title: str, columns: list[str], limit: int = 40, percent: tuple[str, ...] = ()) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in df.head(limit).itertuples(index=False):
+        cells = []
+        for col in columns:
+            value = getattr(row, col)
+            if col in percent and isinstance(value, float):
+                cells.append("—" if value != value else f"{value:.0%}")
+            elif isinstance(value, float):
+                cells.append(f"{value:.2f}")
+            else:
+                cells.append(escape(str(value)))
+        table.add_row(*cells)
+    _console().print(table)
+
+
+@themes_app.command("validate")
+def themes_validate(
+    theme: str = typer.Argument(..., help="Theme name as in themes.toml, e.g. 托育与生育支持."),
+    processed_dir: Path = typer.Argument(Path("data/processed"), help="Folder with the analyze tables."),
+    sample: int = typer.Option(50, "--sample", "-n", help="Sentences to draw (all when fewer are tagged)."),
+    seed: int = typer.Option(18, "--seed", help="Random seed: the same seed draws the same sample."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Sheet to write (.xlsx; a .csv twin goes beside it). "
+                                       "Default: PROCESSED_DIR/validate/validate_THEME.xlsx."),
+    taxonomy: Optional[Path] = typer.Option(None, "--themes", help="Extra theme taxonomy TOML used at analyze time."),
+) -> None:
+    """Write a random sample of sentences tagged with THEME, the matched terms highlighted, for coding.
+
+    Code each row correct/wrong by reading the sentence (is it about the theme?), then run
+    `speechkit themes score SHEET.xlsx`.
+
+    Example:  speechkit themes validate 托育与生育支持 data/processed --sample 50
+    """
+    from speechkit.themes import validation_sample, write_validation_sheet
+
+    corpus, _ = _theme_corpus(processed_dir, theme, taxonomy)
+    df = _guard(validation_sample, sentence_themes=corpus.tables["sentence_themes"], sentences=corpus.tables["sentences"],
+                documents=corpus.documents, theme=theme, n=sample, seed=seed)
+    if df.empty:
+        _fail(f"{processed_dir}: no sentence is tagged with {theme!r}; nothing to validate")
+    path = out or processed_dir / "validate" / f"validate_{theme}.xlsx"
+    paths = _guard(write_validation_sheet, sample=df, path=path)
+    from speechkit.summaries import escape
+
+    _console().print(f"[green]{len(df)} sentences to code:[/] {escape(str(paths[0]))} (+ {escape(paths[1].name)})")
+
+
+@themes_app.command("score")
+def themes_score(
+    coded: Path = typer.Argument(..., help="A sheet from `speechkit themes validate` with the verdict column filled."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for score_themes.csv and score_terms.csv."),
+) -> None:
+    """Precision per theme and per term of a coded sheet, with 95 % Wilson intervals (for a methods section).
+
+    Example:  speechkit themes score data/processed/validate/validate_托育与生育支持.xlsx
+    """
+    from speechkit.themes import read_coded_sheet, score_coded_sheet
+
+    sheet = _guard(read_coded_sheet, path=coded)
+    by_theme, by_term = score_coded_sheet(sheet)
+    if int(by_theme["coded"].sum()) == 0:
+        _fail(f"{coded}: no row is coded yet — fill the verdict column with correct or wrong")
+    cols = ["coded", "correct", "precision", "ci_low", "ci_high"]
+    _print_frame(by_theme, "precision per theme (95 % Wilson interval)", ["theme", *cols, "uncoded"],
+                 percent=("precision", "ci_low", "ci_high"))
+    _print_frame(by_term, "precision per term", ["term", "theme", *cols], percent=("precision", "ci_low", "ci_high"))
+    if out is not None:
+        from speechkit.io import write_table
+
+        _guard(write_table, by_theme, out, "score_themes", ("csv",))
+        _guard(write_table, by_term, out, "score_terms", ("csv",))
+
+
+@themes_app.command("terms")
+def themes_terms(
+    theme: str = typer.Argument(..., help="Theme name, e.g. 民生保障与公共服务."),
+    processed_dir: Path = typer.Argument(Path("data/processed"), help="Folder with the analyze tables."),
+    limit: int = typer.Option(40, "--limit", help="Terms to print."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for theme_terms.csv."),
+    taxonomy: Optional[Path] = typer.Option(None, "--themes", help="Extra theme taxonomy TOML used at analyze time."),
+) -> None:
+    """How often each term of THEME fired, in how many sentences and documents, and where most.
+
+    Example:  speechkit themes terms 民生保障与公共服务 data/processed
+    """
+    from speechkit.themes import term_table
+
+    corpus, spec = _theme_corpus(processed_dir, theme, taxonomy)
+    df = _guard(term_table, sentence_themes=corpus.tables["sentence_themes"], documents=corpus.documents, theme=theme)
+    silent = [t for t in spec.terms if t not in set(df["term"])]
+    _print_frame(df, f"{theme}: terms that fired ({len(df)} of {len(spec.terms)})",
+                 ["term", "hits", "sentences", "docs", "share", "where"], limit, percent=("share",))
+    if silent:
+        from speechkit.summaries import escape
+
+        _console().print(f"never fired here: {escape('、'.join(silent[:60]))}{' …' if len(silent) > 60 else ''}")
+    if out is not None:
+        from speechkit.io import write_table
+
+        _guard(write_table, df, out, "theme_terms", ("csv",))
+
+
+@themes_app.command("suggest")
+def themes_suggest(
+    theme: str = typer.Argument(..., help="Theme name, e.g. 生态文明与绿色低碳."),
+    processed_dir: Path = typer.Argument(Path("data/processed"), help="Folder with the analyze tables."),
+    top: int = typer.Option(20, "--top", help="Candidates to list."),
+    min_count: int = typer.Option(5, "--min-count", help="Least number of the theme's sentences a candidate occurs in."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for theme_suggestions.csv."),
+    taxonomy: Optional[Path] = typer.Option(None, "--themes", help="Extra theme taxonomy TOML used at analyze time."),
+) -> None:
+    """Candidate terms for THEME from the corpus (G² and PMI over sentences), with example sentences.
+
+    Candidates are words far more frequent in the theme's sentences than elsewhere; the examples
+    are sentences each would newly tag. Judge them before adding any to your lexicon file (--themes).
+
+    Example:  speechkit themes suggest 生态文明与绿色低碳 data/processed --top 20
+    """
+    from speechkit.themes import suggest_terms
+
+    corpus, spec = _theme_corpus(processed_dir, theme, taxonomy)
+    df = _guard(suggest_terms, tokens=corpus.tables["tokens"], sentence_themes=corpus.tables["sentence_themes"],
+                sentences=corpus.tables["sentences"], theme=spec, top=top, min_count=min_count,
+                stopwords=corpus.stopwords)
+    _print_frame(df, f"{theme}: candidate terms (G² over sentences)", ["term", "tagged", "untagged", "g2", "pmi", "examples"],
+                 top)
+    if out is not None:
+        from speechkit.io import write_table
+
+        _guard(write_table, df, out, "theme_suggestions", ("csv",))
+# ── /themes ───────────────────────────────────────────────────────────────────────────────────
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

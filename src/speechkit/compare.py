@@ -294,16 +294,25 @@ def theme_shares(documents: pd.DataFrame, themes: pd.DataFrame, by: Sequence[str
     - ``mean_share``: mean of the documents' shares, a document without hits
       counting as 0 — every speech weighs the same;
     - ``pooled_share``: group hits of the theme / group hits of all themes —
-      long speeches weigh more.
+      long speeches weigh more;
+    - ``rate``: group hits per 10,000 characters of the group's documents (not
+      compositional: it does not move when other themes gain hits) and
+      ``mean_rate`` the mean of the documents' rates;
+    - ``sentence_share``: mean over the documents of the share of their sentences
+      with the theme (from themes.parquet ``sentence_share``; 0 without hits);
+    - ``reliable_docs``: documents with ≥ 5 hits of the theme (``reliable`` in
+      themes.parquet) — a group whose figures rest on few hits has few of them.
 
     Example: two 杭州市 speeches with 妇女就业 shares 0.5 and 0 give
     ``mean_share`` 0.25.
     """
     by = list(by)
     docs, groups = _documents_with_groups(documents, by)
-    hits = themes.loc[:, ["doc_id", "theme", "hits", "share"]].merge(docs, on="doc_id", how="inner")
+    extra = [c for c in ("rate", "sentence_share", "reliable") if c in themes.columns]  # themes.parquet of issue 18
+    hits = themes.loc[:, ["doc_id", "theme", "hits", "share", *extra]].merge(docs, on="doc_id", how="inner")
     theme_names = sorted(hits["theme"].dropna().unique().tolist())
-    columns = [*by, "group", "theme", "field", "docs", "docs_with_theme", "hits", "mean_share", "pooled_share"]
+    columns = [*by, "group", "theme", "field", "docs", "docs_with_theme", "hits", "mean_share", "pooled_share",
+               "rate", "mean_rate", "sentence_share", "reliable_docs"]
     if not theme_names:
         return pd.DataFrame(columns=columns)
 
@@ -337,6 +346,33 @@ def theme_shares(documents: pd.DataFrame, themes: pd.DataFrame, by: Sequence[str
     out["hits"] = hit_sum.ravel().astype(np.int64)
     out["mean_share"] = mean_share.ravel()
     out["pooled_share"] = pooled_share.ravel()
+
+    def doc_mean(col: str) -> np.ndarray:
+        if col not in hits.columns:
+            return np.full(size, np.nan)
+        values = pd.to_numeric(hits[col], errors="coerce").fillna(0).to_numpy(dtype=float)[keep]
+        total = np.bincount(flat, weights=values, minlength=size).reshape(n_groups, n_themes)
+        return np.divide(total, n_docs, out=np.zeros_like(total), where=n_docs > 0).ravel()
+
+    if "text" in documents.columns:
+        chars = documents["text"].fillna("").astype(str).str.len().to_numpy(dtype=float)
+    elif "clean_chars" in documents.columns:
+        chars = pd.to_numeric(documents["clean_chars"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    else:
+        chars = None
+    if chars is not None:
+        group_chars = np.bincount(docs["_code"].to_numpy(), weights=chars, minlength=n_groups)[:, None]
+        rate = np.divide(hit_sum * 10_000, group_chars, out=np.zeros_like(hit_sum), where=group_chars > 0)
+        out["rate"] = rate.ravel()
+    else:
+        out["rate"] = np.nan
+    out["mean_rate"] = doc_mean("rate")
+    out["sentence_share"] = doc_mean("sentence_share")
+    if "reliable" in hits.columns:
+        ok = hits["reliable"].astype("boolean").fillna(False).to_numpy(dtype=bool)[keep].astype(float)
+        out["reliable_docs"] = np.bincount(flat, weights=ok, minlength=size).astype(np.int64)
+    else:
+        out["reliable_docs"] = pd.array([pd.NA] * len(out), dtype="Int64")
     return out.loc[:, columns]
 
 

@@ -415,8 +415,12 @@ def _cleaning(ctx: _Context) -> Section:
 def _themes(ctx: _Context) -> Section:
     section = Section(
         "themes", "主题分布",
-        "主题按词表在句子中的命中统计。“平均占比”是组内每篇文档主题占比的平均值"
-        "（每篇文档权重相同）；“合并占比”把组内所有命中合在一起计算（长文档权重更大）。",
+        "主题按词表在句子中的命中统计（词须与分词结果对齐，并受词表中的上下文规则约束）。"
+        "“平均占比”是组内每篇文档主题占比的平均值（每篇文档权重相同）；“合并占比”把组内所有命中合在一起计算"
+        "（长文档权重更大）。占比是构成性的：其他主题命中增加时，它会下降，即使本主题的命中不变；"
+        "因此明细表同时给出“每万字命中数”（不受其他主题影响、可跨长度比较）和“句子占比”（含该主题的句子所占比例），"
+        "以及“可靠文档数”（命中不少于 5 次的文档数；命中很少时任何比例都不稳定）。"
+        "词表的准确率可用 speechkit themes validate / score 抽样核验。",
     )
     if ctx.documents.empty or _frame(ctx.corpus.tables.get("themes")).empty:
         section.blocks.append(Note("没有主题数据：请先运行 speechkit analyze。", "empty"))
@@ -438,6 +442,8 @@ def _themes(ctx: _Context) -> Section:
         "theme_heatmap",
         charts.theme_heatmap(shown.assign(group=shown["group"].astype(str)), title="各组主题平均占比（%）"),
         "每行一组、每列一个主题，格中数字是该组文档的主题平均占比（%），颜色越深占比越高。"
+        "本图用占比，因为它回答“一组文档把注意力如何分配在各主题之间”；比较长度或文体差别很大的组时，"
+        "请看明细表中的每万字命中数。"
         "横向比较一行可看出该组最重视哪些主题，纵向比较一列可看出哪些组更强调该主题。"
         + ("；".join(cap_note) + "，完整数据见 report.xlsx。" if cap_note else ""),
         "主题热力图",
@@ -451,17 +457,18 @@ def _themes(ctx: _Context) -> Section:
                                 percent=tuple(str(t) for t in theme_order.index)))
     long_columns = {"group": "分组", "theme": "主题", "field": "领域", "docs": "文档数",
                     "docs_with_theme": "提及文档数", "hits": "命中次数", "mean_share": "平均占比",
-                    "pooled_share": "合并占比"}
+                    "pooled_share": "合并占比", "rate": "每万字命中数", "sentence_share": "句子占比",
+                    "reliable_docs": "可靠文档数"}
     long = shares[[c for c in long_columns if c in shares.columns]].rename(columns=long_columns)
     section.blocks.append(Table("主题明细", "主题明细（长表）", long, in_html=False,
-                                percent=("平均占比", "合并占比")))
+                                percent=("平均占比", "合并占比", "句子占比")))
     return section
 
 
 def _trends(ctx: _Context) -> Section:
     section = Section(
         "trends", "主题的年度变化",
-        "把所有文档按年份分组，画出各主题平均占比随时间的变化。各年份的文档构成（地区、会议类型）"
+        "把所有文档按年份分组，画出各主题每万字命中数随时间的变化。各年份的文档构成（地区、会议类型）"
         "可能不同，曲线的起伏可能部分来自文档构成的变化，解读时请结合概览表。",
     )
     docs = ctx.documents
@@ -477,25 +484,36 @@ def _trends(ctx: _Context) -> Section:
     if by_year.empty:
         section.blocks.append(Note("各年份均没有主题命中。", "empty"))
         return section
-    order = by_year.groupby("theme")["mean_share"].mean().sort_values(ascending=False)
+    # a per-length rate: the years' documents differ in length and genre, and a share is compositional
+    use_rate = "rate" in by_year.columns and by_year["rate"].notna().any()
+    measure = "rate" if use_rate else "mean_share"
+    order = by_year.groupby("theme")[measure].mean().sort_values(ascending=False)
     top = order.index[:MAX_TREND_THEMES].tolist()
+    if use_rate:
+        title, caption = "主要主题每万字命中数的年度变化", (
+            f"横轴为年份，纵轴为当年文档中每万字的主题命中数；只画出整体命中率最高的 {len(top)} 个主题。"
+            "本图用每万字命中数而不用占比：各年份文档的长度和文体不同，占比又是构成性的（某一主题命中增加会压低"
+            "其他主题的占比），而命中率只随本主题的提及而变。")
+    else:
+        title, caption = "主要主题平均占比的年度变化", (
+            f"横轴为年份，纵轴为当年文档的主题平均占比；只画出整体占比最高的 {len(top)} 个主题"
+            "（这些表没有每万字命中数：用新版 speechkit analyze 重新分析即可得到）。")
     section.blocks.append(Chart(
         "theme_trends",
         charts.theme_trends(by_year[by_year["theme"].isin(top)], x="year", series="theme",
-                            value="mean_share", title="主要主题平均占比的年度变化"),
-        f"横轴为年份，纵轴为当年文档的主题平均占比；只画出整体占比最高的 {len(top)} 个主题。"
-        "某年没有文档时曲线断开，而不是按 0 计。",
+                            value=measure, title=title),
+        caption + "某年没有文档时曲线断开，而不是按 0 计。",
         "主题年度趋势图",
     ))
-    wide = by_year.pivot_table(index="year", columns="theme", values="mean_share")
+    wide = by_year.pivot_table(index="year", columns="theme", values=measure)
     wide = wide[[t for t in order.index if t in wide.columns]].reset_index()
     wide["year"] = wide["year"].astype(int)
     wide = wide.rename(columns={"year": "年份"})
     if "docs" in by_year.columns:
         docs_per_year = by_year.drop_duplicates("year").set_index("year")["docs"]
         wide.insert(1, "文档数", wide["年份"].map(docs_per_year))
-    section.blocks.append(Table("主题年度变化", "各年份主题平均占比", wide,
-                                percent=tuple(str(t) for t in order.index)))
+    section.blocks.append(Table("主题年度变化", "各年份主题每万字命中数" if use_rate else "各年份主题平均占比", wide,
+                                percent=() if use_rate else tuple(str(t) for t in order.index)))
     return section
 
 

@@ -38,6 +38,14 @@ __all__ = [
     "document_theme_table",
     "theme_coverage",
     "wilson_interval",
+    "check_theme_name",
+    "mark_terms",
+    "validation_sample",
+    "write_validation_sheet",
+    "read_coded_sheet",
+    "score_coded_sheet",
+    "term_table",
+    "suggest_terms",
 ]
 
 #: Data files this module reads (part of the analyze stage's cache key).
@@ -542,3 +550,335 @@ def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tup
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+# ---------------------------------------------------------------------------------------------
+# validating a lexicon: a coded sample, precision with intervals, term counts, suggestions
+# ---------------------------------------------------------------------------------------------
+
+#: Verdicts a coder may type in the ``verdict`` column of a validation sheet (case-insensitive).
+CORRECT_CODES = frozenset({"correct", "right", "yes", "y", "1", "true", "对", "正确", "是", "✓", "√"})
+WRONG_CODES = frozenset({"wrong", "incorrect", "no", "n", "0", "false", "错", "错误", "否", "✗", "×", "x"})
+
+SHEET_COLUMNS = ("sample_id", "doc_id", "sentence_id", "title", "city", "year", "theme", "terms", "sentence",
+                 "verdict", "note")
+
+
+def check_theme_name(name: str, themes: Sequence[Theme] | Sequence[str]) -> str:
+    """Return ``name`` if it is a theme, else raise ``ValueError`` with the closest names.
+
+    >>> check_theme_name("托育与生育支持", load_taxonomy())
+    '托育与生育支持'
+    >>> check_theme_name("托育", load_taxonomy())
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown theme '托育'; did you mean: 托育与生育支持?
+    """
+    import difflib
+
+    names = [t.name if isinstance(t, Theme) else str(t) for t in themes]
+    if name in names:
+        return name
+    close = [n for n in names if name and name in n] or difflib.get_close_matches(name, names, n=3, cutoff=0.3)
+    hint = f"; did you mean: {', '.join(close[:3])}?" if close else f"; themes: {', '.join(names)}"
+    raise ValueError(f"unknown theme {name!r}{hint}")
+
+
+def mark_terms(sentence: str, terms: Iterable[str], left: str = "【", right: str = "】") -> str:
+    """The sentence with every occurrence of the matched terms bracketed, for a coder to see.
+
+    Overlapping occurrences share one bracket (普惠托育 and 托育服务 in 【普惠托育服务】).
+
+    >>> mark_terms("发展普惠托育，办好社区托育点", ["普惠托育", "社区托育"])
+    '发展【普惠托育】，办好【社区托育】点'
+    >>> mark_terms("加快发展普惠托育服务", ["普惠托育", "托育服务"])
+    '加快发展【普惠托育服务】'
+    """
+    spans: list[list[int]] = []
+    for term in set(t for t in terms if t):
+        i = sentence.find(term)
+        while i != -1:
+            spans.append([i, i + len(term)])
+            i = sentence.find(term, i + 1)
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, pos = [], 0
+    for a, b in merged:
+        out.append(sentence[pos:a] + left + sentence[a:b] + right)
+        pos = b
+    return "".join(out) + sentence[pos:]
+
+
+def _require_terms_column(sentence_themes) -> None:
+    if "terms" not in sentence_themes.columns:
+        raise ValueError("sentence_themes has no 'terms' column (written by speechkit < issue 18): "
+                         "re-run `speechkit analyze` on this folder")
+
+
+def validation_sample(sentence_themes, sentences, documents, theme: str, n: int = 50, seed: int = 18):
+    """A seeded random sample of ``n`` sentences tagged with ``theme``, ready to code.
+
+    Inputs are the ``sentence_themes``, ``sentences`` and ``documents`` tables of a processed
+    folder. Columns: :data:`SHEET_COLUMNS` — ``terms`` are the matched terms (joined with 、),
+    ``sentence`` has them bracketed 【…】, ``verdict`` is empty for the coder to fill with
+    correct / wrong (对 / 错). The same seed gives the same sample.
+    """
+    import pandas as pd
+
+    _require_terms_column(sentence_themes)
+    tagged = sentence_themes[sentence_themes["theme"] == theme]
+    if tagged.empty:
+        return pd.DataFrame(columns=list(SHEET_COLUMNS))
+    picked = tagged.sample(n=min(n, len(tagged)), random_state=seed).sort_values(["doc_id", "sentence_id"])
+    picked = picked.merge(sentences[["doc_id", "sentence_id", "text"]], on=["doc_id", "sentence_id"], how="left")
+    keep = [c for c in ("doc_id", "title", "city", "year") if c in documents.columns]
+    picked = picked.merge(documents[keep], on="doc_id", how="left")
+    rows = []
+    for i, r in enumerate(picked.itertuples(index=False), start=1):
+        terms = [str(t) for t in (r.terms if r.terms is not None else [])]
+        rows.append({
+            "sample_id": i, "doc_id": r.doc_id, "sentence_id": int(r.sentence_id),
+            "title": getattr(r, "title", None), "city": getattr(r, "city", None), "year": getattr(r, "year", None),
+            "theme": theme, "terms": "、".join(dict.fromkeys(terms)),
+            "sentence": mark_terms(str(r.text), terms), "verdict": "", "note": "",
+        })
+    return pd.DataFrame(rows, columns=list(SHEET_COLUMNS))
+
+
+def write_validation_sheet(sample, path: Path) -> list[Path]:
+    """Write a validation sample as ``path`` (.xlsx: the matched terms in red bold, a correct/wrong
+    drop-down in ``verdict``, a second sheet saying how to code) and a UTF-8 CSV twin beside it
+    (terms bracketed 【…】); both atomically. Returns the paths written."""
+    import io as _io
+
+    from openpyxl import Workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from speechkit.io import atomic_write_bytes
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        path = path.with_suffix(".xlsx")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "validate"
+    columns = list(SHEET_COLUMNS)
+    sheet.append(columns)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEEEEE")
+    red = InlineFont(b=True, color="C00000")
+    s_col = columns.index("sentence")
+    for row in sample.itertuples(index=False):
+        values = []
+        for col in columns:
+            value = getattr(row, col)
+            if value is None or (isinstance(value, float) and value != value):
+                value = None
+            elif hasattr(value, "item"):
+                value = value.item()
+            values.append(value)
+        sheet.append(values)
+        cell = sheet.cell(row=sheet.max_row, column=s_col + 1)
+        parts = str(values[s_col] or "").replace("】", "【").split("【")
+        if len(parts) > 1:
+            cell.value = CellRichText([TextBlock(red, part) if k % 2 else part for k, part in enumerate(parts) if part])
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if len(sample):
+        check = DataValidation(type="list", formula1='"correct,wrong"', allow_blank=True, errorStyle="warning")
+        sheet.add_data_validation(check)
+        letter = sheet.cell(row=1, column=columns.index("verdict") + 1).column_letter
+        check.add(f"{letter}2:{letter}{len(sample) + 1}")
+    sheet.column_dimensions[sheet.cell(row=1, column=s_col + 1).column_letter].width = 80
+    sheet.column_dimensions[sheet.cell(row=1, column=columns.index("title") + 1).column_letter].width = 24
+    sheet.freeze_panes = "A2"
+    notes = book.create_sheet("how to code")
+    for line in (
+        "Read each sentence and decide whether it is about the theme (not whether the word appears).",
+        "Type correct or wrong in the verdict column (对/错 and 1/0 also work); leave a row blank to skip it.",
+        "Then: speechkit themes score THIS_FILE.xlsx — precision per theme and per term with a 95 % Wilson interval.",
+    ):
+        notes.append([line])
+    buffer = _io.BytesIO()
+    book.save(buffer)
+    csv_path = path.with_suffix(".csv")
+    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(csv_path, sample.to_csv(index=False).encode("utf-8-sig"))
+    return [path, csv_path]
+
+
+def read_coded_sheet(path: Path):
+    """Read a coded validation sheet (.xlsx or .csv written by :func:`write_validation_sheet`).
+
+    Raises ``ValueError`` naming the file when a column is missing or a verdict is not one of
+    :data:`CORRECT_CODES` / :data:`WRONG_CODES` (blank = not coded).
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            df = pd.read_excel(path, sheet_name=0, dtype=object)
+        except Exception as exc:  # a damaged or foreign workbook
+            raise ValueError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+    else:
+        df = pd.read_csv(path, dtype=object, encoding="utf-8-sig")
+    missing = [c for c in ("theme", "terms", "verdict") if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}; expected a sheet written by `speechkit themes validate`")
+    codes = []
+    for i, value in enumerate(df["verdict"], start=2):
+        text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip().lower()
+        if text.endswith(".0"):
+            text = text[:-2]
+        if not text:
+            codes.append(None)
+        elif text in CORRECT_CODES:
+            codes.append(True)
+        elif text in WRONG_CODES:
+            codes.append(False)
+        else:
+            raise ValueError(f"{path}: row {i}: verdict {value!r} is neither correct nor wrong "
+                             "(use correct/wrong, 对/错 or 1/0; leave blank to skip)")
+    df = df.assign(correct=codes)
+    return df
+
+
+def score_coded_sheet(coded):
+    """Precision per theme and per term of a coded sheet, with 95 % Wilson intervals.
+
+    Returns ``(by_theme, by_term)`` DataFrames with ``coded``, ``correct``, ``precision``,
+    ``ci_low``, ``ci_high`` (and ``uncoded`` per theme). A row whose sentence matched several
+    terms counts for each of them.
+
+    >>> import pandas as pd
+    >>> sheet = pd.DataFrame({"theme": ["托育与生育支持"] * 3, "terms": ["托育", "托育、托位", "生育"],
+    ...                       "correct": [True, True, False]})
+    >>> by_theme, by_term = score_coded_sheet(sheet)
+    >>> by_theme[["coded", "correct"]].iloc[0].tolist(), round(by_theme["precision"].iloc[0], 3)
+    ([3, 2], 0.667)
+    >>> by_term.set_index("term")["coded"].to_dict()
+    {'托育': 2, '托位': 1, '生育': 1}
+    """
+    import pandas as pd
+
+    def summarise(frame, key):
+        rows = []
+        for name, g in frame.groupby(key, sort=False):
+            done = g[g["correct"].notna()]
+            k, n = int((done["correct"] == True).sum()), len(done)  # noqa: E712 — object column
+            low, high = wilson_interval(k, n)
+            rows.append({key: name, "coded": n, "correct": k, "precision": k / n if n else float("nan"),
+                         "ci_low": low, "ci_high": high, "uncoded": len(g) - n})
+        out = pd.DataFrame(rows, columns=[key, "coded", "correct", "precision", "ci_low", "ci_high", "uncoded"])
+        return out.sort_values(["coded", key], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+    by_theme = summarise(coded, "theme")
+    terms = coded.assign(term=coded["terms"].fillna("").astype(str).str.split("、")).explode("term")
+    terms = terms[terms["term"].astype(str).str.len() > 0]
+    by_term = summarise(terms, "term")
+    if len(by_term):
+        owner = terms.drop_duplicates("term").set_index("term")["theme"]
+        by_term.insert(1, "theme", by_term["term"].map(owner))
+    return by_theme, by_term
+
+
+def term_table(sentence_themes, documents, theme: str, top_docs: int = 3):
+    """How often each term of ``theme`` fired and where: ``term``, ``hits``, ``sentences``, ``docs``,
+    ``share`` (of the theme's hits) and ``where`` (the documents with most hits of the term)."""
+    import pandas as pd
+
+    _require_terms_column(sentence_themes)
+    rows = sentence_themes[sentence_themes["theme"] == theme][["doc_id", "sentence_id", "terms"]]
+    columns = ["term", "hits", "sentences", "docs", "share", "where"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    long = rows.explode("terms").dropna(subset=["terms"]).rename(columns={"terms": "term"})
+    label = {}
+    if len(documents):
+        for d in documents.itertuples(index=False):
+            parts = [str(x) for x in (getattr(d, "city", None), getattr(d, "year", None), getattr(d, "title", None))
+                     if x is not None and str(x) not in ("", "nan", "<NA>", "None")]
+            label[d.doc_id] = " ".join(parts[:2]) or str(getattr(d, "title", "") or d.doc_id)
+    total = len(long)
+    out = []
+    for term, g in long.groupby("term", sort=False):
+        per_doc = g["doc_id"].value_counts()
+        where = "；".join(f"{label.get(doc, doc)} ({n})" for doc, n in per_doc.head(top_docs).items())
+        out.append({"term": term, "hits": len(g), "sentences": g[["doc_id", "sentence_id"]].drop_duplicates().shape[0],
+                    "docs": int(per_doc.size), "share": len(g) / total, "where": where})
+    return pd.DataFrame(out, columns=columns).sort_values(["hits", "term"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _g2(a: float, b: float, c: float, d: float) -> float:
+    """Log-likelihood G² of a 2×2 table [[a, b], [c, d]]."""
+    n = a + b + c + d
+    total = 0.0
+    for obs, row, col in ((a, a + b, a + c), (b, a + b, b + d), (c, c + d, a + c), (d, c + d, b + d)):
+        expected = row * col / n if n else 0.0
+        if obs > 0 and expected > 0:
+            total += obs * math.log(obs / expected)
+    return 2 * total
+
+
+def suggest_terms(tokens, sentence_themes, sentences, theme: Theme, top: int = 20, min_count: int = 5,
+                  stopwords: Iterable[str] = (), examples: int = 2):
+    """Candidate terms for ``theme``: words that occur in the theme's sentences far more than chance.
+
+    For every content token, a 2×2 table over sentences (token present / absent × sentence tagged
+    with the theme / not) gives G² (log-likelihood) and PMI = log2(P(token | tagged) / P(token)).
+    Tokens that are already terms of the theme (or contain one) are left out; a candidate must occur
+    ``min_count`` times in tagged sentences and at least once in untagged ones — the sentences it
+    would add, of which ``examples`` are shown for the researcher to judge. Returns ``term``,
+    ``tagged`` (sentences with the theme containing it), ``untagged`` (the sentences it would
+    newly tag), ``g2``, ``pmi`` and ``examples``.
+    """
+    import pandas as pd
+
+    columns = ["term", "tagged", "untagged", "g2", "pmi", "examples"]
+    tagged_keys = set(map(tuple, sentence_themes.loc[sentence_themes["theme"] == theme.name,
+                                                     ["doc_id", "sentence_id"]].itertuples(index=False)))
+    if not tagged_keys:
+        return pd.DataFrame(columns=columns)
+    skip = set(stopwords)
+    terms = [t for t in theme.terms]
+    in_tagged: Counter[str] = Counter()
+    in_other: Counter[str] = Counter()
+    other_examples: dict[str, list[tuple[str, int]]] = {}
+    n_tagged = n_other = 0
+    for doc_id, sid, toks in tokens[["doc_id", "sentence_id", "tokens"]].itertuples(index=False):
+        words = {t for t in (toks if toks is not None else []) if len(t) >= 2 and t not in skip}
+        if (doc_id, sid) in tagged_keys:
+            n_tagged += 1
+            in_tagged.update(words)
+        else:
+            n_other += 1
+            in_other.update(words)
+            for w in words:
+                lst = other_examples.setdefault(w, [])
+                if len(lst) < examples:
+                    lst.append((doc_id, int(sid)))
+    n = n_tagged + n_other
+    rows = []
+    for word, a in in_tagged.items():
+        b = in_other.get(word, 0)
+        if a < min_count or b < 1 or any(term in word for term in terms):
+            continue
+        if a / n_tagged <= b / max(1, n_other):
+            continue  # not over-represented in the theme's sentences
+        rows.append({"term": word, "tagged": a, "untagged": b, "g2": _g2(a, b, n_tagged - a, n_other - b),
+                     "pmi": math.log2((a / n_tagged) / ((a + b) / n))})
+    out = pd.DataFrame(rows, columns=columns[:-1]).sort_values(["g2", "term"], ascending=[False, True]).head(top)
+    text = sentences.set_index(["doc_id", "sentence_id"])["text"] if len(out) else None
+    out["examples"] = [" ‖ ".join(mark_terms(str(text.get(key, "")), [w]) for key in other_examples.get(w, []))
+                       for w in out["term"]] if len(out) else []
+    return out.reset_index(drop=True)[columns]
