@@ -728,7 +728,7 @@ def test_from_without_yixia_is_not_an_announcement():
 
 def test_a_redacted_count_is_a_vague_announcement():
     text = "下面，我讲点意见。\n一、抓就业\n要扩岗位。\n二、抓托育\n要建机构。\n"
-    sections, outline = parse_outline(text)
+    _sections, outline = parse_outline(text)
     assert outline.announced_phrase == "下面，我讲点意见"
     assert (outline.announced_points, outline.announced_vague, outline.found_points) == (None, True, 2)
 
@@ -803,8 +803,18 @@ def test_numbering_restart_in_a_text_without_line_breaks():
         "各位代表：会议确定的任务是：一、稳增长。二、促改革。现在我报告工作。"
         f"一、过去一年工作回顾。{body}二、今年工作安排。{body}三、加强政府自身建设。{body}"
     )
-    sections, outline = parse_outline(text)
+    sections, _outline = parse_outline(text)
     assert [s.heading for s in top(sections)] == ["过去一年工作回顾", "今年工作安排", "加强政府自身建设"]
+
+
+def test_numbering_restart_in_a_short_speech_glued_into_one_line():
+    text = (
+        "同志们：这次会议的任务是：一、传达精神。二、部署工作。下面，我讲三点意见。"
+        "一、提高认识。要统一思想。二、突出重点。要抓好就业。三、强化保障。要加大投入。"
+    )
+    sections, outline = parse_outline(text)
+    assert [s.heading for s in top(sections)] == ["提高认识", "突出重点", "强化保障"]
+    assert (outline.announced_points, outline.found_points, outline.complete) == (3, 3, True)
 
 
 def test_greeting_shouxian_and_closing_zuihou_are_not_two_points():
@@ -839,7 +849,7 @@ def test_an_appendix_or_glossary_is_kept_out_of_the_outline(appendix):
         + "二、2025年工作安排\n" + body * 3 + "（一）扩大内需\n" + body + "（二）稳定就业\n" + body
         + "让我们携手奋斗！\n" + appendix
     )
-    sections, outline = parse_outline(text)
+    sections, _outline = parse_outline(text)
     assert [s.heading for s in top(sections)] == ["2024年工作回顾", "2025年工作安排"]
     assert [s.heading for s in sections if s.level == 2] == ["经济稳中有进", "民生持续改善", "扩大内需", "稳定就业"]
     assert max(s.end for s in sections) <= text.index(appendix)

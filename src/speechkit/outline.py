@@ -406,8 +406,7 @@ def _level_one_style(cands: list[_Candidate], rules: _Rules) -> int | None:
     if rank is not None:
         above = [
             s for s in first_one
-            if first_one[s] < first_one[chosen]
-            and rules.styles[s].rank is not None and rules.styles[s].rank < rank
+            if first_one[s] < first_one[chosen] and (rules.styles[s].rank or rank) < rank
         ]
         if above:
             return min(above, key=lambda s: first_one[s])
@@ -454,10 +453,13 @@ class _Lines:
         return end - start > self.long
 
     def starts_paragraph(self, pos: int) -> bool:
-        """At a line start — or, where line breaks were lost, anywhere a marker may stand."""
+        """At a line start — or, where line breaks were lost (a text of one or two lines, or a
+        line longer than a paragraph can be), anywhere a marker may stand."""
         known = self._starts.get(pos)
         if known is None:
-            known = self._starts[pos] = _at_line_start(self.text, pos) or self.glued(pos)
+            known = self._starts[pos] = (
+                _at_line_start(self.text, pos) or not self.structured or self.glued(pos)
+            )
         return known
 
 
@@ -523,12 +525,16 @@ def _level_one_run(
 
     Numbers must run forward: ``二、`` counts only after ``一、``, gaps are allowed
     (paywall) and a jump back is ignored.  A jump back to 1 *at the start of a
-    line* opens a competing run instead (a table of contents, a quoted list, the
-    second numbered part of a report); restarts never add points — the run with
-    as many points as announced wins, else the one with most points (then the
-    one with most markers on their own lines, then the earliest).  ``stop`` is where the next run starts.
+    line* — or, where line breaks were lost, anywhere when a 2 follows it — opens a
+    competing run instead (a table of contents, a quoted list, the second numbered
+    part of a report); restarts never add points — the run with as many points as
+    announced wins, else the one with most points (then the one with most markers
+    on their own lines, then the earliest).  ``stop`` is where the next run starts.
     """
     runs: list[list[tuple[_Candidate, int]]] = []
+    # a jump back to 1 inside a line (a text whose line breaks were lost) restarts only
+    # when a 2 follows it; otherwise the numbers go on in the current run
+    pending: tuple[_Candidate, int] | None = None
     for c in cands:
         if c.style != l1:
             continue
@@ -536,12 +542,20 @@ def _level_one_run(
             if c.number == 1:
                 runs.append([(c, 1)])
             continue
+        if pending is not None:
+            if (2 if c.number is None else c.number) == 2:
+                runs.append([pending, (c, 2)])
+                pending = None
+                continue
+            pending = None
         last = runs[-1][-1][1]
         number = last + 1 if c.number is None else c.number
         if number > last:
             runs[-1].append((c, number))
-        elif number == 1 and lines.starts_paragraph(c.start):
+        elif number == 1 and _at_line_start(text, c.start):
             runs.append([(c, 1)])
+        elif number == 1 and lines.starts_paragraph(c.start):
+            pending = (c, 1)
     if not runs:
         return {}, 0, 0
     best = max(
@@ -656,7 +670,7 @@ def _numbered_sections(
 
 def _announcement_is_closing(
     everything: list[tuple[_Candidate, int, int, int | None]],
-    placed: list[tuple[_Candidate, int, int, int | None]],
+    placed: list[tuple[_Candidate, int | None, int, int | None]],
     start: int,
     body_end: int,
     rules: _Rules,
@@ -705,7 +719,7 @@ def _under_unnumbered_parts(
     cands: list[_Candidate],
     begin: int,
     limit: int,
-    placed: list[tuple[_Candidate, int, int, int | None]],
+    placed: list[tuple[_Candidate, int | None, int, int | None]],
     rules: _Rules,
 ) -> list[tuple[_Candidate, int | None, int, int | None]] | None:
     """Put the numbered points under unnumbered part headings when the report has them.
@@ -895,20 +909,20 @@ def parse_outline(text: str) -> tuple[list[Section], Outline]:
     cands = [c for c in _marker_candidates(text, 0, rules) if c.start < limit]
     begin = ann[2] if ann else 0
     announced = ann[1] if ann else None
-    placed = _numbered_sections(
-        text, [c for c in cands if c.start >= begin], announced, rules
+    placed: list[tuple[_Candidate, int | None, int, int | None]] = list(
+        _numbered_sections(text, [c for c in cands if c.start >= begin], announced, rules)
     )
     if ann is not None:
         everything = _numbered_sections(text, cands, None, rules)
         ann_start = ann[2] - len(ann[0])
         if _announcement_is_nested(everything, begin, rules):
-            ann, begin, placed = None, 0, everything
+            ann, begin, placed = None, 0, list(everything)
         elif _announcement_is_closing(everything, placed, ann_start, body_end, rules):
             # the points come before it: a closing 最后，我提几点希望 — whose list is no part
             # of the outline — or a 从以下几个方面发力 inside the last part (its list nests there)
             closing = any(w in ann[0] for w in rules.closing_words)
             ann, begin = None, 0
-            placed = (
+            placed = list(
                 _numbered_sections(text, [c for c in cands if c.start < ann_start], None, rules)
                 if closing
                 else everything
