@@ -10,7 +10,8 @@ lines) and ``menu`` (the page's menu labels outside the article). Each tool is s
   article words are not held against anyone);
 * title / date — share of pages with a gold title (date) that the tool gets exactly right
   (titles compared after NFKC and with whitespace dropped);
-* s/page — wall-clock seconds per page (parsing included, file reading excluded).
+* s/page — CPU seconds per page (``time.process_time``: parsing included, file reading excluded;
+  CPU time, not wall-clock, so that other jobs on a shared machine do not inflate it).
 
 speechkit runs once per ``--html-extractor`` choice (clean_file, the whole clean stage:
 decode, chrome, boilerplate rules, metadata); the peers run as libraries with their
@@ -165,13 +166,13 @@ def score(tool, gold: list[dict], pages_dir: Path, text_scored: bool = True, dat
     for entry in gold:
         path = pages_dir / entry["page"]
         html = decode_bytes(path.read_bytes())[0]
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             text, title, date = tool(path, html)
         except Exception as exc:  # noqa: BLE001 — a peer failing on a page scores 0 there
             text, title, date = "", None, None
             misses.append(f"{entry['page']}: failed ({type(exc).__name__}: {exc})")
-        seconds += time.perf_counter() - started
+        seconds += time.process_time() - started
         p, r, f = prf(text, "\n".join(entry["body"]))
         left = menus_left(text, entry)
         title_ok = norm(title) == norm(entry["title"]) if entry.get("title") else None
@@ -201,7 +202,7 @@ def score(tool, gold: list[dict], pages_dir: Path, text_scored: bool = True, dat
 
 def table(results: dict[str, dict]) -> str:
     w = max(len(name) for name in results)
-    head = f"| {'tool':<{w}} | {'P':>5} | {'R':>5} | {'F1':>5} | {'menus left':>10} | {'title':>5} | {'date':>5} | {'s/page':>7} |"
+    head = f"| {'tool':<{w}} | {'P':>5} | {'R':>5} | {'F1':>5} | {'menus left':>10} | {'title':>5} | {'date':>5} | {'cpu s/page':>10} |"
     lines = [head, "|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|"]
 
     def cell(res, key, width, scored=True):
@@ -211,7 +212,7 @@ def table(results: dict[str, dict]) -> str:
         t, ti, d = res["text_scored"], res["title_scored"], res["date_scored"]
         lines.append(f"| {name:<{w}} | {cell(res, 'P', 5, t)} | {cell(res, 'R', 5, t)} | {cell(res, 'F1', 5, t)} | "
                      f"{cell(res, 'menus', 10, t)} | {cell(res, 'title', 5, ti)} | {cell(res, 'date', 5, d)} | "
-                     f"{res['s/page']:>7.4f} |")
+                     f"{res['s/page']:>10.4f} |")
     return "\n".join(lines)
 
 

@@ -892,6 +892,183 @@ DOCS: list[Doc] = [
 ]
 
 
+
+# --- html (issue 11): two portal kinds the corpus lacked -------------------------------------
+# d17: a menu-heavy county government page whose 发布时间 follows the body (no date meta, no date
+#      above the article); d16: a news page whose <h1> is the channel logo, with a related-links
+#      block and teaser summaries beside the article.
+
+
+def page_d17(d: Doc) -> str:
+    title = "在2024年全县妇女儿童工作会议上的讲话"
+    top = " | ".join(f'<a href="/c{i}/">{esc(x)}</a>' for i, x in enumerate(
+        ["首页", "走进德清", "政务公开", "政务服务", "互动交流", "数据开放", "专题专栏", "妇儿之家"]))
+    side = "\n".join(f'      <li><a href="/ldjh/{i}/">{esc(x)}</a></li>' for i, x in enumerate(
+        ["领导讲话", "工作动态", "通知公告", "规划监测", "妇女发展", "儿童发展", "家庭建设", "维权服务",
+         "政策文件", "统计数据", "办事指南", "在线咨询"]))
+    files = "\n".join(f'      <li><a href="/zcwj/{i}.html">{esc(x)}</a><span>{day}</span></li>' for i, (x, day) in enumerate(
+        [("德清县妇女发展规划（2021—2025年）", "2022-01-20"), ("德清县儿童发展规划（2021—2025年）", "2022-01-20"),
+         ("关于推进儿童友好县建设的实施意见", "2023-08-02"), ("2023年全县妇女儿童工作要点", "2023-03-15")]))
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="SiteName" content="德清妇儿之家">
+<meta name="ColumnName" content="领导讲话">
+<title>{esc(title)}-德清妇儿之家</title>
+<script>var _hmt = _hmt || []; var columnId = "ldjh";</script>
+</head>
+<body>
+<div class="top-bar"><span>欢迎访问德清妇儿之家！</span> <a href="/wza/">无障碍</a> <a href="/old/">长者版</a> <a href="/en/">English</a> <a href="/login/">登录</a></div>
+<div class="header"><div class="logo">德清妇儿之家</div><div class="search"><input type="text" placeholder="请输入关键词"><a href="/search/">搜索</a></div></div>
+<div class="main-menu">{top}</div>
+<div class="wrap">
+  <div class="side">
+    <h3>领导讲话</h3>
+    <ul>
+{side}
+    </ul>
+    <div class="hot"><h3>热点专题</h3><a href="/zt/1/">儿童友好县建设</a> <a href="/zt/2/">巾帼建新功</a> <a href="/zt/3/">最美家庭</a></div>
+  </div>
+  <div class="detail">
+    <div class="location">您当前的位置：<a href="/">首页</a> &gt; <a href="/fezj/">妇儿之家</a> &gt; <a href="/ldjh/">领导讲话</a></div>
+    <h1 class="detail-title">{esc(title)}</h1>
+    <div class="detail-sub">（副县长 沈某某）</div>
+    <div class="detail-info">信息来源：县妇儿工委办　浏览次数：<span id="hits">516</span>　【<a href="javascript:print()">打印</a>】</div>
+    <div class="detail-content" id="zoom">
+{html_paragraphs(d.page_paragraphs(), indent="      ")}
+    </div>
+    <div class="detail-time">发布时间：2024-03-12 15:20</div>
+    <div class="detail-share">分享到：<a>微信</a> <a>微博</a> <a>QQ空间</a></div>
+    <div class="related-files">
+    <h4>相关文件</h4>
+    <ul>
+{files}
+    </ul>
+    </div>
+  </div>
+</div>
+<div class="footer">
+  <p><a href="/about/">关于本站</a> | <a href="/map/">网站地图</a> | <a href="/contact/">联系我们</a> | <a href="/survey/">有奖调查</a> | <a href="/error/">纠错</a></p>
+  <p>主办单位：德清县妇女儿童工作委员会办公室　承办：德清县妇女联合会</p>
+  <p>地址：德清县武康街道示例路8号　电话：0572-0000000　浙ICP备00000015号　网站标识码：DEMO000015</p>
+</div>
+</body>
+</html>
+"""
+
+
+def page_d18(d: Doc) -> str:
+    title = "嘉兴市召开2024年妇女儿童工作会议"
+    related = "\n".join(f'      <li><a href="/news/{i}.html">{esc(x)}</a> <span class="time">{day}</span></li>' for i, (x, day) in enumerate(
+        [("我市召开2023年全市家庭教育工作推进会", "2023-12-18"), ("南湖区首批儿童友好单元授牌", "2024-01-09"),
+         ("海宁：巾帼共富工坊让妇女家门口就业", "2024-01-22"), ("全市妇联系统部署新春走访慰问活动", "2024-02-02"),
+         ("平湖探索“婚姻家庭辅导进社区”新做法", "2024-02-19")]))
+    teasers = "\n".join(
+        f'    <div class="teaser"><p><strong>{esc(h)}</strong> {esc(t)}<a href="/zt/{i}.html">【详细】</a></p></div>'
+        for i, (h, t) in enumerate([
+            ("聚焦两会", "市十届人大四次会议胜利闭幕，会议审议通过了政府工作报告等各项决议，描绘了今后一个时期的发展蓝图。"),
+            ("民生实事", "今年我市将继续实施十方面民生实事项目，涵盖托育服务、养老服务、老旧小区改造等群众关心的领域。"),
+        ]))
+    return f"""<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+<meta name="publishdate" content="2024-02-27 08:30:00">
+<meta property="og:site_name" content="禾城新闻网">
+<title>{esc(title)}_时政_禾城新闻网</title>
+<style>.teaser strong {{ color: #c00; }}</style>
+</head>
+<body>
+<div class="site-header">
+  <h1 class="logo"><a href="/">禾城新闻</a></h1>
+  <ul class="channels"><li><a href="/sz/">时政</a></li><li><a href="/sh/">社会</a></li><li><a href="/jj/">经济</a></li><li><a href="/wt/">文体</a></li><li><a href="/sp/">视频</a></li><li><a href="/zt/">专题</a></li><li><a href="/bl/">报料</a></li></ul>
+</div>
+<div class="page">
+  <div class="left">
+    <div class="crumbs"><a href="/">禾城新闻网</a> &gt; <a href="/sz/">时政</a> &gt; 正文</div>
+    <div class="article-head"><h2>{esc(title)}</h2>
+    <p class="meta">2024-02-27 08:30　来源：禾城日报　记者 周某　通讯员 嘉妇宣</p></div>
+    <div class="article-body">
+{html_paragraphs(d.page_paragraphs(), indent="      ", strong_if=lambda p: len(p) <= 12)}
+    </div>
+    <p class="editor">责任编辑：沈晓</p>
+    <div class="share">分享到：<a>微信</a> <a>微博</a> <a>复制链接</a></div>
+    <div class="comments"><span>评论（12）</span><a href="/login/">登录后发表评论</a></div>
+    <div class="related"><h3>相关新闻</h3>
+    <ul>
+{related}
+    </ul></div>
+  </div>
+  <div class="right">
+    <h3>热点推荐</h3>
+{teasers}
+  </div>
+</div>
+<div class="site-footer"><p><a href="/about/">关于我们</a> | <a href="/ad/">广告服务</a> | <a href="/join/">招聘信息</a> | <a href="/contact/">联系我们</a></p>
+<p>禾城新闻网版权所有　未经授权禁止转载　浙ICP备00000016号　互联网新闻信息服务许可证：33120000016</p></div>
+</body>
+</html>
+"""
+
+
+DOCS += [
+    Doc(
+        "d17_deqing_2024.txt", "portal/deqing/ldjh_20240312.html", "utf-8", "html", page_d17,
+        truth=dict(
+            province="浙江省", city="湖州市", district="德清县", level="县", year=2024, date="2024-03-12",
+            kind="妇女儿童工作会议", title="在2024年全县妇女儿童工作会议上的讲话", meeting="2024年全县妇女儿童工作会议",
+            speaker="沈某某", speaker_title="副县长", site="德清妇儿之家", url="",
+            truncated=False, declared_chars=0, omitted_chars=0,
+            announced_phrase="我讲三点意见", announced_points=3, found_points=3, missing_numbers=[],
+            numbering="一、二、三、 headings in their own <p>; 一要/二要/三要 inside 二、; 发布时间 after the body, menus on three sides",
+            must_remove=["欢迎访问德清妇儿之家", "长者版", "走进德清", "政务公开", "数据开放", "规划监测", "家庭建设", "办事指南",
+                         "热点专题", "儿童友好县建设", "您当前的位置", "（副县长 沈某某）", "浏览次数", "发布时间：2024-03-12",
+                         "分享到：", "相关文件", "关于推进儿童友好县建设的实施意见", "关于本站", "有奖调查", "纠错",
+                         "主办单位：德清县妇女儿童工作委员会办公室", "浙ICP备00000015号", "网站标识码"],
+            must_keep=["今天召开2024年全县妇女儿童工作会议", "全县新建儿童之家28个", "“两癌”筛查覆盖率达到96.5%",
+                       "今年全县新增普惠托位500个", "每半年召开一次成员单位联席会议", "奋力开创全县妇女儿童事业高质量发展新局面"],
+            targets=[
+                T("新建儿童之家", 28, "个", "=", 0, A),
+                T("两癌筛查覆盖率", 96.5, "%", "=", 0, A),
+                T("培训城乡妇女", 0.9, "万人次", "=", 0, A),
+                T("新增普惠托位", 500, "个", "=", 2024, TG, "今年"),
+                T("每千人口拥有3岁以下婴幼儿托位数", 4.6, "个", "=", 2025, TG),
+            ],
+            not_values=["2.1个百分点", "每半年召开一次", "三百余起"],
+        ),
+    ),
+    Doc(
+        "d18_jiaxing_2024.txt", "portal/hcnews_20240227.html", "utf-8", "html", page_d18,
+        truth=dict(
+            province="浙江省", city="嘉兴市", district="", level="市", year=2024, date="2024-02-27",
+            kind="妇女儿童工作会议（新闻报道）", title="嘉兴市召开2024年妇女儿童工作会议",
+            meeting="2024年妇女儿童工作会议", speaker="朱某某", speaker_title="副市长",
+            site="禾城新闻网", url="",
+            truncated=False, declared_chars=0, omitted_chars=0,
+            announced_phrase="", announced_points=0, found_points=0, missing_numbers=[],
+            numbering="a news report: short subheads in <strong>, no numbered points; <h1> is the channel logo",
+            must_remove=["禾城新闻", "视频", "报料", "禾城新闻网 > 时政", "2024-02-27 08:30", "记者 周某", "责任编辑：沈晓",
+                         "复制链接", "评论（12）", "登录后发表评论", "相关新闻", "南湖区首批儿童友好单元授牌",
+                         "平湖探索“婚姻家庭辅导进社区”新做法", "热点推荐", "市十届人大四次会议胜利闭幕", "十方面民生实事项目",
+                         "【详细】", "广告服务", "招聘信息", "浙ICP备00000016号", "互联网新闻信息服务许可证"],
+            must_keep=["嘉兴市召开2024年妇女儿童工作会议", "全市建成儿童友好单元260个", "新增普惠托位1800个",
+                       "托育服务更加可及", "妇女就业更有底气", "全年培训城乡妇女2万人次以上"],
+            targets=[
+                T("建成儿童友好单元", 260, "个", "=", 0, A),
+                T("新增普惠托位", 1800, "个", "=", 0, A),
+                T("两癌筛查覆盖率", 97.5, "%", "=", 0, A),
+                T("每千人口拥有3岁以下婴幼儿托位数", 5, "个", "=", 2025, TG),
+                T("培训城乡妇女", 2, "万人次", ">=", 2024, TG, "全年"),
+                T("建成巾帼共富工坊", 120, "家", "=", 0, A),
+            ],
+            not_values=["2月26日", "两千元左右", "一千余件"],
+        ),
+    ),
+]
+# --- end html ---
+
+
 # --------------------------------------------------------------------------- TOML
 
 

@@ -253,7 +253,7 @@ class HtmlDom:
 
 
 def _is_hidden(attrs: dict) -> bool:
-    if "hidden" in attrs or (attrs.get("aria-hidden") or "").lower() == "true":
+    if "hidden" in attrs:  # (aria-hidden text is still on screen: it stays)
         return True
     style = attrs.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
@@ -302,17 +302,18 @@ def html_dom(html: str) -> HtmlDom:
                 pos += len(line)
         chunks, link_chars, line_path, line_nav = [], 0, None, False
 
-    # an explicit stack (no recursion): deeply nested pages cannot overflow Python's stack
-    stack: list = [(root, False)]
+    # an explicit stack (no recursion): deeply nested pages cannot overflow Python's stack.
+    # An entry is a node to enter, or (None, tag, nav) to leave the element entered before.
+    stack: list = [(root, None, False)]
+    block_tags, drop_tags = _BLOCK_TAGS, _DROP_TAGS
     while stack:
-        node, leaving = stack.pop()
-        if leaving:
-            tag = node.tag
-            if tag in _BLOCK_TAGS:
+        node, tag, nav = stack.pop()
+        if node is None:  # leaving an element
+            if tag in block_tags:
                 flush()
             if tag == "a":
                 in_link -= 1
-            if _is_nav(node):
+            if nav:
                 in_nav -= 1
             path.pop()
             continue
@@ -320,35 +321,33 @@ def html_dom(html: str) -> HtmlDom:
         if tag == "-text":
             value = node.text_content
             if value:
-                if line_path is None and value.strip():
+                if line_path is None and not value.isspace():
                     line_path, line_nav = tuple(path), in_nav > 0
                 chunks.append(value)
                 if in_link:
-                    link_chars += len(value) - sum(value.count(c) for c in " \t\n\r\u00a0\u3000")
+                    link_chars += len("".join(value.split()))
             continue
-        if tag in _DROP_TAGS or tag.startswith("-"):
+        if tag in drop_tags or tag[0] == "-":
             continue
         attrs = node.attributes
-        if _is_hidden(attrs):
+        if attrs and _is_hidden(attrs):
             continue
-        if tag in _BLOCK_TAGS:
+        if tag in block_tags:
             flush()
         elements.append(HtmlElement(tag, (attrs.get("id") or "").strip(), " ".join((attrs.get("class") or "").split()),
                                     path[-1] if path else -1))
         path.append(len(elements) - 1)
+        nav = tag == "nav" or (attrs.get("role") or "").lower() == "navigation"
         if tag == "a":
             in_link += 1
-        if _is_nav(node):
+        if nav:
             in_nav += 1
-        stack.append((node, True))
-        children = list(node.iter(include_text=True))
-        stack.extend((child, False) for child in reversed(children))
+        stack.append((None, tag, nav))
+        children = [(child, None, False) for child in node.iter(include_text=True)]
+        children.reverse()
+        stack.extend(children)
     flush()
     return HtmlDom("\n".join(out), hints, lines, elements, meta)
-
-
-def _is_nav(node) -> bool:
-    return node.tag == "nav" or (node.attributes.get("role") or "").lower() == "navigation"
 
 
 _DATE_META = ("publishdate", "pubdate", "article:published_time", "date", "dc.date", "publish_time", "firstpublishedtime")
