@@ -57,12 +57,13 @@ def matches(field: str, gold: str, got) -> bool:
     return got in {_norm(g) for g in gold.split("|")} if gold else got == ""
 
 
-def run_speechkit(rows: list[dict]) -> dict[str, dict]:
-    """documents-row fields per gold file."""
+def run_speechkit(rows: list[dict], file_names: bool = True) -> dict[str, dict]:
+    """documents-row fields per gold file (``file_names=False``: each file cleaned as ``doc.txt``,
+    so that place and year come from the text alone, as for files not named by place)."""
     out = {}
     for r in rows:
         path = CORPUS / r["file"]
-        doc, _ = clean_file(path, r["file"])
+        doc, _ = clean_file(path, r["file"] if file_names else "doc.txt")
         out[r["file"]] = {f: doc.get(f) for f in FIELDS}
     return out
 
@@ -138,6 +139,12 @@ def main(argv: list[str]) -> int:
         qr, qn = place_right(rows, peer)
         line += f"{'':>10}   {qr / qn:>9.3f}"
     print(line)
+    unnamed = run_speechkit(rows, file_names=False)
+    ur, un = place_right(rows, unnamed)
+    utable = {t[0]: t for t in score(rows, unnamed, ("province", "city", "district", "year"))[0]}
+    invented = sum(utable[f][3] for f in ("province", "city", "district"))
+    print(f"{'  no file name':<13}{f'{ur}/{un}':>14}{ur / un:>7.3f}{f'{invented} inv.':>10}   "
+          f"(place read from the text alone; year {utable['year'][1]}/{utable['year'][2]})")
     print("(right/stated: right among the files that state the field; invented: a value given where the gold has none)")
     if misses:
         print(f"\nmisses ({len(misses)}):")

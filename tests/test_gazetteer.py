@@ -76,3 +76,26 @@ def test_county_level_city_is_county_level():
 
     text = "各位代表：\n现在，我代表市人民政府向大会报告工作。全市上下……我市……"
     assert extract_metadata(text, text, {}, "恩施").level == "县"
+
+
+def test_text_speaks_for_its_own_government():
+    from speechkit.metadata import speaking_unit, speaks_as
+
+    assert speaking_unit("各位代表：\n现在，我代表州人民政府向大会报告工作。全市……") == "州"
+    assert speaking_unit("下面，我代表行署作工作报告。") == "行署"
+    # a city's report ranks itself in the province (全省第一) but speaks as 我市
+    assert speaks_as("我市生产总值居全省第一，全省……全省……我市……") == "市"
+    assert speaks_as("同志们：今天开会。") is None
+
+
+def test_place_read_from_the_text_keeps_only_the_levels_it_speaks_as():
+    from speechkit.metadata import extract_metadata
+
+    prov = ("各位代表：\n现在，我代表省人民政府向大会报告工作。陕西省经济……支持西安建设国家中心城市，西安、西安、"
+            "西安都市圈……宝鸡、咸阳……")
+    m = extract_metadata(prov, prov, {}, "report")
+    assert (m.province, m.city, m.district) == ("陕西省", None, None)
+    city = ("各位代表：\n现在，我代表市人民政府向大会报告工作。广西壮族自治区……全区……广西壮族自治区……"
+            "防城港市港口区、东兴市……防城港……")
+    m = extract_metadata(city, city, {}, "report")
+    assert (m.province, m.city, m.district) == ("广西壮族自治区", "防城港市", None)

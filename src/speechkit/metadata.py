@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 
-from speechkit.gazetteer import find_places, resolve_place, same_name_city
+from speechkit.gazetteer import find_places, load_divisions, resolve_place, same_name_city
 
 __all__ = ["DocumentMeta", "extract_metadata", "count_redactions", "truncation_info", "normalise_date",
-           "document_head", "byline_speaker", "role_of", "head_date", "session_of"]
+           "speaks_as", "speaking_unit", "document_head", "byline_speaker", "role_of", "head_date", "session_of"]
 
 
 @dataclass
@@ -92,8 +92,9 @@ def _config() -> dict:
         "level_words": data["level"]["words"],
         "national": re.compile(data["level"]["national"]),
         "file_year": re.compile(data["level"]["file_year"]),
-        "self_city": tuple(data["level"]["self_city"]),
-        "self_prefecture": tuple(data["level"]["self_prefecture"]),
+        "self_opening": re.compile(data["level"]["self_opening"]),
+        "first_person": dict(data["level"]["first_person"]),
+        "unit_level": dict(data["level"]["unit_level"]),
         "level_re": re.compile("|".join(sorted(map(re.escape, data["level"]["words"]), key=len, reverse=True))),
     }
 
@@ -388,17 +389,32 @@ def infer_level(title: str | None, text: str, place) -> str | None:
     return hits.most_common(1)[0][0] if hits else None
 
 
-def _speaks_as_city(text: str) -> bool:
-    """The text calls itself a city's (我市, 全市, 市人民政府) more often than a prefecture's (全州, 我州,
-    地区行署, 全盟): the words are metadata.toml's ``[level] self_city`` and ``self_prefecture``.
+def speaking_unit(text: str) -> str | None:
+    """The government a text speaks for, as it names itself: the unit of its opening 我代表…人民政府
+    (市, 州, 省, 自治区 …; 行署), else the most frequent first-person word (我市 → 市); None when neither.
 
-    >>> _speaks_as_city("我代表市人民政府……全市上下……全州大局"), _speaks_as_city("我代表州人民政府……全州")
-    (True, False)
+    >>> speaking_unit("各位代表：现在，我代表州人民政府向大会报告工作。全市……"), speaking_unit("我市……我市……我省")
+    ('州', '市')
     """
     cfg = _config()
-    city = sum(text.count(w) for w in cfg["self_city"])
-    prefecture = sum(text.count(w) for w in cfg["self_prefecture"])
-    return city > prefecture
+    m = cfg["self_opening"].search(text[:600])
+    if m:
+        return m.group(1) or m.group(2)
+    counts = Counter({unit: text.count(word) for word, unit in cfg["first_person"].items()})
+    ranked = counts.most_common(2)
+    if ranked and ranked[0][1] > 0 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        return ranked[0][0]
+    return None
+
+
+def speaks_as(text: str) -> str | None:
+    """The level of government a text speaks for ('省' | '市' | '县'), from :func:`speaking_unit`.
+
+    >>> speaks_as("我代表省人民政府……居全市前列……支持西安建设"), speaks_as("我代表行署作工作报告"), speaks_as("同志们")
+    ('省', '市', None)
+    """
+    unit = speaking_unit(text)
+    return _config()["unit_level"].get(unit) if unit else None
 
 
 def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: str = "",
@@ -452,7 +468,7 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
     if named is not None and named.province:
         place = named
         twin = same_name_city(place.city) if place.city and not place.district else None
-        if twin and _speaks_as_city(text):
+        if twin and speaking_unit(text) == "市":
             # 恩施.txt holding 恩施市's report (我代表市人民政府, 全市), not 恩施州's
             place.district = twin
         if national:
@@ -468,6 +484,24 @@ def extract_metadata(raw: str, text: str, hints: dict | None = None, path_hint: 
         in_title = bool(meta.title and place.district[:-1] in meta.title)
         if not in_title and by_name.get(place.district, 0) < 2 * by_name.get(place.city, 0):
             place.district = None
+    if place is not None and place is not named and place.province:
+        # read from the text alone: keep the levels the text speaks as (a provincial report names
+        # its cities in passing, a city's report its counties)
+        level = speaks_as(text)
+        municipality = place.city == place.province
+        if level == "省" and not municipality:
+            place.city = place.district = None
+        elif level == "市" and place.district and place.district != place.city:
+            place.district = None
+        if level == "市" and place.city is None:
+            # a city's report names its province more often than itself (全省第一, 省委、省政府)
+            prov = next((d for d, _ in load_divisions()[1].get(place.province, ()) if d.level == "省"), None)
+            own = [(n, d.code, d.name) for d, n in counts.items()
+                   if prov is not None and d.level == "市" and d.province_code == prov.code]
+            if own:
+                place.city = max(own)[2]
+        if level == "市" and place.city and not place.district and speaking_unit(text) == "市":
+            place.district = same_name_city(place.city)
     if place is not None:
         meta.province, meta.city, meta.district = place.province, place.city, place.district
         meta.level = "国家" if national else infer_level(meta.title, text, place)
