@@ -71,6 +71,7 @@ def announced_of(outline) -> object:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--misses", type=int, default=200, help="list at most N misses / false points")
+    ap.add_argument("--gold", type=Path, default=GOLD, help="gold file (default tests/gold/outlines.toml)")
     args, _ = ap.parse_known_args(argv)  # run by scripts/eval.py, argv holds the runner's own arguments
     from speechkit.clean import clean_file
     from speechkit.outline import parse_outline
@@ -78,10 +79,11 @@ def main(argv: list[str]) -> int:
     if not CORPUS.is_dir():
         print(f"shared corpus not found at {CORPUS}; nothing scored")
         return 0
-    gold = tomllib.loads(GOLD.read_text(encoding="utf-8"))["outline"]
+    gold = tomllib.loads(args.gold.read_text(encoding="utf-8"))["outline"]
     rows = []
     totals = {1: [0, 0, 0], 2: [0, 0, 0]}  # tp, found, gold
     ann_ok = count_ok = 0
+    announcing = [0, 0]  # documents whose gold has an announcement, right among them
     notes: list[str] = []
     for doc in gold:
         path = CORPUS / doc["file"]
@@ -93,6 +95,9 @@ def main(argv: list[str]) -> int:
         got_ann = announced_of(outline)
         want_ann = doc["announced"]
         ann_ok += got_ann == want_ann
+        if want_ann != "none":
+            announcing[0] += 1
+            announcing[1] += got_ann == want_ann
         found = {lvl: [s.heading for s in sections if s.level == lvl] for lvl in (1, 2)}
         count_ok += len(found[1]) == len(doc["level1"])
         cells = []
@@ -110,13 +115,15 @@ def main(argv: list[str]) -> int:
         rows.append((doc["file"], str(want_ann), str(got_ann), *cells))
 
     n = len(rows)
-    print(f"gold: {GOLD.relative_to(ROOT)} — {n} documents, {totals[1][2]} level-1 and {totals[2][2]} level-2 points")
+    print(f"gold: {args.gold} — {n} documents, {totals[1][2]} level-1 and {totals[2][2]} level-2 points")
     print(f"{'document':<44} {'ann':>5} {'got':>5}  {'L1 tp/gold/found':>16}  {'L2 tp/gold/found':>16}")
     for r in rows:
         print(f"{r[0][-44:]:<44} {r[1]:>5} {r[2]:>5}  {r[3]:>16}  {r[4]:>16}")
     print()
     print(f"{'measure':<24} {'speechkit':>10}")
     print(f"{'announced count right':<24} {ann_ok / n:>10.3f}")
+    if announcing[0]:
+        print(f"{f'  of {announcing[0]} announcing':<24} {announcing[1] / announcing[0]:>10.3f}")
     print(f"{'exact level-1 count':<24} {count_ok / n:>10.3f}")
     for lvl in (1, 2):
         p, r, f = prf(*totals[lvl])

@@ -724,6 +724,8 @@ def test_more_announcement_phrases(text, phrase, count):
 
 def test_from_without_yixia_is_not_an_announcement():
     assert find_announcement("这项工作要从三个方面看，成绩是主要的。") is None
+    # a view of the facts, not the outline
+    assert find_announcement("变化之大，可以从以下四个方面来看：一是，城乡收入增加。") is None
 
 
 def test_a_redacted_count_is_a_vague_announcement():

@@ -207,6 +207,7 @@ def _rules() -> _Rules:
     )
     from_led = (
         rf"(?:{_alternation(ann.get('from_words', ['从']))}) ?以下 ?(?P<count3>{count_set})(?:{classifiers})"
+        rf"(?!{_alternation(ann.get('from_not_before', [])) or '(?!)'})"
     )
     announcement_re = re.compile(rf"{verb_led}|{noun_led}|{from_led}")
 
