@@ -22,7 +22,7 @@ import pandas as pd
 
 from speechkit import compare, keyness as keyness_mod, kwic as kwic_mod, similarity as similarity_mod
 from speechkit.compare import DOCUMENT_GROUP_COLUMNS
-from speechkit.io import open_parquet, require_table
+from speechkit.io import arrow_to_pandas, open_parquet, require_table
 
 __all__ = ["TABLE_COLUMNS", "TableStore", "Corpus", "empty_table"]
 
@@ -96,7 +96,7 @@ class TableStore(MutableMapping):
         if name not in self._names:
             raise KeyError(name)
         path = self.directory / f"{name}.parquet"
-        table = open_parquet(path).read().to_pandas() if path.exists() else empty_table(name)
+        table = arrow_to_pandas(open_parquet(path).read()) if path.exists() else empty_table(name)
         self._cache[name] = table
         return table
 
@@ -110,7 +110,7 @@ class TableStore(MutableMapping):
             frame = self[name]
             return frame[wanted(frame.columns)]
         pf = open_parquet(self.path(name))
-        return pf.read(columns=wanted(pf.schema_arrow.names)).to_pandas()
+        return arrow_to_pandas(pf.read(columns=wanted(pf.schema_arrow.names)))
 
     def num_rows(self, name: str) -> int:
         """Rows of table ``name`` (from the Parquet footer when it is not in memory)."""
@@ -203,7 +203,79 @@ class Corpus:
                 corpus.documents  # noqa: B018 - validate the merge now, naming the file
             except ValueError as exc:
                 raise ValueError(f"{meta}: {exc}") from exc
+            message = compare.meta_match_warning(corpus.tables.read("documents", columns=("source_path",))
+                                                 if isinstance(corpus.tables, TableStore) else corpus.tables["documents"],
+                                                 meta_frame, meta)
+            if message:
+                import warnings
+
+                from speechkit.errors import SpeechkitWarning
+
+                warnings.warn(message, SpeechkitWarning, stacklevel=2)
         return corpus
+
+    def _view(self, excluded: Iterable[str]) -> "Corpus":
+        view = Corpus(self.dir, self.tables, meta=self.meta, meta_path=self.meta_path,
+                      stopwords=self._stopwords, excluded=self.excluded | set(excluded))
+        view._stream = self._stream  # the token stream does not depend on which documents are kept
+        return view
+
+    def subset(self, **conditions) -> "Corpus":
+        """A view of this corpus with only the documents matching every condition.
+
+        Each keyword is a grouping column (see :meth:`group_columns`); its value is one value or
+        a list of values (``year`` may also be a ``range``)::
+
+            corpus.subset(city=["成都市", "绍兴市"], year=[2021, 2024])
+
+        Every method of the returned corpus (themes, keyness, targets, export …) sees only those
+        documents. An unknown column, or a value no document has, raises ``ValueError`` with a
+        did-you-mean (``city="成都"`` → did you mean '成都市'?).
+        """
+        docs = self.documents
+        keep = np.ones(len(docs), dtype=bool)
+        valid = [c for c in self.group_columns() if c in docs.columns] + [
+            c for c in ("doc_id", "source_path", "title") if c in docs.columns]
+        for column, wanted in conditions.items():
+            if column not in valid:
+                raise ValueError(f"subset: unknown column {column!r}{compare.did_you_mean(column, valid)}; "
+                                 f"columns: {', '.join(valid)}")
+            values = list(wanted) if isinstance(wanted, (list, tuple, set, frozenset, range)) else [wanted]
+            series = docs[column]
+            if column == "year":
+                try:
+                    values = [int(v) for v in values]
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"subset: year must be whole numbers, got {wanted!r}") from exc
+            present = set(series.dropna().tolist())
+            missing = [v for v in values if v not in present]
+            if missing and not isinstance(wanted, range):
+                shown = sorted(map(str, present))
+                raise ValueError(
+                    f"subset: no document has {column}={missing[0]!r}"
+                    f"{compare.did_you_mean(missing[0], shown)}; values: "
+                    + ", ".join(shown[:20]) + (" …" if len(shown) > 20 else ""))
+            keep &= series.isin(values).fillna(False).to_numpy(dtype=bool)
+        return self._view(docs.loc[~keep, "doc_id"].tolist())
+
+    def export(self, to: str, out_dir: str | Path | None = None, text: bool = True):
+        """Write this corpus for Stata (``"stata"``), R (``"r"``), Excel (``"excel"``) or CSV (``"csv"``).
+
+        Defaults to ``PROCESSED_DIR/export/<to>``; see :mod:`speechkit.export` for what each
+        target holds. Returns a :class:`speechkit.export.ExportResult` (paths, rows, notes).
+        """
+        from speechkit.export import export_corpus
+
+        return export_corpus(self, to, out_dir, text=text)
+
+    def small_groups(self, by, min_docs: int = 2) -> pd.DataFrame:
+        """Groups of ``by`` with fewer than ``min_docs`` documents (columns ``group``, ``docs``).
+
+        A group of one document is a speech, not a sample: its shares and key terms describe
+        that one text. compare and report warn about them.
+        """
+        counts = self.document_counts(by)
+        return counts.loc[counts["docs"] < min_docs, ["group", "docs"]].reset_index(drop=True)
 
     def without_near_duplicates(self, threshold: float = 0.8, num_perm: int = 128, shingle: int = 5) -> "Corpus":
         """A view of this corpus with near-duplicate copies dropped (one representative kept per group).
@@ -213,10 +285,7 @@ class Corpus:
         """
         groups = self.near_duplicates(threshold=threshold, num_perm=num_perm, shingle=shingle)
         copies = groups.loc[~groups["representative"].astype(bool), "doc_id"] if len(groups) else []
-        view = Corpus(self.dir, self.tables, meta=self.meta, meta_path=self.meta_path,
-                      stopwords=self._stopwords, excluded=self.excluded | set(copies))
-        view._stream = self._stream  # the token stream does not depend on which documents are kept
-        return view
+        return self._view(copies)
 
     def __repr__(self) -> str:
         extra = f", meta={self.meta_path}" if self.meta_path else ""
@@ -410,13 +479,16 @@ class Corpus:
         return self._with_groups(keyness_mod.term_frequency_table(counts, min_freq=min_freq), groups, by)
 
     def keyness(self, by, top: int | None = 30, min_freq: int = 3, overused_only: bool = True,
-                drop_place_names: bool = True) -> pd.DataFrame:
+                drop_place_names: bool = True, alpha: float | None = 0.05) -> pd.DataFrame:
         """Key terms of each group against the rest of the corpus (log-likelihood G², log ratio).
 
         Columns: group columns…, ``group``, ``term``, ``freq_group``, ``freq_rest``,
-        ``g2``, ``log_ratio``, ``sign``, ``rank``; the ``top`` terms per group by G²
-        among terms seen at least ``min_freq`` times in the group and (by default)
-        overused there. See :mod:`speechkit.keyness`.
+        ``g2``, ``p_value``, ``log_ratio``, ``sign``, ``rank``; the ``top`` terms per group by G²
+        among terms seen at least ``min_freq`` times in the group, (by default)
+        overused there, and significant at ``alpha``: with the default 0.05 a term needs
+        G² ≥ 3.84, so 部门 at G² 0.8 is not called key. ``alpha=None`` keeps every term (ask for
+        it when you want the full ranking); ``alpha=0.0001`` (G² ≥ 15.1) is the stricter cut
+        often used when thousands of terms are tested. See :mod:`speechkit.keyness`.
 
         ``drop_place_names`` (default) leaves out of the lists every term that names a
         division (三亚, 海南, 乌鲁木齐市 … — :func:`speechkit.gazetteer.place_name_terms`): a
@@ -433,8 +505,9 @@ class Corpus:
             from speechkit.gazetteer import place_name_terms
 
             exclude = place_name_terms()
+        min_g2 = keyness_mod.critical_g2(alpha) if alpha is not None else 0.0
         table = keyness_mod.keyness_table(counts, top=top, min_freq=min_freq, overused_only=overused_only,
-                                          exclude=exclude)
+                                          exclude=exclude, min_g2=min_g2)
         return self._with_groups(table, groups, by)
 
     # ----------------------------------------------------------- similarity
@@ -530,15 +603,31 @@ class Corpus:
             df = self.themes(["year", series_cols[0]])
             series, title = series_cols[0], f"{wanted[0]}：占比的年度变化"
         if wanted is not None:
+            self._check_themes(wanted)
             df = df[df["theme"].isin(wanted)]
         df = df[df["year"].notna()]
         return charts.theme_trends(df, x="year", series=series, value=value, title=title)
 
-    def plot_keyness(self, by, top: int = 15):
-        """Bars of the ``top`` key terms (G²) per group."""
+    def theme_names(self) -> list[str]:
+        """Names of the themes found in themes.parquet (the taxonomy the corpus was analysed with)."""
+        themes = self.tables["themes"]
+        return sorted(themes["theme"].dropna().astype(str).unique().tolist()) if "theme" in themes.columns else []
+
+    def _check_themes(self, wanted: Sequence[str]) -> None:
+        known = self.theme_names()
+        if not known:
+            return
+        unknown = [t for t in wanted if t not in known]
+        if unknown:
+            raise ValueError(f"unknown theme {unknown[0]!r}{compare.did_you_mean(unknown[0], known)}; "
+                             f"themes: {'、'.join(known[:40])}")
+
+    def plot_keyness(self, by, top: int = 15, alpha: float | None = 0.05):
+        """Bars of the ``top`` key terms (G²) per group; only terms significant at ``alpha`` (G² ≥ 3.84
+        by default) are drawn — ``alpha=None`` draws the best ``top`` whatever their G²."""
         from speechkit import charts
 
-        return charts.keyness_bars(self.keyness(by, top=top), group_col="group", top=top)
+        return charts.keyness_bars(self.keyness(by, top=top, alpha=alpha), group_col="group", top=top)
 
     def plot_wordcloud(self, by, group: str, max_words: int = 150):
         """Word cloud of the content-term frequencies of one group (its label, e.g. ``"杭州市·2023"``)."""

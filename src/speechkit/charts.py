@@ -42,6 +42,7 @@ __all__ = [
     "shorten_label",
     "figure_texts",
     "save_figure",
+    "chart_file_stems",
 ]
 
 EMPTY_MESSAGE = "无数据"
@@ -64,6 +65,21 @@ class CJKFigure(Figure):
     def draw(self, renderer):  # noqa: D401 - matplotlib API
         with matplotlib.rc_context(cjk_rc()):
             return super().draw(renderer)
+
+    def to_png(self, dpi: int = 100) -> bytes:
+        """The figure as PNG bytes (white background), as Jupyter displays it.
+
+        >>> empty_figure("主题占比").to_png()[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+        True
+        """
+        buffer = io.BytesIO()
+        with matplotlib.rc_context(cjk_rc()):
+            self.savefig(buffer, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
+        return buffer.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        """Jupyter/IPython rich display: a figure shows itself as a picture, no ``%matplotlib inline`` needed."""
+        return self.to_png()
 
 
 def _new_figure(width: float, height: float) -> CJKFigure:
@@ -221,6 +237,25 @@ def theme_heatmap(
     return fig
 
 
+def _with_missing_years(table: pd.DataFrame, max_span: int = 500) -> pd.DataFrame:
+    """Rows for the whole years missing between the first and last (NaN), so that a line breaks there.
+
+    >>> t = pd.DataFrame({"a": [1.0, 2.0]}, index=[1964, 1975])
+    >>> len(_with_missing_years(t)), bool(_with_missing_years(t)["a"].isna().sum() == 10)
+    (12, True)
+    """
+    index = pd.to_numeric(pd.Series(table.index), errors="coerce")
+    if table.empty or index.isna().any() or not np.all(np.mod(index.to_numpy(dtype=float), 1) == 0):
+        return table
+    first, last = int(index.min()), int(index.max())
+    if last - first > max_span or last - first + 1 == len(table):
+        return table
+    years = pd.Index(range(first, last + 1), name=table.index.name)
+    table = table.copy()
+    table.index = index.astype(int).to_numpy()
+    return table.reindex(years)
+
+
 def theme_trends(
     df: pd.DataFrame,
     x: str = "year",
@@ -244,6 +279,7 @@ def theme_trends(
     if data.empty:
         return empty_figure(title, detail="没有带年份的主题统计")
     table = data.pivot_table(index=x, columns=series, values=value, aggfunc="mean").sort_index()
+    table = _with_missing_years(table)
     order = table.mean(axis=0).sort_values(ascending=False).index
     dropped = max(0, len(order) - max_series)
     table = table[order[:max_series]]
@@ -575,6 +611,32 @@ def figure_texts(fig: Figure) -> list[str]:
         if artist.get_visible() and artist.get_text():
             texts.append(artist.get_text())
     return texts
+
+
+def chart_file_stems(prefix: str, labels: Sequence[object], max_chars: int = 40) -> list[str]:
+    """Safe, distinct file names (without suffix) naming charts by their group: ``wordcloud_绍兴市·2021``.
+
+    Only letters, digits (any script), ``·``, ``-`` and ``_`` are kept; path separators, dots and
+    control characters become ``_``; a name is at most ``max_chars`` characters after the prefix;
+    labels that end up alike get ``_2``, ``_3`` ….
+
+    >>> chart_file_stems("wordcloud", ["绍兴市·2021", "../etc", "绍兴市·2021", ""])
+    ['wordcloud_绍兴市·2021', 'wordcloud_etc', 'wordcloud_绍兴市·2021_2', 'wordcloud_4']
+    """
+    out: list[str] = []
+    seen: set[str] = set()
+    for k, label in enumerate(labels, start=1):
+        text = "" if label is None else str(label)
+        safe = "".join(ch if (ch.isalnum() or ch in "·-_") else "_" for ch in text)
+        safe = "_".join(part for part in safe.split("_") if part)[:max_chars] or str(k)
+        stem = f"{prefix}_{safe}"
+        base, n = stem, 2
+        while stem.lower() in seen:
+            stem = f"{base}_{n}"
+            n += 1
+        seen.add(stem.lower())
+        out.append(stem)
+    return out
 
 
 def save_figure(fig: Figure, path: Path, svg: bool = False) -> list[Path]:

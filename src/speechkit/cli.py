@@ -11,16 +11,23 @@ from typing import List, Optional
 
 import typer
 
+# Help texts are printed as written (rich_markup_mode=None): rich markup would eat "[freq] [pos]" and
+# "[[theme]]", and plain help shows no "<bool>" metavars. Choices are listed in the metavar (parquet|csv).
+_FORMAT = "parquet|csv"
+
 app = typer.Typer(
     name="speechkit",
     help=(
         "Turn scraped Chinese government meeting speeches into clean, comparable data.\n\n"
-        "Pipeline: clean → analyze → compare/report.  Example:\n\n"
-        "  speechkit run data/raw --by city,year     # everything, report in data/processed/report"
+        "Pipeline: clean → analyze → compare/report → export.\n\n"
+        "\b\nExample:\n"
+        "  speechkit run data/raw --by city,year     # everything, report in data/processed/report\n"
+        "  speechkit export data/processed --to stata\n\n"
+        "Every command takes --help (with an example); --version prints the version."
     ),
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
 
 _STATE = {"debug": False}
@@ -58,12 +65,35 @@ def _os_error_message(exc: OSError) -> str:
     return f"{where}: {fix}"
 
 
+def _warn(message: str) -> None:
+    from speechkit.summaries import escape
+
+    _console().print(f"[bold yellow]warning:[/] {escape(message)}")
+
+
 def _guard(fn, *args, **kwargs):
-    """Run a library call; turn expected errors into one clear line (trace only with --debug)."""
-    from speechkit.errors import USER_ERRORS
+    """Run a library call; turn expected errors into one clear line (trace only with --debug).
+
+    Warnings the library raises for the researcher (:class:`speechkit.errors.SpeechkitWarning`: a
+    one-document group, --meta rows that match nothing) are printed as ``warning:`` lines.
+    """
+    import warnings
+
+    from speechkit.errors import USER_ERRORS, SpeechkitWarning
 
     try:
-        return fn(*args, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SpeechkitWarning)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                seen = set()
+                for w in caught:
+                    if not issubclass(w.category, SpeechkitWarning):
+                        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+                    elif str(w.message) not in seen:
+                        seen.add(str(w.message))
+                        _warn(str(w.message))
     except typer.Exit:
         raise
     except USER_ERRORS as exc:
@@ -119,30 +149,55 @@ class _Progress:
         self.progress.update(self.task, completed=done, total=total)
 
 
+def _version_callback(value: bool) -> None:
+    if value:
+        from speechkit._version import __version__
+
+        typer.echo(f"speechkit {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_callback(
     debug: bool = typer.Option(False, "--debug", help="Show full Python traces for errors."),
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                 help="Print the speechkit version and exit."),
 ) -> None:
     _STATE["debug"] = debug
+
+
+# --- workflow: the run record (speechkit.runrecord, OUT/run.json) ---
+def _record(folder: Path, stage: str, options: dict, inputs: dict | None = None, user_files: dict | None = None,
+            tables=(), source=None) -> None:
+    """Add this stage to FOLDER/run.json (see speechkit.runrecord); a failure to write it is a warning."""
+    from speechkit import runrecord
+
+    try:
+        entry = runrecord.stage_entry(stage, options=options, inputs=inputs, user_files=user_files,
+                                      command=sys.argv, source=source)
+        runrecord.update_run_record(folder, entry, tables=runrecord.table_summary(folder, tables))
+    except OSError as exc:
+        _warn(f"{folder}: could not write the run record run.json ({exc.strerror or exc})")
+# --- end workflow ---
 
 
 @app.command()
 def clean(
     raw_dir: Path = typer.Argument(Path("data/raw"), help="Folder of scraped pages (.txt .md .html .htm .shtml), read recursively."),
     out: Path = typer.Option(Path("data/processed"), "--out", "-o", help="Where documents.parquet and removals.parquet go."),
-    fmt: str = typer.Option("parquet", "--format", help="'parquet', or 'csv' to also write CSV twins."),
+    fmt: str = typer.Option("parquet", "--format", metavar=_FORMAT, help="'parquet', or 'csv' to also write CSV twins."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores)."),
     rules: List[Path] = typer.Option([], "--rules", help="Extra boilerplate rules file(s) (TOML, same format as the bundled one)."),
     to_simplified: bool = typer.Option(False, "--to-simplified", help="Convert Traditional Chinese pages to Simplified (OpenCC)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the per-file cache."),
     # --- html: main-content extraction (issue 11) ---
     html_extractor: str = typer.Option(
-        "dom", "--html-extractor",
+        "dom", "--html-extractor", metavar="dom|readability|trafilatura|none",
         help="How the article of an HTML page is told from its site chrome: 'dom' (default, best measured: "
              "DOM facts — link density, main container), 'readability' (readability-lxml), 'trafilatura', "
              "or 'none' (keep all visible text but <nav>). Every cut is a row of removals.parquet."),
     # --- end html ---
-    engine: str = typer.Option("local", "--engine", help="'local' (worker processes) or 'dask'."),
+    engine: str = typer.Option("local", "--engine", metavar="local|dask", help="'local' (worker processes) or 'dask'."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a local cluster)."),
     explain: Optional[Path] = typer.Option(None, "--explain", help="Clean only this file and print its cuts rule by rule, with context, and the candidate cuts the guard kept as speech; writes nothing."),
 ) -> None:
@@ -153,9 +208,9 @@ def clean(
     keep their article: menus, related links and footers are cut (rules
     html_nav, html_outside_main, html_link_block).
 
+    \b
     Example:  speechkit clean data/raw --out data/processed --format csv
     Example:  speechkit clean data/raw --html-extractor readability
-
     Example:  speechkit clean --explain data/raw/洛阳/ly2021_fuer.txt   (what one page loses, and why)
     """
     from speechkit.clean import CleanOptions, clean_corpus
@@ -180,20 +235,28 @@ def clean(
     from speechkit.summaries import clean_summary
 
     _console().print(clean_summary(report, out, to_simplified=to_simplified))
+    docs = report.documents
+    _record(out, "clean",
+            options={"raw_dir": str(raw_dir), "out": str(out), "format": fmt, "jobs": jobs, "rules": [str(r) for r in rules],
+                     "to_simplified": to_simplified, "html_extractor": html_extractor, "no_cache": no_cache,
+                     "engine": engine, "scheduler": scheduler},
+            inputs={"files": len(docs), "ok": int((docs["status"] == "ok").sum()),
+                    "errors": int((docs["status"] == "error").sum()), "from_cache": int(report.cached)},
+            user_files={"--rules": [str(r) for r in rules]}, tables=("documents", "removals"), source=raw_dir)
 
 
 @app.command()
 def analyze(
     processed_dir: Path = typer.Argument(Path("data/processed"), help="Folder holding documents.parquet (from `speechkit clean`)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: PROCESSED_DIR)."),
-    fmt: str = typer.Option("parquet", "--format", help="'parquet', or 'csv' to also write CSV twins."),
+    fmt: str = typer.Option("parquet", "--format", metavar=_FORMAT, help="'parquet', or 'csv' to also write CSV twins."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores)."),
     user_dict: Optional[Path] = typer.Option(None, "--user-dict", help="Extra jieba dictionary (word [freq] [pos] per line)."),
     stopwords: Optional[Path] = typer.Option(None, "--stopwords", help="Extra stopwords, one per line."),
     taxonomy: Optional[Path] = typer.Option(None, "--themes", help="Extra theme taxonomy TOML ([[theme]] name/field/terms)."),
     topics: Optional[int] = typer.Option(None, "--topics", help="Number of NMF topics (default: chosen from corpus size)."),
-    segmenter: str = typer.Option("rjieba", "--segmenter", help="'rjieba' (jieba-rs: same dictionaries, identical tokens on the reference corpus, ~17x faster) or 'jieba' (pure Python)."),
-    engine: str = typer.Option("local", "--engine", help="'local' (worker processes) or 'dask'."),
+    segmenter: str = typer.Option("rjieba", "--segmenter", metavar="rjieba|jieba", help="'rjieba' (jieba-rs: same dictionaries, identical tokens on the reference corpus, ~17x faster) or 'jieba' (pure Python)."),
+    engine: str = typer.Option("local", "--engine", metavar="local|dask", help="'local' (worker processes) or 'dask'."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a local cluster)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore and do not write the per-document cache."),
     indicators: Optional[Path] = typer.Option(None, "--indicators", help="Extra indicators TOML for targets' indicator_key (see speechkit/data/indicators.toml)."),
@@ -203,6 +266,7 @@ def analyze(
     Writes tokens, sentences, themes, sentence_themes, topics, doc_topics,
     keywords, sections, outlines and targets tables next to documents.parquet.
 
+    \b
     Example:  speechkit analyze data/processed --user-dict my_words.txt --topics 8
     """
     from speechkit.analyze import AnalyzeOptions, analyze_corpus
@@ -223,6 +287,17 @@ def analyze(
 
     for table in analyze_summary(report):
         _console().print(table)
+    from dataclasses import asdict
+
+    from speechkit.analyze import ANALYZE_TABLES
+
+    _record(out or processed_dir, "analyze",
+            options={"processed_dir": str(processed_dir), "out": str(out) if out else None, "format": fmt, "jobs": jobs,
+                     **asdict(options), "engine": engine, "scheduler": scheduler, "no_cache": no_cache},
+            inputs={"documents": int(report.documents), "from_cache": int(report.cached),
+                    "theme_coverage": round(float(report.theme_coverage), 4)},
+            user_files={"--user-dict": user_dict, "--stopwords": stopwords, "--themes": taxonomy},
+            tables=ANALYZE_TABLES, source=processed_dir)
 
 
 @app.command()
@@ -231,30 +306,59 @@ def compare(
     by: str = typer.Option("city,year", "--by", help="Comma-separated grouping columns (year, province, city, district, level, meeting, site, or --meta columns)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: PROCESSED_DIR/compare)."),
     meta: Optional[Path] = typer.Option(None, "--meta", help="CSV of extra document variables keyed by source_path."),
-    fmt: str = typer.Option("parquet", "--format", help="'parquet', or 'csv' to also write CSV twins."),
+    fmt: str = typer.Option("parquet", "--format", metavar=_FORMAT, help="'parquet', or 'csv' to also write CSV twins."),
     threshold: float = typer.Option(0.8, "--threshold", help="Jaccard threshold for near-duplicate groups (MinHash)."),
     svg: bool = typer.Option(False, "--svg", help="Also save charts as SVG."),
     charts: bool = typer.Option(True, "--charts/--no-charts", help="Draw PNG charts."),
 ) -> None:
     """Compare groups of speeches: theme shares, keyness (G²), targets, outlines, similarity, near-duplicates.
 
+    Writes PROCESSED_DIR/compare/*.parquet, charts/ (word clouds named by group) and run.json.
+    Groups of a single document get a warning.
+
+    \b
     Example:  speechkit compare data/processed --by city,year --meta my_vars.csv
     """
     from speechkit.compare_run import compare_corpus
 
     with _Progress("compare") as bar:
         result = _guard(compare_corpus, processed_dir=processed_dir, by=_split_by(by), out=out, meta=meta,
-                        formats=_formats(fmt), threshold=threshold, svg=svg, charts=charts, progress=bar)
+                        formats=_formats(fmt), threshold=threshold, svg=svg, charts=charts, progress=bar,
+                        command=sys.argv)
     from speechkit.summaries import compare_summary
 
     for table in compare_summary(result):
         _console().print(table)
 
 
+def _kwic_arguments(words: list[str], processed: Optional[Path]) -> tuple[Path, str]:
+    """(folder, term) from ``kwic [PROCESSED_DIR] TERM`` (or ``TERM PROCESSED_DIR``) and ``-p``."""
+    if not words:
+        _fail("kwic needs a term: speechkit kwic data/processed 儿童友好")
+    if len(words) > 2:
+        _fail("kwic takes a term, optionally after the processed folder: speechkit kwic data/processed 儿童友好")
+    if len(words) == 1:
+        return (processed or Path("data/processed")), words[0]
+    first, second = words
+    if Path(first).is_dir():
+        folder, term = Path(first), second
+    elif Path(second).is_dir():
+        folder, term = Path(second), first
+    else:
+        _fail(f"kwic: neither {first!r} nor {second!r} is a folder; give PROCESSED_DIR TERM, e.g. "
+              "speechkit kwic data/processed 儿童友好")
+    if processed is not None and Path(processed).resolve() != folder.resolve():
+        _fail(f"kwic: two folders given ({folder} and -p {processed}); give one")
+    return folder, term
+
+
 @app.command()
 def kwic(
-    term: str = typer.Argument(..., help="The term to look up (plain text, e.g. 儿童友好)."),
-    processed_dir: Path = typer.Option(Path("data/processed"), "--processed", "-p", help="Folder with documents.parquet."),
+    first: Optional[str] = typer.Argument(None, metavar="PROCESSED_DIR", show_default=False,
+                                          help="The processed folder (default: data/processed, or -p); may be left out: with one argument it is the TERM."),
+    second: Optional[str] = typer.Argument(None, metavar="TERM", show_default=False,
+                                           help="The term to look up (plain text, e.g. 儿童友好)."),
+    processed_dir: Optional[Path] = typer.Option(None, "--processed", "-p", help="Folder with documents.parquet (same as the positional folder)."),
     window: int = typer.Option(20, "--window", "-w", help="Characters of context on each side."),
     by: Optional[str] = typer.Option(None, "--by", help="Grouping columns shown with each line, e.g. city."),
     limit: int = typer.Option(40, "--limit", help="Lines to print (all are written to the table)."),
@@ -263,19 +367,25 @@ def kwic(
 ) -> None:
     """Keyword in context: every occurrence of TERM with its left and right context.
 
-    Example:  speechkit kwic 普惠性幼儿园 --window 15 --by city
+    The printed concordance fits the terminal (at 80 columns the keyword stays visible, the
+    contexts are cut at their far ends); kwic.parquet holds every line in full.
+
+    \b
+    Example:  speechkit kwic data/processed 普惠性幼儿园 --window 15 --by city
     """
     from speechkit.api import Corpus
     from speechkit.compare_run import check_group_columns
 
-    corpus = _guard(Corpus.load, processed_dir, meta)
+    folder, term = _kwic_arguments([w for w in (first, second) if w is not None], processed_dir)
+    corpus = _guard(Corpus.load, folder, meta)
     by_cols = _guard(check_group_columns, corpus, _split_by(by)) if by else None
-    lines = _guard(corpus.kwic, term, window, by_cols)
+    lines = _guard(corpus.kwic, term, window=window, by=by_cols)
     from speechkit.io import write_table
     from speechkit.summaries import kwic_table
 
-    _guard(write_table, lines, out or processed_dir, "kwic")
-    _console().print(kwic_table(lines, term, by_cols, limit))
+    _guard(write_table, lines, out or folder, "kwic")
+    console = _console()
+    console.print(kwic_table(lines, term, by_cols, limit, width=console.width))
 
 
 @app.command()
@@ -288,21 +398,61 @@ def report(
 ) -> None:
     """Write report.html (self-contained, opens offline) and report.xlsx with every table and chart.
 
+    The header and the workbook's 运行记录 sheet show the run record (version, commands,
+    options, data-file hashes); run.json is written beside them. Groups of a single
+    document get a warning.
+
+    \b
     Example:  speechkit report data/processed --by province
     """
     from speechkit.api import Corpus
-    from speechkit.report import build_report
-
     from speechkit.compare_run import check_group_columns
+    from speechkit.report import build_report
 
     corpus = _guard(Corpus.load, processed_dir, meta)
     by_cols = _guard(check_group_columns, corpus, _split_by(by))
     target = out or Path(processed_dir) / "report"
     with _console().status("building report (charts, tables, workbook)…"):
-        paths = _guard(build_report, corpus, by_cols, target, svg)
-    from rich.markup import escape
+        paths = _guard(build_report, corpus, by_cols, target, svg=svg, command=sys.argv)
+    from speechkit.summaries import escape
 
     _console().print(f"[green]report:[/] {escape(str(paths.get('html')))}  [green]workbook:[/] {escape(str(paths.get('xlsx')))}")
+
+
+@app.command()
+def export(
+    processed_dir: Path = typer.Argument(Path("data/processed"), help="Folder with the clean and analyze tables."),
+    to: str = typer.Option(..., "--to", metavar="stata|r|excel|csv", help="Target: stata (.dta, Stata 14+), r (Parquet + Matrix Market for arrow/quanteda), excel (.xlsx) or csv (UTF-8 with BOM)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: PROCESSED_DIR/export/TO)."),
+    meta: Optional[Path] = typer.Option(None, "--meta", help="CSV of extra document variables keyed by source_path (exported as document variables)."),
+    text: bool = typer.Option(True, "--text/--no-text", help="Include the speech texts (--no-text: smaller files)."),
+) -> None:
+    """Hand the tables over to Stata, R, Excel or CSV, with run.json and NOTES.txt.
+
+    stata: one .dta per table, legal labelled names (end → end_), integers as integers,
+    long text as strL. r: corpus.parquet (doc_id, text, docvars), tokens_long.parquet,
+    doc_terms.parquet, dtm.mtx + dtm_terms.csv + dtm_docs.csv, load_speechkit.R.
+    excel / csv: one sheet / file per table, cells over 32,767 characters split.
+
+    \b
+    Example:  speechkit export data/processed --to stata
+    """
+    from speechkit.api import Corpus
+    from speechkit.export import export_corpus
+
+    corpus = _guard(Corpus.load, processed_dir, meta)
+    result = _guard(export_corpus, corpus, to, out, text=text, command=sys.argv)
+    from speechkit.summaries import escape
+    from rich.table import Table
+
+    table = Table(title=escape(f"speechkit export --to {result.to} → {result.out_dir}"))
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in result.rows.items():
+        table.add_row(escape(name), f"{n:,}")
+    _console().print(table)
+    for note in result.notes:
+        _console().print(f"[dim]note:[/] {escape(note)}")
 
 
 @app.command()
@@ -311,28 +461,29 @@ def run(
     out: Path = typer.Option(Path("data/processed"), "--out", "-o", help="Output folder for every table and the report."),
     by: str = typer.Option("city,year", "--by", help="Grouping columns for the report."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores)."),
-    fmt: str = typer.Option("parquet", "--format", help="'parquet', or 'csv' to also write CSV twins."),
+    fmt: str = typer.Option("parquet", "--format", metavar=_FORMAT, help="'parquet', or 'csv' to also write CSV twins."),
     rules: List[Path] = typer.Option([], "--rules", help="Extra boilerplate rules file(s) for the clean stage."),
     to_simplified: bool = typer.Option(False, "--to-simplified", help="Convert Traditional Chinese pages to Simplified."),
     user_dict: Optional[Path] = typer.Option(None, "--user-dict", help="Extra jieba dictionary for the analyze stage."),
     stopwords: Optional[Path] = typer.Option(None, "--stopwords", help="Extra stopwords, one per line."),
     taxonomy: Optional[Path] = typer.Option(None, "--themes", help="Extra theme taxonomy TOML."),
     topics: Optional[int] = typer.Option(None, "--topics", help="Number of NMF topics (default: chosen from corpus size)."),
-    segmenter: str = typer.Option("rjieba", "--segmenter", help="'rjieba' (default, fast) or 'jieba'."),
+    segmenter: str = typer.Option("rjieba", "--segmenter", metavar="rjieba|jieba", help="'rjieba' (default, fast) or 'jieba'."),
     meta: Optional[Path] = typer.Option(None, "--meta", help="CSV of extra document variables keyed by source_path (report)."),
     svg: bool = typer.Option(False, "--svg", help="Also save the report's charts as SVG."),
-    engine: str = typer.Option("local", "--engine", help="'local' (worker processes) or 'dask'."),
+    engine: str = typer.Option("local", "--engine", metavar="local|dask", help="'local' (worker processes) or 'dask'."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a local cluster)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute everything; neither read nor write the caches."),
     indicators: Optional[Path] = typer.Option(None, "--indicators", help="Extra indicators TOML for indicator_key and followup."),
     report_too: bool = typer.Option(True, "--report/--no-report", help="Also build the HTML/XLSX report."),
-    html_extractor: str = typer.Option("dom", "--html-extractor",
+    html_extractor: str = typer.Option("dom", "--html-extractor", metavar="dom|readability|trafilatura|none",
                                        help="Article extraction for HTML pages: dom (default), readability, trafilatura, none."),
 ) -> None:
     """clean → analyze → report in one go (cached: a re-run on an unchanged corpus is quick).
 
     Takes every option of the stages it runs.
 
+    \b
     Example:  speechkit run data/raw --out data/processed --by city,year --themes my_themes.toml
     """
     clean(raw_dir=raw_dir, out=out, fmt=fmt, jobs=jobs, rules=rules, to_simplified=to_simplified, no_cache=no_cache,
@@ -388,6 +539,7 @@ def followup(
 def rules() -> None:
     """List the bundled boilerplate rules (name and what each removes).
 
+    \b
     Example:  speechkit rules
     """
     from rich.markup import escape

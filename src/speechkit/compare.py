@@ -34,7 +34,13 @@ __all__ = [
     "target_counts",
     "outline_stats",
     "outline_documents",
+    "did_you_mean",
+    "meta_match_warning",
+    "TARGET_KINDS",
 ]
+
+#: The kinds of targets.parquet (see speechkit.targets).
+TARGET_KINDS: tuple[str, ...] = ("target", "achievement")
 
 #: Document variables that can always be used to group (``--by``).
 DOCUMENT_GROUP_COLUMNS: tuple[str, ...] = (
@@ -183,6 +189,26 @@ def merge_meta(documents: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFra
     return docs
 
 
+def meta_match_warning(documents: pd.DataFrame, meta: pd.DataFrame, path: object = "--meta") -> str | None:
+    """A warning when rows of a metadata file match no document, with examples of both sides.
+
+    >>> docs = pd.DataFrame({"source_path": ["2021/绍兴.txt", "2022/成都.txt"]})
+    >>> print(meta_match_warning(docs, pd.DataFrame({"source_path": ["绍兴.txt"]}), "vars.csv"))
+    vars.csv: 1 of 1 source_path value(s) match no document (e.g. '绍兴.txt'); no document gets these variables (they are 未知); source_path must be the path relative to RAW_DIR, e.g. '2021/绍兴.txt'
+    """
+    unmatched = unmatched_meta_paths(documents, meta)
+    if not unmatched:
+        return None
+    total = int(meta["source_path"].notna().sum())
+    examples = ", ".join(repr(p) for p in unmatched[:3])
+    known = _normalise_source_path(documents["source_path"]).dropna().head(2).tolist()
+    effect = ("no document gets these variables (they are 未知)" if len(unmatched) >= total
+              else "those rows are ignored")
+    return (f"{path}: {len(unmatched)} of {total} source_path value(s) match no document (e.g. {examples}); "
+            f"{effect}; source_path must be the path relative to RAW_DIR, e.g. "
+            + ", ".join(repr(k) for k in known))
+
+
 def unmatched_meta_paths(documents: pd.DataFrame, meta: pd.DataFrame) -> list[str]:
     """``source_path`` values of the metadata file that match no document (likely typos)."""
     known = set(_normalise_source_path(documents["source_path"]).dropna())
@@ -192,6 +218,26 @@ def unmatched_meta_paths(documents: pd.DataFrame, meta: pd.DataFrame) -> list[st
 # ---------------------------------------------------------------------------
 # groups
 # ---------------------------------------------------------------------------
+
+
+def did_you_mean(name: object, choices: Iterable[object]) -> str:
+    """A " (did you mean 'x'?)" hint naming the closest of ``choices``, or "" when none is close.
+
+    >>> did_you_mean("targets", ["target", "achievement"])
+    " (did you mean 'target'?)"
+    >>> did_you_mean("城市", ["city", "year"])
+    ''
+    """
+    import difflib
+
+    options = [str(c) for c in choices]
+    text = str(name)
+    close = difflib.get_close_matches(text, options, n=1, cutoff=0.6)
+    if not close:
+        lowered = {o.lower(): o for o in options}
+        close = difflib.get_close_matches(text.lower(), list(lowered), n=1, cutoff=0.6)
+        close = [lowered[c] for c in close]
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def resolve_group_columns(by: str | Sequence[str] | None, valid: Iterable[str]) -> list[str]:
@@ -212,8 +258,9 @@ def resolve_group_columns(by: str | Sequence[str] | None, valid: Iterable[str]) 
     valid = list(valid)
     unknown = [n for n in names if n not in valid]
     if unknown:
+        hint = did_you_mean(unknown[0], valid)
         raise ValueError(
-            f"unknown grouping column(s): {', '.join(unknown)}; valid columns: {', '.join(valid)}"
+            f"unknown grouping column(s): {', '.join(unknown)}{hint}; valid columns: {', '.join(valid)}"
         )
     seen: list[str] = []
     for n in names:
@@ -404,6 +451,10 @@ def targets_by_group(
     docs = documents.loc[:, ["doc_id", *context, *by]].copy()
     docs["group"] = group_label(docs, by)
     out = targets.merge(docs, on="doc_id", how="inner")
+    known_kinds = list(dict.fromkeys([*TARGET_KINDS, *targets["kind"].dropna().astype(str)])) if "kind" in targets.columns else list(TARGET_KINDS)
+    if kind is not None and kind not in known_kinds:
+        raise ValueError(f"unknown target kind {kind!r}{did_you_mean(kind, known_kinds)}; "
+                         f"kinds: {', '.join(known_kinds)}")
     if kind is not None:
         out = out[out["kind"] == kind]
     if indicator is not None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from speechkit.io import write_table
 
-__all__ = ["CompareResult", "compare_corpus", "check_group_columns"]
+__all__ = ["CompareResult", "compare_corpus", "check_group_columns", "warn_small_groups"]
 
 MAX_WORDCLOUDS = 12
 
@@ -45,7 +45,10 @@ def check_group_columns(corpus, by: Sequence[str]) -> list[str]:
     valid = corpus.group_columns()
     unknown = [b for b in by if b not in valid]
     if unknown:
-        raise ValueError(f"unknown --by column(s): {', '.join(unknown)}; valid columns: {', '.join(valid)}")
+        from speechkit.compare import did_you_mean
+
+        raise ValueError(f"unknown --by column(s): {', '.join(unknown)}{did_you_mean(unknown[0], valid)}; "
+                         f"valid columns: {', '.join(valid)}")
     return by
 
 
@@ -59,11 +62,14 @@ def compare_corpus(
     svg: bool = False,
     charts: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    command: Sequence[str] | None = None,
 ) -> CompareResult:
     """Compare groups of documents and write tables (and charts) to ``out``.
 
     Tables: compare_documents, compare_themes, compare_targets, compare_target_counts,
-    compare_outlines, compare_keyness, similarity (long form), near_duplicates.
+    compare_outlines, compare_keyness, similarity (long form), near_duplicates; and
+    ``run.json`` (the processed folder's run record plus this comparison). Groups of one
+    document raise a :class:`speechkit.errors.SpeechkitWarning` (see :func:`warn_small_groups`).
     """
     from speechkit.api import Corpus
 
@@ -71,6 +77,7 @@ def compare_corpus(
     by = check_group_columns(corpus, list(by))
     out_dir = Path(out) if out else Path(processed_dir) / "compare"
     result = CompareResult(by, out_dir)
+    warn_small_groups(corpus, by)
     steps: list[tuple[str, Callable[[], pd.DataFrame]]] = [
         ("compare_documents", lambda: corpus.document_counts(by)),
         ("compare_themes", lambda: corpus.themes(by)),
@@ -92,7 +99,44 @@ def compare_corpus(
         result.charts = _draw_charts(corpus, by, out_dir / "charts", svg)
         if progress:
             progress(total, total)
+    from speechkit import runrecord
+
+    runrecord.update_run_record(out_dir, runrecord.stage_entry(
+        "compare", options={"by": list(by), "meta": str(meta) if meta else None, "formats": list(formats),
+                            "threshold": threshold, "svg": svg, "charts": charts},
+        inputs={"documents": len(corpus.documents)}, user_files={"--meta": meta}, command=command,
+        source=processed_dir), tables=runrecord.table_summary(out_dir, result.row_counts), inherit=processed_dir)
     return result
+
+
+def warn_small_groups(corpus, by: Sequence[str], min_docs: int = 2) -> list[str]:
+    """Warn (:class:`speechkit.errors.SpeechkitWarning`) when groups of ``by`` have a single document.
+
+    Returns the labels of those groups. Their theme shares and key terms describe one speech,
+    not a place or a year.
+    """
+    import warnings
+
+    from speechkit.errors import SpeechkitWarning
+
+    if not by:
+        return []
+    counts = corpus.document_counts(by)
+    labels = counts.loc[counts["docs"] < min_docs, "group"].astype(str).tolist()
+    if labels and len(counts) > 1:
+        warnings.warn(small_groups_message(labels, len(counts), by), SpeechkitWarning, stacklevel=2)
+    return labels
+
+
+def small_groups_message(labels: Sequence[str], total: int, by: Sequence[str]) -> str:
+    """The warning text for groups holding a single document.
+
+    >>> small_groups_message(["洛阳市·2022"], 9, ["city", "year"])
+    '1 of 9 groups of --by city,year hold a single document (洛阳市·2022): their shares and key terms describe one speech, not the group'
+    """
+    shown = "、".join(labels[:8]) + ("…" if len(labels) > 8 else "")
+    return (f"{len(labels)} of {total} groups of --by {','.join(by)} hold a single document ({shown}): "
+            "their shares and key terms describe one speech, not the group")
 
 
 def _similarity_long(square: pd.DataFrame) -> pd.DataFrame:
@@ -118,9 +162,11 @@ def _draw_charts(corpus, by: list[str], chart_dir: Path, svg: bool) -> list[Path
     if "year" in corpus.documents.columns and corpus.documents["year"].notna().any():
         save(corpus.plot_theme_trends(themes=_top_themes(corpus, 8)), "theme_trends")
     save(corpus.plot_keyness(by, top=15), "keyness")
-    labels = corpus.document_counts(by)
-    for i, group in enumerate(labels["group"].tolist()[:MAX_WORDCLOUDS], 1):
-        save(corpus.plot_wordcloud(by, group), f"wordcloud_{i:02d}")
+    from speechkit.charts import chart_file_stems
+
+    labels = corpus.document_counts(by)["group"].tolist()[:MAX_WORDCLOUDS]
+    for group, stem in zip(labels, chart_file_stems("wordcloud", labels)):
+        save(corpus.plot_wordcloud(by, group), stem)
     save(corpus.plot_target_timeline(by), "target_timeline")
     save(corpus.plot_similarity(), "similarity")
     return written

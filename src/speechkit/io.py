@@ -17,7 +17,8 @@ import pandas as pd
 
 __all__ = ["write_table", "read_table", "require_table", "read_run_manifest", "write_run_manifest", "remove_run_manifest",
            "open_parquet", "atomic_write_bytes", "atomic_write_text", "TableMissing", "TableUnreadable", "TableSink",
-           "sweep_stale_temp_files", "new_run_id", "table_run", "RUN_KEY", "INPUT_RUN_KEY", "excel_safe_text"]
+           "sweep_stale_temp_files", "new_run_id", "table_run", "RUN_KEY", "INPUT_RUN_KEY", "excel_safe_text",
+           "arrow_to_pandas"]
 
 RUN_KEY = b"speechkit.run_id"  # Parquet key-value metadata: the run that wrote the table
 INPUT_RUN_KEY = b"speechkit.input_run"  # …and the run of the documents table it was computed from
@@ -55,6 +56,25 @@ def open_parquet(path: Path):
         return pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise TableUnreadable(f"{path}: damaged or not a Parquet table; re-run the stage that writes it") from exc
+
+
+def arrow_to_pandas(table) -> pd.DataFrame:
+    """A ``pyarrow.Table`` as a DataFrame whose integer columns with nulls stay integers (``Int64``).
+
+    Plain ``to_pandas`` turns an int64 column with one null into float64 (``deadline_year``
+    2025 → 2025.0); a researcher exporting to Stata or CSV must get 2025.
+
+    >>> import pyarrow as pa
+    >>> arrow_to_pandas(pa.table({"deadline_year": pa.array([2025, None])}))["deadline_year"].tolist()
+    [2025, <NA>]
+    """
+    import pyarrow as pa
+
+    frame = table.to_pandas()
+    for name, column in zip(table.column_names, table.columns):
+        if pa.types.is_integer(column.type) and column.null_count:
+            frame[name] = pd.array(column.to_pylist(), dtype="Int64")
+    return frame
 
 
 STALE_AFTER_S = 3600.0
@@ -242,7 +262,7 @@ def require_table(processed_dir: Path, name: str) -> Path:
 
 def read_table(processed_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     """Read ``processed_dir/name.parquet``; raise :class:`TableMissing` with a hint when absent."""
-    return open_parquet(require_table(processed_dir, name)).read(columns=columns).to_pandas()
+    return arrow_to_pandas(open_parquet(require_table(processed_dir, name)).read(columns=columns))
 
 
 def _table_signature(path: Path) -> list | None:
@@ -346,7 +366,7 @@ class TableSink:
         _publish(self._tmp, target)
         written = [target]
         if "csv" in self.formats:
-            written += write_table(pd.read_parquet(target), self.out_dir, self.name, ("csv",))[1:]
+            written += write_table(arrow_to_pandas(open_parquet(target).read()), self.out_dir, self.name, ("csv",))[1:]
         return written
 
     def abort(self) -> None:

@@ -122,6 +122,8 @@ class _Context:
     by: list[str]
     documents: pd.DataFrame          # ok documents with a 'group' label column
     group_sizes: pd.Series           # group label → number of documents, largest first
+    record: dict = field(default_factory=dict)   # the run record of the processed folder (run.json)
+    single_groups: list = field(default_factory=list)  # labels of groups holding one document
 
 
 # ---------------------------------------------------------------------------
@@ -243,7 +245,7 @@ def _overview(ctx: _Context) -> Section:
         .agg(docs=("doc_id", "size"), chars=("_chars", "sum"), mean_chars=("_chars", "mean"))
         .reset_index()
     )
-    if "year" in docs.columns:
+    if "year" in docs.columns and "year" not in ctx.by:  # grouped by year: the workbook gets a numeric 年份
         years = pd.to_numeric(docs["year"], errors="coerce")
         span = docs.assign(_y=years).groupby("group", sort=False)["_y"].agg(["min", "max"])
         per_group["years"] = per_group["group"].map(
@@ -256,6 +258,11 @@ def _overview(ctx: _Context) -> Section:
     table["平均字数"] = table["平均字数"].round(0)
     section.blocks.append(Table("各组文档数", "各组文档数", table,
                                 f"按 {'、'.join(ctx.by) if ctx.by else '（不分组）'} 分组，共 {len(table)} 组。"))
+    if ctx.single_groups:
+        shown = "、".join(ctx.single_groups[:12]) + ("…" if len(ctx.single_groups) > 12 else "")
+        section.blocks.append(Note(
+            f"注意：{len(ctx.single_groups)} 组只有一篇文档（{shown}）。这些组的主题占比、关键词和量化目标"
+            "只反映那一篇讲话，不能代表该地区或年份；比较时请谨慎解读，或改用更粗的分组。", "warn"))
     columns = [("group", "分组"), ("title", "标题"), ("date", "日期"), ("province", "省份"),
                ("city", "城市"), ("meeting", "会议"), ("speaker", "讲话人"), ("speaker_role", "职务"),
                ("clean_chars", "字数"), ("source_path", "源文件")]
@@ -543,11 +550,13 @@ def _keyness(ctx: _Context) -> Section:
         "各组关键词条形图",
     ))
     columns = {"group": "分组", "rank": "名次", "term": "词", "freq_group": "本组频次",
-               "freq_rest": "其他组频次", "g2": "G²", "log_ratio": "对数比"}
+               "freq_rest": "其他组频次", "g2": "G²", "p_value": "p 值", "log_ratio": "对数比"}
     table = key[[c for c in columns if c in key.columns]].rename(columns=columns)
     html_rows = min(MAX_HTML_ROWS * 2, len(table))
     section.blocks.append(Table("关键词", "各组关键词", table,
-                                "对数比 = log2(本组相对频率 / 其他组相对频率)，+1 表示本组用得多一倍。",
+                                "对数比 = log2(本组相对频率 / 其他组相对频率)，+1 表示本组用得多一倍。"
+                                "只列出 G² ≥ 3.84（p < 0.05，逐词检验、未作多重比较校正）的词；"
+                                "同时检验成千上万个词时，p 值很小（如 < 0.0001，G² ≥ 15.1）的词更可靠。",
                                 html_rows=html_rows))
     return section
 
@@ -570,10 +579,10 @@ def _wordclouds(ctx: _Context) -> Section:
     freqs = freqs[keep.to_numpy()]
     groups, groups_note = _capped_groups(ctx, freqs["group"], MAX_WORDCLOUD_GROUPS)
     clouds = []
-    for k, group in enumerate(groups, start=1):
+    for group, stem in zip(groups, charts.chart_file_stems("wordcloud", groups)):
         part = freqs[freqs["group"].astype(str) == group].nlargest(WORDCLOUD_TERMS, "freq")
         weights = dict(zip(part["term"].astype(str), pd.to_numeric(part["freq"], errors="coerce")))
-        clouds.append(Chart(f"wordcloud_{k:02d}", charts.group_wordcloud(weights, group),
+        clouds.append(Chart(stem, charts.group_wordcloud(weights, group),
                             f"{group}：出现最多的 {len(weights)} 个词。", f"{group} 词云"))
     section.blocks.append(Gallery(clouds, groups_note + "。" if groups_note else ""))
     return section
@@ -983,7 +992,7 @@ def _summary_cards(ctx: _Context) -> list[tuple[str, str]]:
     if "clean_chars" in docs.columns and not docs.empty:
         total = pd.to_numeric(docs["clean_chars"], errors="coerce").sum()
         cards.append(("总字数", f"{total / 10000:,.1f} 万" if total >= 10000 else f"{int(total):,}"))
-    if "year" in docs.columns:
+    if "year" in docs.columns and "year" not in ctx.by:  # grouped by year: the workbook gets a numeric 年份
         years = pd.to_numeric(docs["year"], errors="coerce").dropna()
         if len(years):
             lo, hi = int(years.min()), int(years.max())
@@ -993,6 +1002,26 @@ def _summary_cards(ctx: _Context) -> list[tuple[str, str]]:
             cards.append((label, f"{docs[col].nunique():,}"))
     cards.append(("分组", f"{len(ctx.group_sizes):,}"))
     return cards
+
+
+def _record_lines(ctx: _Context) -> list[tuple[str, str]]:
+    from speechkit import runrecord
+
+    lines = runrecord.record_lines(ctx.record)
+    if not lines:
+        lines = [("运行记录", "数据目录中没有 run.json（表格不是由 speechkit 命令行生成的，或生成它的版本较旧）")]
+    return lines
+
+
+def _record_html(ctx: _Context) -> str:
+    """The run record as a collapsed block in the report header (version and commands visible)."""
+    lines = _record_lines(ctx)
+    head = [f"{_esc(k)}：{_esc(v)}" for k, v in lines if k == "speechkit 版本" or k.endswith("命令")]
+    rows = "".join(f"<tr><th scope=\"row\">{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in lines)
+    summary = "　·　".join(head) if head else "运行记录"
+    return (f'<details class="run-record"><summary>{summary}</summary>'
+            f'<table class="run-record">{rows}</table>'
+            '<p class="hint">完整记录（每个选项、每个规则/词典/词表文件的 SHA-256）见同目录的 run.json。</p></details>')
 
 
 def _render_html(ctx: _Context, sections: list[Section], pngs: dict[str, bytes],
@@ -1026,6 +1055,7 @@ def _render_html(ctx: _Context, sections: list[Section], pngs: dict[str, bytes],
 <header class="report-head">
 <h1>讲话语料比较报告</h1>
 <p class="meta">分组变量：{_esc(by_text)}　·　数据目录：{_esc(corpus_dir)}　·　生成时间：{_esc(generated)}</p>
+{_record_html(ctx)}
 <div class="cards">{cards}</div>
 </header>
 <nav class="toc"><h2>目录</h2><ol>{toc}</ol>
@@ -1125,17 +1155,57 @@ def write_workbook(path: Path, tables: list[tuple[str, pd.DataFrame, tuple[str, 
 
 
 def _context(corpus: "Corpus", by: list[str]) -> _Context:
+    from speechkit import runrecord
+
+    record = runrecord.read_run_record(corpus.dir) if getattr(corpus, "dir", None) else {}
     docs = corpus.documents.copy()
     if docs.empty:
         docs["group"] = pd.Series(dtype="string")
-        return _Context(corpus, by, docs, pd.Series(dtype=int))
+        return _Context(corpus, by, docs, pd.Series(dtype=int), record)
     docs["group"] = corpus.group_label(docs, by).astype(str).to_numpy()
     sizes = docs["group"].value_counts(sort=False)
     sizes = sizes.sort_values(ascending=False, kind="stable")
-    return _Context(corpus, by, docs, sizes)
+    single = [str(g) for g, n in sizes.items() if n == 1] if by and len(sizes) > 1 else []
+    return _Context(corpus, by, docs, sizes, record, single)
 
 
-def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool = False) -> dict[str, Path]:
+#: Workbook headers of the grouping columns (the 分组 label is split into these).
+_GROUP_HEADERS = {"year": "年份", "province": "省份", "city": "城市", "district": "区县", "level": "级别",
+                  "meeting": "会议", "speaker": "讲话人", "site": "网站"}
+
+
+def _split_group_columns(ctx: _Context, frame: pd.DataFrame) -> pd.DataFrame:
+    """For the workbook: beside each 分组 column, one column per grouping variable (years as numbers).
+
+    ``分组 = 绍兴市·2021`` gains ``城市 = 绍兴市`` and ``年份 = 2021`` so that a researcher can filter and
+    pivot in Excel without splitting strings (with one grouping variable other than year, 分组 is it).
+    """
+    if not ctx.by or ctx.documents.empty or (len(ctx.by) == 1 and ctx.by[0] != "year"):
+        return frame  # one text variable: 分组 already is that variable
+    sources = [c for c in frame.columns if str(c) in ("分组", "分组甲", "分组乙")]
+    if not sources:
+        return frame
+    lookup = ctx.documents.drop_duplicates("group").set_index("group")
+    out = frame.copy()
+    for source in sources:
+        suffix = str(source)[2:]
+        position = list(out.columns).index(source) + 1
+        for col in ctx.by:
+            header = _GROUP_HEADERS.get(col, col) + suffix
+            if header in out.columns or col not in lookup.columns:
+                continue
+            values = out[source].astype(str).map(lookup[col])
+            if col == "year" or pd.api.types.is_integer_dtype(lookup[col].dtype):
+                values = pd.to_numeric(values, errors="coerce").astype("Int64")
+            else:
+                values = values.astype(object).where(values.notna(), None)
+            out.insert(position, header, values.to_numpy())
+            position += 1
+    return out
+
+
+def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool = False,
+                 command=None) -> dict[str, Path]:
     """Write report.html, report.xlsx and charts/*.png for ``corpus`` grouped by ``by``.
 
     ``by`` names document variables (``["city", "year"]``, or ``[]`` for the
@@ -1145,6 +1215,10 @@ def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool
 
     Example: ``build_report(sk.load("data/processed"), ["province"], Path("out"))``
     gives a report comparing the provinces' speeches (主题、关键词、量化目标……).
+
+    The header and the workbook sheet 运行记录 show the processed folder's run record;
+    ``out_dir/run.json`` is that record plus this report (``command``: the CLI's argv).
+    Groups of a single document are named in a note and raise a SpeechkitWarning.
     """
     by = [by] if isinstance(by, str) else list(by or [])
     valid = corpus.group_columns()
@@ -1155,6 +1229,14 @@ def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool
     chart_dir = out_dir / "charts"
     chart_dir.mkdir(parents=True, exist_ok=True)
     ctx = _context(corpus, by)
+    if ctx.single_groups:
+        import warnings
+
+        from speechkit.compare_run import small_groups_message
+        from speechkit.errors import SpeechkitWarning
+
+        warnings.warn(small_groups_message(ctx.single_groups, len(ctx.group_sizes), by), SpeechkitWarning,
+                      stacklevel=2)
     sections = [builder(ctx) for builder in SECTION_BUILDERS]
 
     written: dict[str, Path] = {"charts": chart_dir}
@@ -1174,8 +1256,19 @@ def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool
             if isinstance(block, Table):
                 sheet = excel_sheet_name(block.sheet, taken)
                 sheet_of[id(block)] = sheet
-                workbook.append((sheet, block.frame, block.percent))
+                workbook.append((sheet, _split_group_columns(ctx, block.frame), block.percent))
 
+    record_sheet = pd.DataFrame(_record_lines(ctx), columns=["项目", "内容"])
+    workbook.append((excel_sheet_name("运行记录", taken), record_sheet, ()))
     written["html"] = atomic_write_text(out_dir / "report.html", _render_html(ctx, sections, pngs, sheet_of))
     written["xlsx"] = write_workbook(out_dir / "report.xlsx", workbook)
+    from speechkit import runrecord
+
+    meta_path = getattr(corpus, "meta_path", None)
+    written["run_record"] = runrecord.update_run_record(out_dir, runrecord.stage_entry(
+        "report", options={"by": by, "svg": svg, "meta": str(meta_path) if meta_path else None},
+        inputs={"documents": len(ctx.documents), "groups": len(ctx.group_sizes),
+                "single_document_groups": len(ctx.single_groups)},
+        user_files={"--meta": meta_path}, command=command, source=getattr(corpus, "dir", None)),
+        inherit=getattr(corpus, "dir", None))
     return written

@@ -147,16 +147,76 @@ def compare_summary(result) -> list[Table]:
     return [t]
 
 
-def kwic_table(lines, term: str, by: list[str] | None, limit: int) -> Table:
-    """A concordance as a rich table: left context right-aligned, the term, right context."""
-    t = Table(title=escape(f"KWIC: {term} ({len(lines)} hits)"))
-    for col in by or []:
-        t.add_column(col)
-    t.add_column("left", justify="right", no_wrap=True)
-    t.add_column(escape(term), style="bold yellow", no_wrap=True)
-    t.add_column("right", no_wrap=True)
-    for _, row in lines.head(limit).iterrows():
-        t.add_row(*[escape(str(row.get(c, ""))) for c in (by or [])], escape(row["left"]), escape(row["keyword"]), escape(row["right"]))
+def _cells(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def _keep_right(text: str, width: int) -> str:
+    """The end of ``text`` that fits ``width`` terminal cells (a Chinese character takes two), with … in front."""
+    if _cells(text) <= width:
+        return text
+    out, used = [], 1
+    for ch in reversed(text):
+        used += _cells(ch)
+        if used > width:
+            break
+        out.append(ch)
+    return "…" + "".join(reversed(out))
+
+
+def _keep_left(text: str, width: int) -> str:
+    """The start of ``text`` that fits ``width`` cells, with … at the end."""
+    if _cells(text) <= width:
+        return text
+    out, used = [], 1
+    for ch in text:
+        used += _cells(ch)
+        if used > width:
+            break
+        out.append(ch)
+    return "".join(out) + "…"
+
+
+def kwic_table(lines, term: str, by: list[str] | None, limit: int, width: int | None = None) -> Table:
+    """A concordance as a rich table: left context right-aligned, the term, right context.
+
+    With ``width`` (the terminal's columns) the contexts are cut at their far ends so that every
+    line fits: the keyword and the words next to it always stay visible (a Jupyter ``!speechkit
+    kwic`` has 80 columns). Missing group values show as 未知, never as nan.
+    """
+    from speechkit.compare import MISSING_LABEL
+
+    t = Table(title=escape(f"KWIC: {term} ({len(lines)} hits)"), pad_edge=False)
+    shown = lines.head(limit)
+    by = list(by or [])
+
+    def group_value(value) -> str:
+        if value is None or value is getattr(__import__("pandas"), "NA") or (isinstance(value, float) and value != value):
+            return MISSING_LABEL
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    groups = {c: [group_value(v) for v in shown[c]] if c in shown.columns else [MISSING_LABEL] * len(shown) for c in by}
+    keywords = [str(v) for v in shown["keyword"]] if len(shown) else [term]
+    key_w = max([_cells(k) for k in keywords] + [_cells(term)])
+    side = None
+    if width:
+        group_w = sum(max([_cells(c)] + [_cells(v) for v in vals]) + 3 for c, vals in groups.items())
+        # borders and padding: 4 columns of separators, 2 spaces of padding per column
+        side = max(6, (width - group_w - key_w - 10) // 2)
+    for col in by:
+        t.add_column(escape(col), no_wrap=True, overflow="ellipsis")
+    t.add_column("left", justify="right", no_wrap=True, min_width=side, max_width=side)
+    t.add_column(escape(term), style="bold yellow", no_wrap=True, min_width=key_w)
+    t.add_column("right", no_wrap=True, min_width=side, max_width=side)
+    for i, (_, row) in enumerate(shown.iterrows()):
+        left, right = str(row["left"]), str(row["right"])
+        if side is not None:
+            left, right = _keep_right(left, side), _keep_left(right, side)
+        t.add_row(*[escape(groups[c][i]) for c in by], escape(left), escape(str(row["keyword"])), escape(right))
     return t
 
 
