@@ -572,6 +572,11 @@ def _assert_tables_whole(out: Path) -> dict[str, int]:
             continue
         if p.is_dir():
             continue
+        if p.name == "run.json":  # the run record (speechkit.runrecord): written atomically, so whole
+            import json
+
+            assert isinstance(json.loads(p.read_text(encoding="utf-8")), dict)
+            continue
         assert p.suffix in (".parquet", ".csv"), f"stray partial file {p.name}"
         if p.suffix == ".parquet":
             rows[p.stem] = pq.read_table(p).num_rows  # raises on a truncated file

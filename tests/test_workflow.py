@@ -356,3 +356,50 @@ def test_report_workbook_has_separate_group_columns_and_numeric_years(tiny_proce
     assert header[:3] == ["分组", "城市", "年份"]
     for row in rows[1:]:
         assert isinstance(row[2], int) and row[0] == f"{row[1]}·{row[2]}"
+
+
+# ---------------------------------------------------------------- batch runs (examples/Makefile)
+
+MAKEFILE = Path(__file__).resolve().parents[1] / "examples" / "Makefile"
+SPEECH = ("同志们：今天召开全市妇女儿童工作会议。\n下面，我讲两点意见。\n"
+          "一、推进托育服务。到2025年，全市建成普惠托位300个。\n二、保障妇女权益。妇女就业率保持在85%以上。\n")
+
+
+def _make(*args, cwd: Path):
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    sk_cmd = f"{sys.executable} -m speechkit.cli"
+    return subprocess.run(["make", "-f", str(MAKEFILE), f"SK={sk_cmd}", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_makefile_recipe_builds_once_rebuilds_on_change_and_stops_on_failure(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "绍兴").mkdir(parents=True)
+    (raw / "成都").mkdir()
+    (raw / "绍兴" / "2021.txt").write_text(SPEECH.replace("全市", "绍兴全市"), encoding="utf-8")
+    (raw / "成都" / "2022.txt").write_text(SPEECH.replace("托育", "儿童友好社区和托育"), encoding="utf-8")
+    out = tmp_path / "out"
+    args = (f"RAW={raw}", f"OUT={out}", "BY=city", "GROUPS=绍兴市")
+    first = _make(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    for path in ("report/report.html", "export/stata/documents.dta", "export/r/corpus.parquet",
+                 "groups/绍兴市/report.html", "run.json"):
+        assert (out / path).exists(), path
+    assert _make(*args, "-q", cwd=tmp_path).returncode == 0          # up to date: nothing to rebuild
+    import os
+    import time
+
+    time.sleep(1.1)
+    page = raw / "成都" / "2022.txt"
+    page.write_text(SPEECH + "三、加强家庭家教家风建设。\n", encoding="utf-8")
+    os.utime(page)
+    plan = _make(*args, "-n", cwd=tmp_path).stdout
+    assert " clean " in plan and " analyze " in plan and "--to stata" in plan
+    failed = _make(f"RAW={tmp_path / 'missing'}", f"OUT={tmp_path / 'out2'}", cwd=tmp_path)
+    assert failed.returncode != 0
+    assert not (tmp_path / "out2" / "outlines.parquet").exists()     # make stopped at the failed clean

@@ -178,6 +178,25 @@ def _record(folder: Path, stage: str, options: dict, inputs: dict | None = None,
         runrecord.update_run_record(folder, entry, tables=runrecord.table_summary(folder, tables))
     except OSError as exc:
         _warn(f"{folder}: could not write the run record run.json ({exc.strerror or exc})")
+
+
+def _only_option():
+    return typer.Option([], "--only", metavar="COLUMN=VALUE[,VALUE]",
+                        help="Keep only documents whose COLUMN has one of the values (repeatable), e.g. "
+                             "--only city=成都市,绍兴市 --only year=2021,2024 (corpus.subset in the API).")
+
+
+def _subset(corpus, only: list[str]):
+    """``corpus.subset(...)`` from ``--only city=成都市,绍兴市`` options."""
+    if not only:
+        return corpus
+    conditions: dict[str, list[str]] = {}
+    for item in only:
+        column, sep, values = item.partition("=")
+        if not sep or not column.strip() or not values.strip():
+            _fail(f"--only {item!r}: write COLUMN=VALUE[,VALUE], e.g. --only city=成都市,绍兴市")
+        conditions.setdefault(column.strip(), []).extend(v.strip() for v in values.replace("，", ",").split(",") if v.strip())
+    return _guard(corpus.subset, **conditions)
 # --- end workflow ---
 
 
@@ -395,6 +414,7 @@ def report(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: PROCESSED_DIR/report)."),
     meta: Optional[Path] = typer.Option(None, "--meta", help="CSV of extra document variables keyed by source_path."),
     svg: bool = typer.Option(False, "--svg", help="Also save charts as SVG."),
+    only: List[str] = _only_option(),
 ) -> None:
     """Write report.html (self-contained, opens offline) and report.xlsx with every table and chart.
 
@@ -404,12 +424,13 @@ def report(
 
     \b
     Example:  speechkit report data/processed --by province
+    Example:  speechkit report data/processed --by year --only city=绍兴市 -o out/绍兴市
     """
     from speechkit.api import Corpus
     from speechkit.compare_run import check_group_columns
     from speechkit.report import build_report
 
-    corpus = _guard(Corpus.load, processed_dir, meta)
+    corpus = _subset(_guard(Corpus.load, processed_dir, meta), only)
     by_cols = _guard(check_group_columns, corpus, _split_by(by))
     target = out or Path(processed_dir) / "report"
     with _console().status("building report (charts, tables, workbook)…"):
@@ -426,6 +447,7 @@ def export(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: PROCESSED_DIR/export/TO)."),
     meta: Optional[Path] = typer.Option(None, "--meta", help="CSV of extra document variables keyed by source_path (exported as document variables)."),
     text: bool = typer.Option(True, "--text/--no-text", help="Include the speech texts (--no-text: smaller files)."),
+    only: List[str] = _only_option(),
 ) -> None:
     """Hand the tables over to Stata, R, Excel or CSV, with run.json and NOTES.txt.
 
@@ -440,7 +462,7 @@ def export(
     from speechkit.api import Corpus
     from speechkit.export import export_corpus
 
-    corpus = _guard(Corpus.load, processed_dir, meta)
+    corpus = _subset(_guard(Corpus.load, processed_dir, meta), only)
     result = _guard(export_corpus, corpus, to, out, text=text, command=sys.argv)
     from speechkit.summaries import escape
     from rich.table import Table
@@ -493,7 +515,7 @@ def run(
             indicators=indicators)
     followup(processed_dir=out, out=None, indicators=indicators, tolerance=0.0, by=None, fmt=fmt)
     if report_too:
-        report(processed_dir=out, by=by, out=None, meta=meta, svg=svg)
+        report(processed_dir=out, by=by, out=None, meta=meta, svg=svg, only=[])
 
 
 # --- followup (issue 14: target follow-through) -----------------------------------------------

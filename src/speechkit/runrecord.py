@@ -199,7 +199,8 @@ def update_run_record(
         "schema": SCHEMA_VERSION,
         "speechkit_version": __version__,
         "versions": _versions(),
-        "run_id": record.get("run_id"),
+        # the run of the documents table: the id every table of this folder's run carries
+        "run_id": (merged_tables.get("documents") or {}).get("run_id", record.get("run_id")),
         "data_files": data_file_hashes(),
         "stages": ordered,
         "tables": merged_tables,
@@ -208,17 +209,21 @@ def update_run_record(
 
 
 def table_summary(folder: str | Path, names: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """``{name: {"rows": n, "bytes": size}}`` for the Parquet tables ``names`` present in ``folder``.
+    """``{name: {"rows": n, "bytes": size, "run_id": …}}`` for the Parquet tables ``names`` present in ``folder``.
 
-    Row counts come from the Parquet footers (cheap); the stage kernel can add a content hash.
+    Row counts and run ids (``run_id``, ``input_run``: see :mod:`speechkit.integrity`) come from the
+    Parquet footers (cheap); a content hash can be added here later.
     """
     import pyarrow.parquet as pq
+
+    from speechkit.io import table_run
 
     out: dict[str, dict[str, Any]] = {}
     for name in names:
         path = Path(folder) / f"{name}.parquet"
         try:
-            out[name] = {"rows": int(pq.ParquetFile(path).metadata.num_rows), "bytes": path.stat().st_size}
+            out[name] = {"rows": int(pq.ParquetFile(path).metadata.num_rows), "bytes": path.stat().st_size,
+                         **table_run(path)}
         except Exception:  # noqa: BLE001 - a missing or damaged table is simply not summarised
             continue
     return out
