@@ -132,7 +132,9 @@ def stage_entry(
     else:
         argv = list(command)
         if argv and not isinstance(command, str):
-            argv[0] = Path(str(argv[0])).name
+            name = Path(str(argv[0])).name
+            # `python -m speechkit.cli …` (a notebook, make) is the same command as `speechkit …`
+            argv[0] = "speechkit" if name in ("cli.py", "__main__.py", "-m") else name
         command_line = command if isinstance(command, str) else shlex.join(str(a) for a in argv)
     return {
         "stage": stage,
