@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -22,11 +19,10 @@ import pandas as pd
 import pyarrow as pa
 
 from speechkit._version import __version__
-from speechkit.parallel import ENGINES, default_jobs, run_batches
+from speechkit.parallel import ENGINES
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
-from speechkit.io import (INPUT_RUN_KEY, RUN_KEY, TableSink, new_run_id, open_parquet, owner_tag, read_run_manifest,
-                          remove_run_manifest, require_table, sweep_stale_temp_files, table_run, write_run_manifest,
-                          write_table)
+from speechkit.io import open_parquet, require_table, table_run
+from speechkit.stage import StageRun, batched, start_beside
 
 __all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus", "TABLE_SCHEMAS"]
 
@@ -52,6 +48,12 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "keywords_textrank": pa.schema([("doc_id", pa.string()), ("method", pa.string()), ("rank", pa.int64()), ("term", pa.string()), ("score", pa.float64())]),
 }
 _STREAMED = ["sentences", "tokens", "themes", "sentence_themes", "sections", "outlines", "targets", "keywords_textrank"]
+#: columns of the corpus-level tables (computed over all documents, written as DataFrames)
+CORPUS_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "topics": ("topic", "rank", "term", "weight"),
+    "doc_topics": ("doc_id", "topic", "weight"),
+    "keywords": tuple(TABLE_SCHEMAS["keywords_textrank"].names),
+}
 ANALYZE_TABLES = ["tokens", "sentences", "themes", "sentence_themes", "topics", "doc_topics", "keywords", "sections", "outlines", "targets"]
 
 
@@ -266,12 +268,11 @@ def _analyze_indexed(items: list[tuple[int, list[tuple[str, str, int | None]]]],
     return [_analyze_batch(index, docs, *args) for index, docs in items]
 
 
-def _merge_parts(parts_dir: Path, name: str, out_dir: Path, target_name: str, formats: tuple[str, ...],
-                 run: dict | None = None) -> list[Path]:
-    """Concatenate a table's parts, in batch order, into ``out_dir/target_name.parquet`` (atomic)."""
+def _merge_parts(parts_dir: Path, name: str, stage: "StageRun") -> list[Path]:
+    """Concatenate a table's parts, in batch order, into ``name``.parquet of the stage's folder (atomic)."""
     import pyarrow.parquet as pq
 
-    sink = TableSink(out_dir, target_name, TABLE_SCHEMAS[name], formats, run=run)
+    sink = stage.sink(name, TABLE_SCHEMAS[name])
     try:
         for part in sorted((parts_dir / name).glob("*.parquet")):
             sink.write_arrow(pq.read_table(part, schema=TABLE_SCHEMAS[name]))
@@ -315,41 +316,6 @@ def _tfidf_keywords(ordered: dict, top: int):
     return tfidf_keywords(ordered, top)
 
 
-_CHILD_INPUT: tuple | None = None
-
-
-def _call_parent_input():
-    """In a forked child: call the function with the arguments the parent left in ``_CHILD_INPUT``."""
-    fn, args = _CHILD_INPUT
-    return fn(*args)
-
-
-def _start_beside(fn, *args):
-    """Run ``fn(*args)`` beside this process; return a future of its result.
-
-    Where processes can be forked, a child inherits the arguments (the corpus term counts:
-    nothing to pickle) and truly runs in parallel — a thread would share the GIL with the
-    merging of parts. Elsewhere (Windows) a thread does it.
-    """
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-
-    global _CHILD_INPUT
-    if "fork" in mp.get_all_start_methods():
-        _CHILD_INPUT = (fn, args)
-        try:  # the child is forked inside submit(), so it sees _CHILD_INPUT
-            pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
-            future = pool.submit(_call_parent_input)
-        finally:
-            _CHILD_INPUT = None
-        pool.shutdown(wait=False)
-        return future
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-corpus-step")
-    future = pool.submit(fn, *args)
-    pool.shutdown(wait=False)
-    return future
-
-
 def _iter_documents(processed_dir: Path, batch_rows: int = 256) -> Iterator[tuple[str, str, int | None]]:
     """(doc_id, text, year) of status-'ok' documents, read in record batches (flat memory)."""
     pf = open_parquet(require_table(processed_dir, "documents"))
@@ -383,17 +349,6 @@ def _as_year(value) -> int | None:
     return year if 1949 <= year <= 2100 else None
 
 
-def _batches(items: Iterator, size: int) -> Iterator[list]:
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def analyze_corpus(
     processed_dir: Path,
     out_dir: Path | None = None,
@@ -418,7 +373,6 @@ def analyze_corpus(
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     tools = AnalysisTools(options)  # validates dictionaries/taxonomy up front (clear errors)
     fingerprint = tools.fingerprint
-    cache_dir = out_dir / ".cache" / "analyze" if use_cache else None
     documents_path = require_table(processed_dir, "documents")
     meta = open_parquet(documents_path).metadata
 
@@ -427,21 +381,16 @@ def analyze_corpus(
     with open(documents_path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 22), b""):
             h.update(chunk)
-    corpus_key = h.hexdigest()
-    manifest = out_dir / ".cache" / "analyze_manifest.json"
-    sweep_stale_temp_files(out_dir)  # left by a run that is no longer alive
-    if not use_cache:
-        remove_run_manifest(manifest)
-    saved = read_run_manifest(manifest, corpus_key, out_dir, ANALYZE_TABLES) if use_cache else None
-    if saved is not None:
+    stage = StageRun(stage="analyze", out_dir=out_dir, tables=ANALYZE_TABLES, key=h.hexdigest(), use_cache=use_cache,
+                     formats=formats, input_run=table_run(documents_path).get("run_id"))
+    hit = stage.cached(lambda: {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in ANALYZE_TABLES})
+    if hit is not None:
+        saved, counts = hit
         total = saved.get("documents", 0)
         if progress:
             progress(total, total)
-        counts = {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in ANALYZE_TABLES}
         return AnalyzeReport(out_dir, counts, total, total, saved.get("theme_coverage", 0.0),
                              pd.DataFrame(saved.get("top_themes", [])), [], True)
-    remove_run_manifest(manifest)  # from here on the tables on disk are being replaced
-    run = {RUN_KEY: new_run_id(), INPUT_RUN_KEY: table_run(documents_path).get("run_id")}
     total = _count_documents(documents_path) if meta.num_rows < 50_000 else meta.num_rows
     if total == 0:
         raise ValueError(f"{documents_path}: no documents with status 'ok' to analyse")
@@ -449,21 +398,17 @@ def analyze_corpus(
     doc_counts: dict[str, dict[str, int]] = {}
     row_counts = {name: 0 for name in _STREAMED}
     cached = done = sentences = covered = 0
-    jobs = default_jobs(jobs)
-    batch_size = max(1, min(32, total // (jobs * 4) or 1))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    parts_dir = Path(tempfile.mkdtemp(prefix=f".parts{owner_tag()}", dir=out_dir))
-    try:
-        cache_arg = str(cache_dir) if cache_dir else None
+    with stage.parts() as parts_dir:
         global _TOOLS
         if engine == "local":
             # load the dictionaries and every lazy import once, here: forked workers inherit them
             _TOOLS = tools
             analyze_document("warm-up", "同志们：下面我讲两点意见。一、到2025年，覆盖率达到85%以上。二、抓落实。", tools)
         # each unit of work is one numbered batch; parts are merged in batch order → identical tables
-        numbered = ([(i, docs)] for i, docs in enumerate(_batches(_iter_documents(processed_dir), batch_size)))
-        for (summary,) in run_batches(_analyze_indexed, numbered,
-                                      (options, fingerprint, cache_arg, str(parts_dir)), jobs, engine, scheduler):
+        batches = batched(_iter_documents(processed_dir), StageRun.batch_size(total, jobs, 32))
+        numbered = ([(i, docs)] for i, docs in enumerate(batches))
+        for (summary,) in stage.batches(_analyze_indexed, numbered, (options, fingerprint, stage.cache_arg, str(parts_dir)),
+                                        jobs=jobs, engine=engine, scheduler=scheduler):
             doc_counts.update(summary.counts)
             for name, n in summary.rows.items():
                 row_counts[name] += n
@@ -475,23 +420,21 @@ def analyze_corpus(
         # the corpus-level steps (NMF topics, TF-IDF keywords) run beside this process while
         # it merges the parts
         ordered = {d: doc_counts[d] for d in sorted(doc_counts)}
-        topics_future = _start_beside(_fit_topics, ordered, options.topics)
-        tfidf_future = _start_beside(_tfidf_keywords, ordered, options.top_keywords)
+        topics_future = start_beside(_fit_topics, ordered, options.topics)
+        tfidf_future = start_beside(_tfidf_keywords, ordered, options.top_keywords)
         paths = []
         for name in _STREAMED:
             if name != "keywords_textrank":
-                paths += _merge_parts(parts_dir, name, out_dir, name, formats, run)
+                paths += _merge_parts(parts_dir, name, stage)
         textrank = pd.concat([pd.read_parquet(p) for p in sorted((parts_dir / "keywords_textrank").glob("*.parquet"))],
                              ignore_index=True)
-    finally:
-        shutil.rmtree(parts_dir, ignore_errors=True)
 
     keywords = pd.concat([tfidf_future.result(), textrank], ignore_index=True)
     keywords = keywords.sort_values(["doc_id", "method", "rank"], kind="stable").reset_index(drop=True)
     topics, doc_topics = topics_future.result()
-    paths += write_table(keywords, out_dir, "keywords", formats, run=run)
-    paths += write_table(topics, out_dir, "topics", formats, run=run)
-    paths += write_table(doc_topics, out_dir, "doc_topics", formats, run=run)
+    paths += stage.write(keywords, "keywords")
+    paths += stage.write(topics, "topics")
+    paths += stage.write(doc_topics, "doc_topics")
     counts = {name: row_counts[name] for name in _STREAMED if name != "keywords_textrank"}
     counts.update(keywords=len(keywords), topics=len(topics), doc_topics=len(doc_topics))
     coverage = covered / sentences if sentences else 0.0
@@ -499,7 +442,5 @@ def analyze_corpus(
     top = (themes.groupby(["theme", "field"]).agg(docs=("doc_id", "nunique"), hits=("hits", "sum")).reset_index())
     top["share"] = top["hits"] / top["hits"].sum() if len(top) else 0.0
     top = top.sort_values("hits", ascending=False).reset_index(drop=True)
-    if use_cache:
-        write_run_manifest(manifest, corpus_key, out_dir, ANALYZE_TABLES, theme_coverage=coverage, documents=done,
-                           top_themes=top.head(30).to_dict("records"))
+    stage.finish(theme_coverage=coverage, documents=done, top_themes=top.head(30).to_dict("records"))
     return AnalyzeReport(out_dir, {t: counts[t] for t in ANALYZE_TABLES}, done, cached, coverage, top, paths)

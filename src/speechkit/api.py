@@ -26,41 +26,22 @@ from speechkit.io import arrow_to_pandas, open_parquet, require_table
 
 __all__ = ["TABLE_COLUMNS", "TableStore", "Corpus", "empty_table"]
 
-#: Documented columns of every table (docs/tables.md); a table that is not on
-#: disk is an empty frame with these columns.
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "documents": (
-        "doc_id", "source_path", "title", "text", "raw_text", "date", "year", "province", "city",
-        "district", "level", "meeting", "speaker", "speaker_role", "site", "url", "truncated", "declared_chars",
-        "omitted_chars", "redactions", "raw_chars", "clean_chars", "encoding", "format", "status", "error",
-        "script",
-    ),
-    "removals": ("doc_id", "rule", "start", "end", "text"),
-    "tokens": ("doc_id", "sentence_id", "tokens"),
-    "sentences": ("doc_id", "sentence_id", "start", "end", "text"),
-    "themes": ("doc_id", "theme", "field", "hits", "share", "rate", "sentences", "sentence_share", "reliable"),
-    "sentence_themes": ("doc_id", "sentence_id", "theme", "hits", "terms"),
-    "topics": ("topic", "rank", "term", "weight"),
-    "doc_topics": ("doc_id", "topic", "weight"),
-    "keywords": ("doc_id", "method", "rank", "term", "score"),
-    "sections": ("doc_id", "seq", "level", "parent_seq", "marker", "number", "heading", "start", "end"),
-    "outlines": ("doc_id", "announced_phrase", "announced_points", "found_points", "missing_numbers", "complete",
-                 "announced_vague"),
-    "targets": (
-        "doc_id", "kind", "indicator", "value", "unit", "comparator", "deadline_year", "horizon",
-        "redacted", "sentence", "start", "end", "as_of_year", "indicator_key",
-    ),
-    "followup": (
-        "place", "indicator_key", "target_doc_id", "target_year", "target_value", "target_low", "target_high",
-        "comparator", "target_unit", "outcome_doc_id", "outcome_year", "outcome_value", "outcome_unit", "status", "gap",
-        "direction", "target_sentence", "outcome_sentence",
-    ),
-}
+def _table_columns() -> dict[str, tuple[str, ...]]:
+    from speechkit.tables import columns
+
+    return columns()
+
+
+def __getattr__(name: str):
+    """``TABLE_COLUMNS``: the declared columns of every table (:mod:`speechkit.tables`), built on first use."""
+    if name == "TABLE_COLUMNS":
+        return _table_columns()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def empty_table(name: str) -> pd.DataFrame:
     """An empty DataFrame with the documented columns of table ``name``."""
-    return pd.DataFrame({col: pd.Series(dtype=object) for col in TABLE_COLUMNS.get(name, ())})
+    return pd.DataFrame({col: pd.Series(dtype=object) for col in _table_columns().get(name, ())})
 
 
 class TableStore(MutableMapping):
@@ -76,7 +57,8 @@ class TableStore(MutableMapping):
         self.directory = Path(directory)
         self._cache: dict[str, pd.DataFrame] = {}
         found = sorted(p.stem for p in self.directory.glob("*.parquet") if not p.name.startswith("."))
-        self._names = list(TABLE_COLUMNS) + [n for n in found if n not in TABLE_COLUMNS]
+        declared = _table_columns()
+        self._names = list(declared) + [n for n in found if n not in declared]
 
     def path(self, name: str) -> Path:
         """Where table ``name`` is (or would be) stored."""

@@ -14,7 +14,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable
 
 import pandas as pd
 
@@ -23,8 +23,8 @@ from speechkit.boilerplate import DATA_FILES as BOILERPLATE_DATA_FILES
 from speechkit.boilerplate import RuleTimeout, cut_in_context, load_rules
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
 from speechkit.cache import entry_path, load_json_entry, store_json_entry
-from speechkit.io import (RUN_KEY, TableUnreadable, new_run_id, read_run_manifest, read_table, remove_run_manifest,
-                          sweep_stale_temp_files, write_run_manifest, write_table)
+from speechkit.io import read_table
+from speechkit.stage import StageRun, batched
 from speechkit.gazetteer import DATA_FILES as GAZETTEER_DATA_FILES
 from speechkit.htmlmain import DATA_FILES as HTML_DATA_FILES
 from speechkit.htmlmain import DEFAULT_EXTRACTOR, EXTRACTORS, ExtractorError, chrome_decisions, chrome_spans, strip_with_chrome
@@ -32,7 +32,6 @@ from speechkit.htmlmeta import page_meta
 from speechkit.metadata import extract_metadata
 from speechkit.script import DATA_FILES as SCRIPT_DATA_FILES
 from speechkit.script import detect_script
-from speechkit.parallel import default_jobs, run_batches
 
 __all__ = [
     "DOCUMENT_COLUMNS", "REMOVAL_COLUMNS", "CleanOptions", "CleanReport",
@@ -370,11 +369,6 @@ def _outside(path: Path, raw_dir: Path) -> bool:
         return True
 
 
-def _batches(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i: i + size]
-
-
 def clean_corpus(
     raw_dir: Path,
     out_dir: Path,
@@ -401,39 +395,27 @@ def clean_corpus(
     # file is one clear error for the user, and forked workers inherit the compiled rules
     _init_worker(options.rules_files)
     settings = options.fingerprint()
-    sweep_stale_temp_files(out_dir)  # left by an interrupted run
-    cache_dir = out_dir / ".cache" / "clean" if use_cache else None
+    keys = {rel: None if problem else _file_key(path, settings + "|" + rel) for rel, path, problem in files}
+    total = len(files)
+    # whole-run fast path: same files, same settings, tables in place → nothing to recompute or rewrite
+    run_key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(keys.items())])).encode()).hexdigest()
+    stage = StageRun(stage="clean", out_dir=out_dir, tables=CLEAN_TABLES, key=run_key, use_cache=use_cache,
+                     formats=formats)
+    hit = stage.cached(lambda: (read_table(out_dir, "documents"), read_table(out_dir, "removals")))
+    if hit is not None:
+        documents, removals = hit[1]
+        if progress:
+            progress(total, total)
+        return CleanReport(documents, removals, [], sum(k is not None for k in keys.values()), skipped_unchanged=True)
     results: dict[str, tuple[dict, list[dict]]] = {}
     todo: list[tuple[str, str, bool]] = []
     cached = 0
-    keys = {rel: None if problem else _file_key(path, settings + "|" + rel) for rel, path, problem in files}
-    total = len(files)
-    # whole-run fast path: same files, same settings, tables in place → nothing to recompute or
-    # rewrite; the tables on disk are this run's result
-    run_key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(keys.items())])).encode()).hexdigest()
-    manifest = out_dir / ".cache" / "clean_manifest.json"
-    if not use_cache:
-        remove_run_manifest(manifest)  # the tables about to be written are not the cached run's
-    elif read_run_manifest(manifest, run_key, out_dir, CLEAN_TABLES) is not None:
-        try:
-            documents, removals = read_table(out_dir, "documents"), read_table(out_dir, "removals")
-        except TableUnreadable:  # damaged since: recompute instead of failing
-            documents = None
-        if documents is not None:
-            if progress:
-                progress(total, total)
-            unchanged = sum(k is not None for k in keys.values())
-            return CleanReport(documents, removals, [], unchanged, skipped_unchanged=True)
-    remove_run_manifest(manifest)
     for rel, path, problem in files:
-        if problem:
-            results[rel] = (_error_row(rel, problem), [])
+        if problem or keys[rel] is None:
+            results[rel] = (_error_row(rel, problem or "cannot read file"), [])
             continue
-        key = keys[rel]
-        if key is None:
-            results[rel] = (_error_row(rel, "cannot read file"), [])
-            continue
-        hit = _cached_result(entry_path(cache_dir, key, ".json")) if cache_dir else None
+        entry = stage.entry(keys[rel], ".json")
+        hit = _cached_result(entry) if entry is not None else None
         if hit is not None:
             results[rel] = hit
             cached += 1
@@ -442,26 +424,22 @@ def clean_corpus(
     done = total - len(todo)
     if progress:
         progress(done, total)
-    jobs = default_jobs(jobs)
-    batch_size = max(1, min(64, len(todo) // (jobs * 4) or 1))
-    cache_arg = str(cache_dir) if cache_dir else None
-    if todo and engine == "local":
+    if todo and engine == "local":  # warm up here: forked workers inherit the loaded gazetteer
         extract_metadata("同志们：", "同志们：", {}, "杭州")
-    for batch_results in run_batches(_clean_batch, _batches(todo, batch_size), (options, cache_arg), jobs, engine,
-                                     scheduler, _init_worker, (options.rules_files,)):
+    batches = batched(todo, StageRun.batch_size(len(todo), jobs, 64))
+    for batch_results in stage.batches(_clean_batch, batches, (options, stage.cache_arg), jobs=jobs, engine=engine,
+                                       scheduler=scheduler, initializer=_init_worker, initargs=(options.rules_files,)):
         for row, rem in batch_results:
             results[row["source_path"]] = (row, rem)
             done += 1
         if progress:
             progress(done, total)
     documents, removals = _assemble(results)
-    run = {RUN_KEY: new_run_id()}
     # removals first, documents last: a run killed in between leaves tables of two runs, which
     # readers detect by their run ids (documents is what every later stage keys on)
-    paths = write_table(removals, out_dir, "removals", formats, run=run)
-    paths = write_table(documents, out_dir, "documents", formats, run=run) + paths
-    if use_cache:
-        write_run_manifest(manifest, run_key, out_dir, CLEAN_TABLES)
+    paths = stage.write(removals, "removals")
+    paths = stage.write(documents, "documents") + paths
+    stage.finish()
     return CleanReport(documents, removals, paths, cached)
 
 

@@ -23,9 +23,9 @@ class MixedRunError(ValueError):
 
 
 def _analyze_tables() -> tuple[str, ...]:
-    from speechkit.analyze import ANALYZE_TABLES
+    from speechkit.tables import stage_tables
 
-    return tuple(ANALYZE_TABLES)
+    return stage_tables("analyze")
 
 
 def run_problems(processed_dir: Path) -> list[str]:
@@ -38,7 +38,7 @@ def run_problems(processed_dir: Path) -> list[str]:
     directory = Path(processed_dir)
     runs: dict[str, dict[str, str]] = {}
     problems: list[str] = []
-    for name in CLEAN_TABLES + _analyze_tables():
+    for name in CLEAN_TABLES + _analyze_tables() + ("followup",):
         path = directory / f"{name}.parquet"
         if not path.exists():
             continue
@@ -51,7 +51,7 @@ def run_problems(processed_dir: Path) -> list[str]:
     if documents and removals and documents != removals:
         problems.append("documents.parquet and removals.parquet were written by different clean runs "
                         "(an interrupted `speechkit clean`?)")
-    analyzed = {name: r for name, r in runs.items() if name not in CLEAN_TABLES and r.get("run_id")}
+    analyzed = {name: r for name, r in runs.items() if name in _analyze_tables() and r.get("run_id")}
     ids = {r["run_id"] for r in analyzed.values()}
     if len(ids) > 1:
         newest = max(ids, key=lambda i: sum(r["run_id"] == i for r in analyzed.values()))
@@ -62,6 +62,10 @@ def run_problems(processed_dir: Path) -> list[str]:
     if documents and inputs and inputs != {documents}:
         problems.append("the analyze tables were computed from another version of documents.parquet "
                         "(`speechkit clean` ran again since)")
+    followup = runs.get("followup", {}).get("input_run")
+    if documents and followup and followup != documents:
+        problems.append("followup.parquet was computed from another version of documents.parquet "
+                        "(re-run `speechkit followup`)")
     return problems
 
 

@@ -1,0 +1,58 @@
+"""Every table speechkit writes — its name, the stage that writes it and its columns — in one place.
+
+Each stage module declares the tables it writes next to the code that fills them
+(``clean.DOCUMENT_COLUMNS``/``REMOVAL_COLUMNS``, ``analyze.TABLE_SCHEMAS`` and
+``analyze.CORPUS_TABLE_COLUMNS``, ``followup.FOLLOWUP_COLUMNS``); this registry collects those
+declarations, and everything else reads the contract from here: the API's empty tables
+(:func:`speechkit.api.empty_table`), the run-integrity check (:mod:`speechkit.integrity`), and the
+test that holds ``docs/tables.md`` to it (tests/test_tables.py). A new table or column is declared
+once, in its stage module, and shows up everywhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["TableSpec", "declared", "columns", "stage_tables"]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One output table: ``name``.parquet, written by ``stage``, with ``columns`` in order."""
+
+    name: str
+    stage: str
+    columns: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def declared() -> dict[str, TableSpec]:
+    """Every table, in pipeline order (clean, analyze, followup).
+
+    >>> list(declared())[:3], declared()["removals"].columns
+    (['documents', 'removals', 'tokens'], ('doc_id', 'rule', 'start', 'end', 'text'))
+    """
+    from speechkit import analyze, clean, followup
+
+    specs = [TableSpec("documents", "clean", tuple(clean.DOCUMENT_COLUMNS)),
+             TableSpec("removals", "clean", tuple(clean.REMOVAL_COLUMNS))]
+    for name in analyze.ANALYZE_TABLES:
+        if name in analyze.TABLE_SCHEMAS:
+            cols = tuple(analyze.TABLE_SCHEMAS[name].names)
+        else:
+            cols = tuple(analyze.CORPUS_TABLE_COLUMNS[name])
+        specs.append(TableSpec(name, "analyze", cols))
+    specs.append(TableSpec("followup", "followup", tuple(followup.FOLLOWUP_COLUMNS)))
+    order = {"documents": 0, "removals": 1}
+    specs.sort(key=lambda s: (("clean", "analyze", "followup").index(s.stage), order.get(s.name, 2)))
+    return {s.name: s for s in specs}
+
+
+def columns() -> dict[str, tuple[str, ...]]:
+    """Table name → its columns (what ``api.TABLE_COLUMNS`` is)."""
+    return {name: spec.columns for name, spec in declared().items()}
+
+
+def stage_tables(stage: str) -> tuple[str, ...]:
+    """The tables one stage writes (``"clean"``, ``"analyze"``, ``"followup"``)."""
+    return tuple(name for name, spec in declared().items() if spec.stage == stage)
