@@ -27,6 +27,7 @@ from speechkit.io import read_table
 from speechkit.stage import StageRun, batched
 from speechkit.gazetteer import DATA_FILES as GAZETTEER_DATA_FILES
 from speechkit.htmlmain import DATA_FILES as HTML_DATA_FILES
+from speechkit.htmlmain import rule_descriptions as html_rule_descriptions
 from speechkit.htmlmain import DEFAULT_EXTRACTOR, EXTRACTORS, ExtractorError, chrome_decisions, chrome_spans, strip_with_chrome
 from speechkit.htmlmeta import page_meta
 from speechkit.metadata import extract_metadata
@@ -278,6 +279,7 @@ def explain_file(path: Path, options: CleanOptions = CleanOptions(), width: int 
     except ExtractorError as exc:
         return dict(info, status="error", error=str(exc))
     descriptions = {r.name: r.description for r in reversed(rules)}
+    descriptions.update(html_rule_descriptions())  # html (issue 11): the HTML chrome rules
     by_rule: dict[str, dict] = {}
     for r in sorted(result.removals, key=lambda r: r.start):
         entry = by_rule.setdefault(r.rule, {"rule": r.rule, "description": descriptions.get(r.rule, ""), "cuts": 0,

@@ -575,6 +575,12 @@ def rules() -> None:
     table.add_column("removes")
     for rule in _guard(load_rules):
         table.add_row(escape(rule.name), escape(rule.kind), escape(rule.description))
+    # --- html (issue 11): the HTML chrome rules (speechkit/data/html.toml) ---
+    from speechkit.htmlmain import rule_descriptions
+
+    for name, description in rule_descriptions().items():
+        table.add_row(escape(name), "html", escape(description))
+    # --- end html ---
     _console().print(table)
 
 

@@ -28,7 +28,7 @@ from importlib.resources import files
 
 from speechkit.decode import HtmlDom
 
-__all__ = ["EXTRACTORS", "DEFAULT_EXTRACTOR", "DATA_FILES", "chrome_decisions", "chrome_spans", "main_container", "strip_with_chrome",
+__all__ = ["EXTRACTORS", "DEFAULT_EXTRACTOR", "DATA_FILES", "rule_descriptions", "chrome_decisions", "chrome_spans", "main_container", "strip_with_chrome",
            "ExtractorError"]
 
 DATA_FILES = ("html.toml",)
@@ -59,6 +59,17 @@ def _settings() -> _Settings:
     return _Settings(int(main["min_chars"]), int(main["long_chars"]), float(main["max_link_ratio"]),
                      frozenset(main["sentence_punct"]), float(main["noise_weight"]), float(main["sibling_share"]),
                      float(link["min_link_ratio"]), frozenset(main["not_containers"].split()))
+
+
+@lru_cache(maxsize=1)
+def _rule_descriptions() -> tuple[tuple[str, str], ...]:
+    data = tomllib.loads((files("speechkit") / "data" / "html.toml").read_text(encoding="utf-8"))
+    return tuple(data["rules"].items())
+
+
+def rule_descriptions() -> dict[str, str]:
+    """What each HTML chrome rule removes, by rule name (``html_nav``, ``html_outside_main``, ``html_link_block``)."""
+    return dict(_rule_descriptions())
 
 
 def _article_weight(text: str, chars: int, link_chars: int, cfg: _Settings) -> int:

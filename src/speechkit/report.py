@@ -280,8 +280,9 @@ _SAMPLE_CONTEXT = 20  # characters of raw text shown on each side of a sample cu
 
 def _rule_descriptions() -> dict[str, str]:
     from speechkit.boilerplate import load_rules
+    from speechkit.htmlmain import rule_descriptions as html_rules  # html (issue 11)
 
-    return {rule.name: rule.description for rule in load_rules()}
+    return {rule.name: rule.description for rule in load_rules()} | html_rules()
 
 
 def _removal_samples(ctx: _Context, removals: pd.DataFrame) -> pd.DataFrame:
