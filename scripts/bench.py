@@ -9,7 +9,9 @@ the shared corpus is absent), then measures on the same text:
   (c) warm      the same two commands again (cache)
   (d) peak RSS  of (b), summed over the process tree, sampled every 0.5 s
 
-plus the cold run on half the corpus (RSS growth) and `speechkit --help` start-up.
+plus the cold run on half the corpus (RSS growth), `speechkit --help` start-up, and the per-stage
+breakdown of scripts/bench_stages.py (seconds and MB/s of every clean/analyze step in one process,
+the corpus-level steps and the report).
 Prints a table and writes data/processed/bench.json.  Not a test: nothing asserts.
 """
 from __future__ import annotations
@@ -144,6 +146,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "speechkit-bench")
     ap.add_argument("--segmenter", default=None, help="passed to `speechkit analyze --segmenter`")
     ap.add_argument("--no-half", action="store_true", help="skip the half-size run (RSS growth)")
+    ap.add_argument("--no-stages", action="store_true", help="skip the per-stage breakdown (scripts/bench_stages.py)")
     args = ap.parse_args()
 
     results: dict = {"segmenter": args.segmenter or "default", "cores": os.cpu_count()}
@@ -189,6 +192,13 @@ def main() -> None:
     table.add_row("ratio b/a (target ≤ 0.67)", f"{results['ratio_cold_vs_baseline']:.2f}", "", "")
     table.add_row("ratio c/b (target ≤ 0.05)", f"{results['ratio_warm_vs_cold']:.3f}", "", "")
     Console().print(table)
+    if not args.no_stages:  # where the time goes, stage by stage, in one process (same run, same machine)
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_stages import breakdown, print_table
+
+        stages = breakdown()
+        print_table(stages)
+        results["stages"] = stages
     target = REPO / "data" / "processed" / "bench.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".json.tmp")

@@ -131,14 +131,16 @@ def figure_position(sentence: str, indicator: str | None, value: float | None) -
     anchor = sentence.find(indicator) if indicator else -1
     if value is not None and value == value:
         for number in _number_strings(float(value)):
-            for m in re.finditer(re.escape(number), sentence):
-                before = sentence[m.start() - 1] if m.start() else ""
-                after = sentence[m.end()] if m.end() < len(sentence) else ""
-                if before.isdigit() or before == "." or after.isdigit() or (after == "." and m.end() + 1 < len(sentence)
-                                                                            and sentence[m.end() + 1].isdigit()):
-                    continue
-                if anchor < 0 or m.start() >= anchor:
-                    return m.start()
+            at = sentence.find(number)
+            while at >= 0:
+                end = at + len(number)
+                before = sentence[at - 1] if at else ""
+                after = sentence[end] if end < len(sentence) else ""
+                glued = before.isdigit() or before == "." or after.isdigit() or (
+                    after == "." and end + 1 < len(sentence) and sentence[end + 1].isdigit())
+                if not glued and (anchor < 0 or at >= anchor):
+                    return at
+                at = sentence.find(number, at + 1)
     if anchor >= 0:
         return anchor + len(indicator)
     return len(sentence)
@@ -153,9 +155,31 @@ def _clauses(sentence: str, position: int) -> tuple[str, str]:
     return head[start:], head[prev_start:start] if breaks else ""
 
 
+_ANY: dict[int, re.Pattern] = {}
+_MEMO: dict[tuple, str | None] = {}
+
+
+def _any_pattern(indicators: tuple[Indicator, ...]) -> re.Pattern:
+    """One alternation of every pattern: a text that matches none of them is rejected in one search."""
+    key = id(indicators)
+    if key not in _ANY:
+        _ANY[key] = re.compile("|".join(f"(?:{p.pattern})" for ind in indicators for p in ind.patterns))
+    return _ANY[key]
+
+
 def _first_match(text: str, indicators: tuple[Indicator, ...], unit: str | None) -> str | None:
     """The key whose pattern matches ``text`` nearest to its end (the words right before the figure),
     with no word of another quantity in between (see ``[matching]`` in indicators.toml)."""
+    memo = (text, unit, id(indicators))
+    if memo in _MEMO:
+        return _MEMO[memo]
+    if len(_MEMO) > 200_000:
+        _MEMO.clear()
+    _MEMO[memo] = best = _scan(text, indicators, unit) if _any_pattern(indicators).search(text) else None
+    return best
+
+
+def _scan(text: str, indicators: tuple[Indicator, ...], unit: str | None) -> str | None:
     max_gap, blockers = _matching()
     best, best_end = None, -1
     for ind in indicators:

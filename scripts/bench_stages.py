@@ -1,0 +1,144 @@
+#!/usr/bin/env python
+"""Where the time goes: every stage of speechkit timed on its own, in one process, on the same text.
+
+Part of `make bench` (and runnable alone: `python scripts/bench_stages.py`). Over the text corpora
+of ../shared/corpus (or data/raw without it) it times, single process, with the same code the
+pipeline runs:
+
+  clean     decode + HTML (read_raw), boilerplate + guard, metadata — per file
+  analyze   sentence split, segmentation, themes, outline, targets (+ indicator_key), TextRank
+  corpus    TF-IDF keywords, NMF topics
+  report    `speechkit report` over the analysed corpus (charts, HTML, workbook)
+
+and prints seconds and MB/s per stage (MB of cleaned text for the analyze steps). Not a test:
+nothing asserts. The sum of the per-document rows is what one core does; the cold pipeline spreads
+them over the cores.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "corpus"
+
+
+def _files() -> list[Path]:
+    from speechkit.clean import RAW_SUFFIXES
+
+    root = SHARED if SHARED.exists() else REPO / "data" / "raw"
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in RAW_SUFFIXES
+                  and not p.name.lower().startswith("readme"))
+
+
+class _Clock:
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    def time(self, name: str, fn, *args, **kwargs):
+        t = time.perf_counter()
+        out = fn(*args, **kwargs)
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t
+        return out
+
+
+def breakdown(files: list[Path] | None = None, report: bool = True) -> dict:
+    """Seconds per stage (see the module docstring) and the MB they were measured on."""
+    from speechkit.analyze import AnalysisTools, AnalyzeOptions, analyze_corpus
+    from speechkit.boilerplate import load_rules
+    from speechkit.clean import clean_corpus, clean_file
+    from speechkit.decode import read_raw
+    from speechkit.indicators import indicator_key
+    from speechkit.keywords import term_counts, textrank_table, tfidf_keywords
+    from speechkit.metadata import extract_metadata
+    from speechkit.outline import parse_outline
+    from speechkit.segment import split_sentences
+    from speechkit.targets import extract_targets
+    from speechkit.topics import fit_topics
+
+    files = files if files is not None else _files()
+    clock = _Clock()
+    rules = load_rules()
+    tools = AnalysisTools(AnalyzeOptions())
+    raw_mb = sum(p.stat().st_size for p in files) / 1e6
+    extract_metadata("同志们：", "同志们：", {}, "杭州")  # gazetteer loaded outside the clock
+    texts: list[tuple[str, str, int | None]] = []
+    for i, path in enumerate(files):
+        rel = path.name
+        clock.time("clean: decode + HTML (read_raw)", read_raw, path)
+        row, _ = clock.time("clean: whole file (clean_file)", clean_file, path, rel, rules=rules)
+        if row["status"] == "ok":
+            texts.append((f"d{i}", row["text"], row["year"]))
+    text_mb = sum(len(t.encode("utf-8")) for _, t, _ in texts) / 1e6
+    counts = {}
+    for doc_id, text, year in texts:
+        sentences = clock.time("analyze: sentence split", split_sentences, text)
+        raw_tokens = clock.time("analyze: segmentation", lambda: [tools.segmenter.cut(s) for _, _, s in sentences])
+        clock.time("analyze: themes", tools.matcher.document_sentence_terms, text, sentences, raw_tokens)
+        content = clock.time("analyze: content tokens", lambda: [t for toks in raw_tokens for t in tools.segmenter.content_of(toks)])
+        clock.time("analyze: outline", parse_outline, text)
+        found = clock.time("analyze: targets", extract_targets, text, year=year)
+        clock.time("analyze: indicator_key", lambda: [indicator_key(indicator=t.indicator, sentence=t.sentence, value=t.value,
+                                                                    unit=t.unit, indicators=tools.indicators) for t in found])
+        clock.time("analyze: TextRank", textrank_table, doc_id, content, 20)
+        counts[doc_id] = term_counts(content)
+    ordered = dict(sorted(counts.items()))
+    clock.time("corpus: TF-IDF keywords", tfidf_keywords, ordered, 20)
+    clock.time("corpus: NMF topics", fit_topics, ordered, None)
+    result = {"files": len(files), "raw_mb": round(raw_mb, 2), "text_mb": round(text_mb, 2), "seconds": clock.seconds}
+    if report:
+        import speechkit as sk
+        from speechkit.report import build_report
+
+        with tempfile.TemporaryDirectory() as tmp:
+            root = files[0].parents[1] if SHARED.exists() else REPO / "data" / "raw"
+            city = SHARED / "city-reports-2024" if SHARED.exists() else root
+            out = Path(tmp) / "out"
+            t = time.perf_counter()
+            clean_corpus(city, out, jobs=2)
+            analyze_corpus(out, jobs=2)
+            result["report_corpus_analysis_s"] = time.perf_counter() - t
+            corpus = sk.load(out)
+            t = time.perf_counter()
+            build_report(corpus, ["province"], out / "report")
+            result["report_s"] = time.perf_counter() - t
+    return result
+
+
+def print_table(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"speechkit per-stage breakdown — {result['files']} files, {result['raw_mb']} MB raw, "
+                        f"{result['text_mb']} MB clean text, one process")
+    for col in ("stage", "seconds", "MB/s"):
+        table.add_column(col, justify="left" if col == "stage" else "right")
+    for name, seconds in result["seconds"].items():
+        mb = result["raw_mb"] if name.startswith("clean") else result["text_mb"]
+        table.add_row(name, f"{seconds:.2f}", f"{mb / seconds:.1f}" if seconds else "")
+    per_doc = sum(s for n, s in result["seconds"].items() if n.startswith("analyze"))
+    table.add_row("analyze: all per-document steps", f"{per_doc:.2f}", f"{result['text_mb'] / per_doc:.1f}")
+    if "report_s" in result:
+        table.add_row("report --by province, 143 city reports", f"{result['report_s']:.2f}", "")
+        table.add_row("  (clean + analyze of those reports, 2 jobs)", f"{result['report_corpus_analysis_s']:.2f}", "")
+    Console().print(table)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-report", action="store_true", help="skip the report timing")
+    ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = ap.parse_args()
+    result = breakdown(report=not args.no_report)
+    print_table(result)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO / "src"))
+    main()
