@@ -194,7 +194,7 @@ def meta_match_warning(documents: pd.DataFrame, meta: pd.DataFrame, path: object
 
     >>> docs = pd.DataFrame({"source_path": ["2021/绍兴.txt", "2022/成都.txt"]})
     >>> print(meta_match_warning(docs, pd.DataFrame({"source_path": ["绍兴.txt"]}), "vars.csv"))
-    vars.csv: 1 of 1 source_path value(s) match no document (e.g. '绍兴.txt'); no document gets these variables (they are 未知); source_path must be the path relative to RAW_DIR, e.g. '2021/绍兴.txt'
+    vars.csv: 1 of 1 source_path value(s) match no document (e.g. '绍兴.txt'); no document gets these variables (they are 未知); source_path must be the path relative to RAW_DIR, e.g. '2021/绍兴.txt', '2022/成都.txt'
     """
     unmatched = unmatched_meta_paths(documents, meta)
     if not unmatched:

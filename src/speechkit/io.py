@@ -180,8 +180,8 @@ def excel_safe_text(value):
     """A text cell that a spreadsheet would read as a formula (it begins with ``= + - @``, tab or CR)
     gets a leading apostrophe, so Excel and LibreOffice show it as text; other values pass through.
 
-    >>> excel_safe_text("=HYPERLINK(\"http://x\")"), excel_safe_text(">="), excel_safe_text("妇女")
-    ('\'=HYPERLINK("http://x")', '>=', '妇女')
+    >>> excel_safe_text("=SUM(A1)"), excel_safe_text(">="), excel_safe_text("妇女")
+    ("'=SUM(A1)", '>=', '妇女')
     """
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value

@@ -15,7 +15,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters shown as ``\\xNN``, so that a file name or a page's text
+    r"""``text`` with control characters shown as ``\xNN``, so that a file name or a page's text
     cannot move the cursor or clear the terminal (``ESC[2J``).
 
     >>> printable("三亚\x1b[2J.txt")

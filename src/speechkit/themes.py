@@ -764,7 +764,7 @@ def score_coded_sheet(coded):
     >>> sheet = pd.DataFrame({"theme": ["托育与生育支持"] * 3, "terms": ["托育", "托育、托位", "生育"],
     ...                       "correct": [True, True, False]})
     >>> by_theme, by_term = score_coded_sheet(sheet)
-    >>> by_theme[["coded", "correct"]].iloc[0].tolist(), round(by_theme["precision"].iloc[0], 3)
+    >>> by_theme[["coded", "correct"]].iloc[0].tolist(), round(float(by_theme["precision"].iloc[0]), 3)
     ([3, 2], 0.667)
     >>> by_term.set_index("term")["coded"].to_dict()
     {'托育': 2, '托位': 1, '生育': 1}
