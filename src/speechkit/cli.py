@@ -238,7 +238,8 @@ def clean(
     if html_extractor not in EXTRACTORS:
         raise typer.BadParameter(f"{html_extractor!r}: choose one of {', '.join(EXTRACTORS)}",
                                  param_hint="--html-extractor")
-    options = CleanOptions(tuple(str(p) for p in rules), to_simplified, html_extractor=html_extractor)
+    options = CleanOptions(rules_files=tuple(str(p) for p in rules), to_simplified=to_simplified,
+                           html_extractor=html_extractor)
     if explain is not None:
         from speechkit.clean import explain_file
         from speechkit.summaries import explain_table

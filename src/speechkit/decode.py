@@ -46,7 +46,7 @@ class RawPage:
     format: str  # 'txt' | 'md' | 'html'
     hints: dict = field(default_factory=dict)  # title / url / date / site found in HTML markup
     notes: list = field(default_factory=list)  # e.g. a truncated trailing byte sequence
-    dom: "HtmlDom | None" = None  # HTML only: the lines of ``text`` with their DOM facts
+    dom: HtmlDom | None = None  # HTML only: the lines of ``text`` with their DOM facts
     markup: str = ""  # HTML only: the decoded page (for the peer extractors)
 
 
