@@ -348,6 +348,16 @@ def test_terms_match_on_token_boundaries_not_inside_words(segmenter):
     assert tokens.sentence_hits("不断改善民生，关心学生成长") == {"民生": 1, "教育": 1}
 
 
+def test_a_token_of_two_dictionary_words_has_a_boundary_between_them(segmenter):
+    themes = [Theme("人才", "f", ("人才",)), Theme("教育", "f", ("学生",))]
+    m = _tokens_matcher(themes, segmenter)
+    assert "科技人才" in segmenter.cut("国家级科技人才突破1000人")  # one token: 科技 + 人才
+    assert m.sentence_terms("国家级科技人才突破1000人") == {"人才": ["人才"]}
+    # 留学生 splits only into 留学 + 生 or 留 + 学生 (a one-character part): no boundary for 学生
+    assert m.sentence_hits("吸引更多留学生来华") == {}
+    assert _tokens_matcher(themes, segmenter, words=frozenset({"x"})).sentence_hits("国家级科技人才突破1000人") == {}
+
+
 def test_multi_token_terms_match_token_sequences_and_compound_parts(segmenter):
     themes = [Theme("托育", "f", ("托育",)), Theme("平等", "f", ("男女平等",)), Theme("心理", "f", ("妇女心理健康",))]
     m = _tokens_matcher(themes, segmenter)
