@@ -639,7 +639,7 @@ def _numbered_sections(
     drop_styles = {i for i, s in enumerate(rules.styles) if s.name in rules.drop_single}
     lines = _Lines(text, rules)
     placed: list[tuple[_Candidate, int, int, int | None]] = []
-    for _ in range(8):
+    for _ in range(4):  # real texts settle in two or three passes
         l1 = _level_one_style(cands, rules)
         if l1 is None:
             return []
