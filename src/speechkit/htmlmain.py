@@ -253,7 +253,12 @@ def strip_with_chrome(raw: str, spans: list[tuple[int, int, str]], rules=None, t
     for s, e, _ in spans:
         keep[s:e] = False
     idx = np.flatnonzero(keep)
-    view = "".join(raw[i] for i in idx.tolist()) if len(idx) < len(raw) else raw
+    pieces, pos = [], 0
+    for s, e, _ in sorted(spans):
+        if s > pos:
+            pieces.append(raw[pos:s])
+        pos = max(pos, e)
+    view = "".join(pieces) + raw[pos:]
     inner = strip_boilerplate(view, rules, title=title)
     removals = [Removal(rule, s, e, raw[s:e]) for s, e, rule in spans]
     for r in inner.removals:
