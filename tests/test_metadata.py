@@ -185,3 +185,8 @@ def test_title_naming_the_speaker_and_a_dated_byline():
     assert (m.speaker, m.speaker_role) == ("王某某", "市委书记")
     m = report([("title_repeat", "在全市妇女儿童工作会议上的讲话\n"), ("byline", "市委副书记 李某某（2021年2月26日）\n")], text)
     assert (m.speaker, m.speaker_role, m.date) == ("李某某", "市委副书记", "2021-02-26")
+
+
+def test_the_chair_named_in_the_head_is_not_the_speaker():
+    m = report([("byline", "主持人：市委秘书长 王某\n"), ("byline", "市委书记 李某某\n")], "同志们：\n今天开会。")
+    assert (m.speaker, m.speaker_role) == ("李某某", "市委书记")

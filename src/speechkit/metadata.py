@@ -135,6 +135,7 @@ def _head_config() -> dict:
         "speaker": [fill(p if isinstance(p, str) else p["pattern"]) for p in by["speaker"]],
         "initials": frozenset(by["surnames"]) | frozenset(by["name_initials"]),
         "not_names": tuple(by["not_names"]),
+        "not_speaker_lines": tuple(by["not_speaker_lines"]),
         "session_head": [re.compile(p, re.MULTILINE) for p in session["head"]],
         "session_opening": [re.compile(p, re.MULTILINE) for p in session["opening"]],
         "opening_chars": int(session["opening_chars"]),
@@ -232,6 +233,9 @@ def byline_speaker(head: str) -> tuple[str | None, str | None]:
             name = _clean_name(m.group("name"))
             if not _plausible_name(name):
                 continue
+            line = head[head.rfind("\n", 0, m.start()) + 1: m.start()]
+            if any(w in line for w in cfg["not_speaker_lines"]):
+                continue  # 主持人：市委秘书长 王某 chairs, he does not speak
             return name, _role_near(head, m, "name")
     return None, None
 
