@@ -37,7 +37,12 @@ def test_target_fields_match_the_table_contract():
     assert names == [
         "kind", "indicator", "value", "unit", "comparator", "deadline_year",
         "horizon", "redacted", "sentence", "start", "end", "as_of_year",
+        "value_low", "value_high", "target_year", "year_source", "commitment", "figure_start", "figure_end",
     ]
+    from speechkit.analyze import TABLE_SCHEMAS
+
+    columns = TABLE_SCHEMAS["targets"].names
+    assert all(n in columns for n in names if n not in ("sentence_id",))
 
 
 @pytest.mark.parametrize("sentence", [
@@ -349,19 +354,19 @@ def test_indicator(text, indicator):
 def test_follow_up_figure_inherits_the_indicator():
     rows = extract_targets("全市地区生产总值增长5.2%、约4.4万亿元。")
     assert [(r.indicator, r.unit, r.comparator) for r in rows] == [
-        ("地区生产总值增长", "%", "="),
+        ("地区生产总值", "%", "="),
         ("地区生产总值", "万亿元", "~"),
     ]
     rows = extract_targets("生猪出栏量突破100万头、增长8%。")
-    assert rows[1].indicator == "生猪出栏量增长"
+    assert rows[1].indicator == "生猪出栏量"  # the measured quantity, not its change
 
 
 def test_respectively_lists_pair_items_with_figures():
     rows = extract_targets("规上工业增加值、固定资产投资、外贸进出口分别增长7.8%、10%、3.5%。")
     assert [(r.indicator, r.value) for r in rows] == [
-        ("规上工业增加值增长", 7.8),
-        ("固定资产投资增长", 10.0),
-        ("外贸进出口增长", 3.5),
+        ("规上工业增加值", 7.8),
+        ("固定资产投资", 10.0),
+        ("外贸进出口", 3.5),
     ]
 
 

@@ -38,7 +38,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-__all__ = ["Target", "extract_targets"]
+__all__ = ["Target", "extract_targets", "commitment_of", "DATA_FILES"]
+
+#: Data files read by this module (part of the analyze stage's cache key).
+DATA_FILES = ("targets.toml", "commitment.toml")
 
 _CJK = "\u4e00-\u9fff"
 _SENTENCE_END = "。！？；!?;"
@@ -71,6 +74,11 @@ class Target:
     ``sentence == text[start:end]`` is the sentence that holds the figure.
     ``as_of_year`` is the date of a status figure (到2023年底,全市已建成… in a 2024
     speech), set instead of ``deadline_year`` when the speech's year is known and later.
+    ``value_low``/``value_high`` bound a range (6.5%－7%: value = value_low = 6.5,
+    comparator 'range'). ``target_year`` is the year a target is for, ``year_source`` how it
+    was found ('deadline', 'horizon', 'section'); both null for an achievement.
+    ``commitment`` is 'binding', 'aspirational', 'encouraging' or null (commitment.toml).
+    ``text[figure_start:figure_end]`` is the figure itself.
     """
 
     kind: str
@@ -85,6 +93,13 @@ class Target:
     start: int
     end: int
     as_of_year: int | None = None
+    value_low: float | None = None
+    value_high: float | None = None
+    target_year: int | None = None
+    year_source: str | None = None
+    commitment: str | None = None
+    figure_start: int | None = None
+    figure_end: int | None = None
 
 
 # --------------------------------------------------------------------------
@@ -169,6 +184,27 @@ class _Rules:
     counted_units: frozenset
     magnitudes: tuple  # longest first
     max_chars: int
+    decimal_only: frozenset
+    plan_past_re: re.Pattern
+    review_future_re: re.Pattern
+    base_re: re.Pattern
+    short_target_re: re.Pattern
+    short_achievement_re: re.Pattern
+    sentence_frame_re: re.Pattern
+    this_year: frozenset
+    next_year: frozenset
+    plan_end: dict
+    plan_name_re: re.Pattern
+    heading_year_re: re.Pattern
+    double_re: re.Pattern
+    cheng_re: re.Pattern
+    fraction_re: re.Pattern
+    bare_mag_re: re.Pattern
+    range_re: re.Pattern
+    commitment: tuple  # (level, compiled regex), strongest first
+    not_coordinator: tuple
+    base_before_re: re.Pattern
+    base_after_re: re.Pattern
 
 
 def _comparator_words(c: dict, keys: tuple[str, str, str]) -> tuple[dict, tuple]:
@@ -178,12 +214,37 @@ def _comparator_words(c: dict, keys: tuple[str, str, str]) -> tuple[dict, tuple]
     return words, tuple(sorted({len(w) for w in words}, reverse=True))
 
 
+def _commitment_levels() -> tuple:
+    with (files("speechkit") / "data" / "commitment.toml").open("rb") as fh:
+        levels = tomllib.load(fh)["levels"]
+    return tuple((name, re.compile(_union(levels[name]))) for name in levels["order"])
+
+
+def commitment_of(text: str) -> str | None:
+    """How binding a statement is: 'binding', 'aspirational', 'encouraging' or None.
+
+    The strongest level whose word the text holds (data/commitment.toml).
+
+    >>> commitment_of("确保粮食产量保持在32万吨以上"), commitment_of("力争新增规上工业产值350亿元")
+    ('binding', 'aspirational')
+    >>> commitment_of("鼓励民间资本参与重大项目建设"), commitment_of("居民消费价格涨幅3%左右")
+    ('encouraging', None)
+    """
+    if not text:
+        return None
+    for name, pattern in _rules().commitment:
+        if pattern.search(text):
+            return name
+    return None
+
+
 @lru_cache(maxsize=1)
 def _rules() -> _Rules:
     with (files("speechkit") / "data" / "targets.toml").open("rb") as fh:
         data = tomllib.load(fh)
     u, n, c = data["units"], data["numbers"], data["comparators"]
     cues, frames, ind, red = data["cues"], data["frames"], data["indicator"], data["redaction"]
+    ty, idioms = data["target_year"], data["idioms"]
 
     base = _literals(u["base"])
     mags = _literals(u["magnitudes"])
@@ -195,7 +256,7 @@ def _rules() -> _Rules:
         f"(?P<more>[{more}])?"
         f"(?:(?P<mag>{mags})(?P<more2>[{more}])?(?P<base>{base})?|(?P<base2>{base}))"
     )
-    arabic_tail = r"\d*+(?:,\d{3})*+(?:[.．]\d+)?"
+    arabic_tail = r"\d*+(?:[,，]\d{3}(?!\d))*+(?:[.．]\d+)?"
     # Each pass starts with a character class so that `re` scans quickly.
     # Look-behinds of width 2-3 test the character before the number: it
     # must not continue a number or a code, and must not be an ordinal/rank
@@ -280,6 +341,32 @@ def _rules() -> _Rules:
         counted_units=frozenset(u["counted_units"]),
         magnitudes=tuple(sorted(u["magnitudes"], key=len, reverse=True)),
         max_chars=int(ind["max_chars"]),
+        decimal_only=frozenset(u.get("decimal_only", ())),
+        plan_past_re=re.compile(_union(cues["plan_past_patterns"])),
+        review_future_re=re.compile(_union(cues["review_future_patterns"])),
+        base_re=re.compile(_union(cues["base_patterns"])),
+        short_target_re=re.compile(_union(frames["short_line_target_patterns"])),
+        short_achievement_re=re.compile(_union(frames["short_line_achievement_patterns"])),
+        sentence_frame_re=re.compile(
+            f"[。！？!?](?:{_union(frames['paragraph_target_patterns'] + frames['paragraph_achievement_patterns'])})"
+        ),
+        this_year=frozenset(ty["this_year"]),
+        next_year=frozenset(ty["next_year"]),
+        plan_end={k: int(v) for k, v in ty["plan_end"].items()},
+        plan_name_re=re.compile(f"(?:{_literals(ty['plan_end'])})(?=”|\"|期|时期|末|规划|计划|$)"),
+        heading_year_re=re.compile(r"((?:19|20)\d\d)年"),
+        double_re=re.compile(idioms["double_pattern"]),
+        cheng_re=re.compile(idioms["cheng_pattern"]),
+        fraction_re=re.compile(idioms["fraction_pattern"]),
+        bare_mag_re=re.compile(idioms["bare_magnitude_pattern"]),
+        range_re=re.compile(
+            f"(?<![\\d.．A-Za-z])(?P<lo>\\d+(?:[.．]\\d+)?)(?P<u1>(?:{mags})?(?:{base}))?(?P<conn>{_literals(data['ranges']['connectors'])})"
+            f"(?P<hi>\\d+(?:[.．]\\d+)?)(?P<u2>(?:{mags})?(?:{base}))"
+        ),
+        commitment=_commitment_levels(),
+        not_coordinator=tuple(ind["not_coordinator_words"]),
+        base_before_re=re.compile(cues["base_value_before_pattern"]),
+        base_after_re=re.compile(cues["base_value_after_pattern"]),
     )
 
 
@@ -336,33 +423,115 @@ def _heading_kind(heading: str, r: _Rules) -> str | None:
     return "achievement" if a and (not t or a.start() <= t.start()) else "target"
 
 
-def _frames(text: str, r: _Rules) -> tuple[list[int], list[str]]:
-    """Positions where a section heading sets the frame ('target' / 'achievement').
+@dataclass
+class _Frames:
+    """Section frames (from headings, until the next one) and paragraph frames (from an opener
+    like '过去一年' or '今年…主要预期目标', until the end of its line): kind and year of each."""
 
-    Headings are outline lines ('一、2023年工作回顾', also inline after a
-    blank or 。) and short lines without sentence punctuation.
+    sec_pos: list
+    sec_kind: list
+    sec_year: list
+    par_start: list
+    par_end: list
+    par_kind: list
+    par_year: list
+
+    def at(self, pos: int) -> tuple[str | None, int | None]:
+        """(kind, year) of the frame that holds pos: its paragraph's, else its section's."""
+        i = bisect.bisect_right(self.par_start, pos) - 1
+        j = bisect.bisect_right(self.sec_pos, pos) - 1
+        if i >= 0 and pos < self.par_end[i] and (j < 0 or self.sec_pos[j] <= self.par_start[i]):
+            return self.par_kind[i], self.par_year[i]  # a later heading ends the paragraph's frame
+        return (self.sec_kind[j], self.sec_year[j]) if j >= 0 else (None, None)
+
+
+def _plan_end(s: str, r: _Rules) -> int | None:
+    """Last year of the five-year plan named in s ('“十四五”末' -> 2025), else None."""
+    m = r.plan_name_re.search(s)
+    return r.plan_end[m.group()] if m else None
+
+
+def _year_of(s: str, year: int | None, r: _Rules) -> int | None:
+    """The year a heading or frame opener speaks of: '2024年工作安排' -> 2024, '今年…' -> year,
+    '明年' -> year + 1, '“十四五”时期' -> 2025."""
+    m = r.heading_year_re.search(s)
+    if m:
+        return int(m.group(1))
+    if year is not None and any(w in s for w in r.this_year):
+        return year
+    if year is not None and any(w in s for w in r.next_year):
+        return year + 1
+    return _plan_end(s, r)
+
+
+def _heading_frame(heading: str, year: int | None, r: _Rules) -> str | None:
+    kind = _heading_kind(heading, r)
+    if kind is None and year is not None:  # '二、2024年经济社会发展…' in a 2024 report: the plan
+        m = r.heading_year_re.search(heading)
+        if m:
+            kind = "target" if int(m.group(1)) >= year else "achievement"
+    return kind
+
+
+def _frames(text: str, r: _Rules, year: int | None = None) -> _Frames:
+    """Where a section heading or a paragraph opener sets the frame ('target' / 'achievement').
+
+    Headings are outline lines ('一、2023年工作回顾', also inline after a blank or 。) and short
+    unmarked lines that name a part of a report ('2024年工作安排'); a review's own sub-headings
+    ('（三）…任务') set nothing.  Openers ('过去一年，', '今年经济社会发展的主要预期目标是：')
+    frame their paragraph only.
     """
-    found: dict[int, str] = {}
+    found: dict[int, tuple[str, int | None]] = {}
     for m in r.inline_heading_re.finditer(text):
-        kind = _heading_kind(m.group(), r)
+        kind = _heading_frame(m.group(), year, r)
         if kind:
-            found[m.start() + 1] = kind
+            found[m.start() + 1] = (kind, _year_of(m.group(), year, r))
+        if kind == "achievement" and r.target_heading_re.search(m.group()):
+            # a review then a plan under one heading ('…“十三五”时期发展成就和“十四五”时期主要目标任务'):
+            # the plan starts at the first line that opens with the plan's period
+            horizons = [h.group() for h in r.horizon_re.finditer(m.group())]
+            if len(horizons) >= 1:
+                h = horizons[-1]
+                line = re.compile(f"\n[ \t\u3000]*{re.escape(h)}").search(text, m.end())
+                if line:
+                    found[line.start() + 1] = ("target", _year_of(h, year, r))
     first = r.line_heading_re.match(text)
     if first:
-        kind = _heading_kind(first.group(), r)
+        kind = _heading_frame(first.group(), year, r)
         if kind:
-            found[0] = kind
+            found[0] = (kind, _year_of(first.group(), year, r))
     for m in r.short_line_re.finditer("\n" + text):
-        kind = _heading_kind(m.group(1), r)
-        if kind:
-            found[m.start()] = kind  # offset of the line in text
+        line = m.group(1)
+        t, a = r.short_target_re.search(line), r.short_achievement_re.search(line)
+        if (t or a) and m.start() not in found:
+            kind = "achievement" if a and (not t or a.start() <= t.start()) else "target"
+            found[m.start()] = (kind, _year_of(line, year, r))  # offset of the line in text
     for m in r.inline_frame_re.finditer(text):
-        found[m.start()] = "target" if r.inline_target_re.fullmatch(m.group()) else "achievement"
+        kind = "target" if r.inline_target_re.fullmatch(m.group()) else "achievement"
+        found[m.start()] = (kind, _year_of(m.group(), year, r))
+    sec_pos = sorted(found)
+
+    paras: dict[int, tuple[int, str, int | None]] = {}
+
+    def add_par(start: int, opener: str, lead: str) -> None:
+        end = text.find("\n", start)
+        kind = "target" if r.paragraph_target_re.search(opener) else "achievement"
+        own = _year_of(lead, year, r) if kind == "target" else None
+        paras[start] = (len(text) if end == -1 else end, kind, own if own is not None or kind != "target" else year)
+
     for m in r.paragraph_frame_re.finditer("\n" + text):
-        if m.start() not in found:
-            found[m.start()] = "target" if r.paragraph_target_re.search(m.group()) else "achievement"
-    pos = sorted(found)
-    return pos, [found[p] for p in pos]
+        start = m.start()  # offset of the line in text
+        add_par(start, m.group(), m.group())
+    for m in r.sentence_frame_re.finditer(text):
+        if m.start() + 1 not in paras:
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            add_par(m.start() + 1, m.group(), text[max(line_start, m.start() - 40) : m.end()])
+    par_start = sorted(paras)
+    return _Frames(
+        sec_pos, [found[p][0] for p in sec_pos], [found[p][1] for p in sec_pos],
+        par_start, [paras[p][0] for p in par_start], [paras[p][1] for p in par_start],
+        [paras[p][2] for p in par_start],
+    )
 
 
 def _mask_spans(text: str, r: _Rules) -> tuple[list[int], list[int]]:
@@ -412,15 +581,20 @@ class _Figure:
     unit: str | None
     comparator: str | None
     redacted: bool
+    low: float | None = None
+    high: float | None = None
 
 
 def _after_comparator(text: str, pos: int, r: _Rules) -> tuple[str | None, int]:
     """Comparator word right after the unit (以上, 以内, 左右) and the position after it."""
     words = r.after_words
+    skip = pos
+    while skip < len(text) and skip < pos + 2 and text[skip] in " \t\u3000":
+        skip += 1  # '提高到70% 以上'
     for n in r.after_lengths:
-        comp = words.get(text[pos : pos + n])
+        comp = words.get(text[skip : skip + n])
         if comp:
-            return comp, pos + n
+            return comp, skip + n
     return None, pos
 
 
@@ -468,6 +642,8 @@ def _figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figure]:
             if base in non_followers and text.startswith(non_followers[base], end):
                 continue  # 二次会议
             unit = mag + base if mag else base
+            if base in r.decimal_only and (kind != "arabic" or not re.search(r"[.．]", num)):
+                continue  # 11.3年 (schooling) is a value, 2024年 and 30年 are not
         if unit[-1] == "％":
             unit = unit[:-1] + "%"
         if kind == "arabic":
@@ -488,7 +664,57 @@ def _figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figure]:
         if comp is None and (more or more2):
             comp = ">="
         out.append(_Figure(start, end, value, unit, comp, kind == "mark"))
+    out += _idiom_figures(text, r, mask_starts, mask_ends)
+    return _with_ranges(text, out, r, mask_starts, mask_ends)
+
+
+def _idiom_figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figure]:
+    """翻一番 (2 倍), 近八成 (80 %), 三分之二 (66.67 %), 超万亿元 (1 万亿元)."""
+    out = []
+
+    def add(m, value, unit):
+        if mask_starts and _masked(m.start(), mask_starts, mask_ends):
+            return
+        comp, end = _after_comparator(text, m.end(), r)
+        out.append(_Figure(m.start(), end, value, unit, comp, False))
+
+    for m in r.double_re.finditer(text):
+        add(m, float(2 ** int(_chinese_value(m.group("n").replace("两", "二")) or 1)), "倍")
+    for m in r.cheng_re.finditer(text):
+        n = _chinese_value(m.group("n") or m.group("n2"))
+        if n:
+            add(m, n * 10.0, "%")
+    for m in r.fraction_re.finditer(text):
+        den, num = _chinese_value(m.group("den")), _chinese_value(m.group("num"))
+        if den and num and num < den:
+            add(m, round(num / den * 100, 2), "%")
+    for m in r.bare_mag_re.finditer(text):
+        add(m, 1.0, m.group("mag") + (m.group("base") or ""))
     return out
+
+
+def _with_ranges(text: str, figures: list[_Figure], r: _Rules, mask_starts, mask_ends) -> list[_Figure]:
+    """Merge the two ends of a range (6.5%－7%, 8%至10%, 4.5-5%) into one figure."""
+    ranges = []
+    for m in r.range_re.finditer(text):
+        u1, u2 = m.group("u1"), m.group("u2")
+        if u1 and _base_unit(u1, r) != _base_unit(u2, r) or _base_unit(u2, r) in r.decimal_only:
+            continue
+        if m.group("conn") in "到至" and not u1:
+            continue  # 2021至2025: a period, 从1至5: a list
+        if mask_starts and (_masked(m.start(), mask_starts, mask_ends) or _masked(m.start("hi"), mask_starts, mask_ends)):
+            continue
+        lo, hi = _arabic_value(m.group("lo")), _arabic_value(m.group("hi"))
+        if lo is None or hi is None or lo >= hi:
+            continue
+        unit = u2.replace("％", "%")
+        comp, end = _after_comparator(text, m.end(), r)
+        ranges.append(_Figure(m.start(), end, lo, unit, "range", False, lo, hi))
+    if not ranges:
+        return figures
+    spans = [(f.start, f.unit_end) for f in ranges]
+    kept = [f for f in figures if not any(s <= f.start < e for s, e in spans)]
+    return kept + ranges
 
 
 def _missing_figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figure]:
@@ -562,6 +788,7 @@ def _missing_figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figu
 
 
 def _before_comparator(before: str, r: _Rules) -> str | None:
+    before = before.rstrip(" \t\u3000")  # '控制在 3.3%'
     words = r.before_words
     for n in r.before_lengths:  # longest first: 不低于 before 低于
         comp = words.get(before[-n:])
@@ -610,6 +837,10 @@ def _balance_brackets(s: str) -> str:
 def _tail_phrase(text: str, pos: int, hi: int, r: _Rules) -> str:
     """The noun phrase after a figure: '85%的县级妇幼保健机构达到…' -> 县级妇幼保健机构."""
     seg = text[pos : min(hi, pos + 40)]
+    if seg and seg[0] in "（(":  # an alternative unit in brackets: 7万套（间）保障性租赁住房
+        close = seg.find("）" if seg[0] == "（" else ")", 0, 5)
+        if close != -1:
+            seg = seg[close + 1 :]
     if seg.startswith("的"):
         seg = seg[1:]
     if not seg or seg[0] in _SEGMENT_SEPS:
@@ -653,8 +884,16 @@ def _sentence_cues(text: str, lo: int, hi: int, r: _Rules) -> tuple[list[int], l
     return pos, kinds
 
 
-def _kind(pos: int, window_start: int, cstart: int, cend: int, cues, frames) -> str:
-    """Target or achievement: clause cues, then the nearest cue before, then the frame."""
+def _kind(pos: int, window_start: int, cstart: int, cend: int, cues, frame_kind: str | None,
+          text: str, r: _Rules) -> str:
+    """Target or achievement.  The section decides first: in a plan section a figure is a
+    target unless its clause holds a past marker ('已', '去年', '同比'); in a review an
+    achievement unless its clause looks ahead ('明年', '今后').  Outside any frame: the clause's
+    cues, then the nearest cue before it in the sentence, then 'achievement'."""
+    if frame_kind == "target":
+        return "achievement" if r.plan_past_re.search(text, cstart, cend) else "target"
+    if frame_kind == "achievement":
+        return "target" if r.review_future_re.search(text, cstart, cend) else "achievement"
     cue_pos, cue_kinds = cues
     a = bisect.bisect_left(cue_pos, cstart)
     b = bisect.bisect_left(cue_pos, cend, a)
@@ -667,9 +906,7 @@ def _kind(pos: int, window_start: int, cstart: int, cend: int, cues, frames) -> 
         return "target"
     if a > 0 and cue_pos[a - 1] >= window_start:
         return "achievement" if cue_kinds[a - 1] == "past" else "target"
-    frame_pos, frame_kinds = frames
-    i = bisect.bisect_right(frame_pos, pos) - 1
-    return frame_kinds[i] if i >= 0 else "achievement"
+    return "achievement"
 
 
 def _nearest(spans: tuple[list[int], list], pos: int, clause_end: int):
@@ -683,9 +920,35 @@ def _nearest(spans: tuple[list[int], list], pos: int, clause_end: int):
     return None
 
 
+_SPAN_YEARS_RE = re.compile(r"(?:未来|今后)?([一二三四五六七八九十两])年内?")
+
+
+def _horizon_year(horizon: str, year: int | None, r: _Rules) -> int | None:
+    """The year a horizon points to: 今年/年内 -> year, 明年 -> year + 1, 十四五 -> 2025,
+    今后五年 / 三年内 -> year + n - 1; None for the others (近两年, 任期内)."""
+    plan = _plan_end(horizon, r)
+    if plan is not None:
+        return plan
+    if year is None:
+        return None
+    if horizon in r.this_year:
+        return year
+    if horizon in r.next_year:
+        return year + 1
+    m = _SPAN_YEARS_RE.fullmatch(horizon)
+    if m and not horizon.startswith("近"):
+        n = _chinese_value(m.group(1).replace("两", "二"))
+        return year + int(n) - 1 if n else None
+    return None
+
+
 def _deadlines(text: str, lo: int, hi: int, r: _Rules) -> tuple[list[int], list[int]]:
+    """Deadlines of text[lo:hi]; a 到/至 year after a 由/从 year ends a period, no deadline."""
     starts, years = [], []
+    base = r.base_re.search(text, lo, hi)
     for m in r.deadline_re.finditer(text, lo, hi):
+        if base and base.start() < m.start() and text[base.start()] in "由从":
+            continue
         starts.append(m.start())
         years.append(int(_YEAR_RE.search(m.group()).group()))
     return starts, years
@@ -743,7 +1006,12 @@ def _indicator(text: str, fig: _Figure, lo: int, cend: int, prev_indicator: str,
     comparator = _before_comparator(before, r)
     indicator = _strip_indicator(before, r)
     tail = _tail_phrase(text, fig.unit_end, cend, r)
-    if tail and (indicator.endswith("等") or before.rstrip().endswith(_COORDINATORS)):
+    if tail and indicator and fig.unit and not fig.redacted and text.startswith("的", fig.unit_end):
+        base = _base_unit(fig.unit, r)
+        if base not in r.counted_units and fig.unit not in r.magnitudes:
+            tail = ""  # '进入了5万亿元以上的新阶段': a measure qualifies what follows 的
+    ended = before.rstrip()
+    if tail and (indicator.endswith("等") or ended.endswith(_COORDINATORS) and not ended.endswith(r.not_coordinator)):
         indicator = tail  # 孤儿等6项社保救助标准; 福成煤矿和6个光伏项目
     elif tail:
         indicator += tail  # 推动校企共建18个现代产业学院
@@ -751,21 +1019,43 @@ def _indicator(text: str, fig: _Figure, lo: int, cend: int, prev_indicator: str,
         indicator = _drop_change_verb(prev_indicator, r)  # 增长5.2%、约4.4万亿元
     elif indicator in r.change_verbs and prev_indicator:
         indicator = _drop_change_verb(prev_indicator, r) + indicator  # 突破1000万只、增长278%
+    k = indicator.rfind("等")
+    if 0 < k and 2 <= len(indicator) - k - 1 <= 8 and "、" not in indicator[k:]:
+        indicator = indicator[k + 1 :]  # 全球市长论坛暨第六届广州奖等国际会议 -> 国际会议
     if len(indicator) > r.max_chars:
         indicator = indicator[-r.max_chars :]
     return indicator, comparator
 
 
 def _respectively(clause_before: str, fig_end: int, r: _Rules):
-    """Items of 'A、B、C分别增长' before a figure, as (items, suffix, 1, fig_end)."""
+    """Items of 'A、B、C分别增长' (or 'A和B分别…') before a figure, as (items, 1, fig_end).
+
+    Short leading items share the last one's head noun: '城镇、农村居民人均可支配收入分别…' ->
+    城镇居民人均可支配收入, 农村居民人均可支配收入.  A verb between 分别 and the figure
+    ('分别新认定60家和30家') goes before each item."""
     k = clause_before.rfind("分别")
-    if k <= 0 or "、" not in clause_before[:k]:
+    if k <= 0:
         return None
-    items = [_strip_indicator(x, r) for x in clause_before[:k].split("、")]
+    head = clause_before[:k]
+    parts = head.split("、") if "、" in head else re.split("(?:以及|和|及|与)", head)
+    items = [_strip_indicator(x, r) for x in parts]
     if len(items) < 2 or not all(items):
         return None
-    suffix = _strip_indicator(clause_before[k + 2 :], r)
-    return items, suffix, 1, fig_end
+    last = items[-1]
+    short = len(items[0])
+    if short <= 3 and all(len(x) <= 3 for x in items[:-1]) and len(last) > short + 1:
+        rest = last[short:]  # 城镇、农村居民人均可支配收入: 农村 + 居民人均可支配收入
+        items = [x + rest for x in items[:-1]] + [last]
+    return _with_suffix(items, clause_before[k + 2 :], r), 1, fig_end, items
+
+
+def _with_suffix(items: list[str], after: str, r: _Rules) -> list[str]:
+    """Items with the words between 分别 and the figure: a short verb before each item
+    ('分别新认定' -> 新认定跨国公司地区总部), a longer phrase after it; change verbs dropped."""
+    suffix = _drop_change_verb(_strip_indicator(after, r), r)
+    if not suffix or suffix in r.change_verbs:
+        return items
+    return [suffix + x if len(suffix) <= 3 else x + suffix for x in items]
 
 
 # --------------------------------------------------------------------------
@@ -807,7 +1097,7 @@ def extract_targets(text: str, year: int | None = None) -> list[Target]:
     if not figures:
         return []
     figures.sort(key=lambda f: f.start)
-    frames = _frames(text, r)
+    frames = _frames(text, r, year)
 
     attributive = _attributive_figures(text, figures, r)
 
@@ -816,15 +1106,17 @@ def extract_targets(text: str, year: int | None = None) -> list[Target]:
     deadlines: tuple = ([], [])
     horizons: tuple = ([], [])
     cues: tuple = ([], [])
-    prev_end, prev_indicator, sentence = 0, "", ""
-    respectively = None  # (items, suffix, next item, end of the last figure) of an A、B分别增长x、y list
+    prev_end, prev_indicator, sentence, lead_end = 0, "", "", 0
+    respectively = None  # (items, next item, end of the last figure) of an A、B分别增长x、y list
+    last_items = None  # the items of the sentence's last 分别 list: '…分别新认定60家和30家，累计分别达到…'
     for k, fig in enumerate(figures):
         if fig.start >= s1:
             s0, s1 = _sentence_at(text, fig.start, s1)
             deadlines = _deadlines(text, s0, s1, r)
             horizons = _horizons(text, s0, s1, r)
             cues = _sentence_cues(text, s0, s1, r)
-            prev_end, prev_indicator, sentence, respectively = s0, "", text[s0:s1], None
+            prev_end, prev_indicator, sentence, respectively, last_items = s0, "", text[s0:s1], None, None
+            lead_end = fig.start
         if fig.start < prev_end or k in attributive:
             continue  # overlaps the previous figure / qualifies the next one
         cstart = _clause_start(text, fig.start, s0)
@@ -832,41 +1124,69 @@ def extract_targets(text: str, year: int | None = None) -> list[Target]:
         comparator = fig.comparator
         if (
             respectively
-            and respectively[2] < len(respectively[0])
-            and text[respectively[3] : fig.start].strip() in _LIST_JOINERS
+            and respectively[1] < len(respectively[0])
+            and text[respectively[2] : fig.start].strip() in _LIST_JOINERS
         ):
-            items, suffix, i, _ = respectively
-            indicator = items[i] + suffix
-            respectively = (items, suffix, i + 1, fig.unit_end)
+            items, i, _, raw = respectively
+            indicator = items[i]
+            respectively = (items, i + 1, fig.unit_end, raw)
         else:
             indicator, before_comp = _indicator(text, fig, max(prev_end, s0), cend, prev_indicator, r)
             comparator = comparator or before_comp
-            respectively = _respectively(text[cstart : fig.start], fig.unit_end, r)
+            before = text[cstart : fig.start]
+            respectively = _respectively(before, fig.unit_end, r)
+            if respectively is None and last_items and "分别" in before:  # 累计分别达到1016家和591家
+                items = _with_suffix(last_items, before[before.rfind("分别") + 2 :], r)
+                respectively = (items, 1, fig.unit_end, last_items)
             if respectively:
-                indicator = respectively[0][0] + respectively[1]
+                indicator = respectively[0][0]
+                last_items = respectively[3]
 
+        frame_kind, frame_year = frames.at(fig.start)
+        kind = _kind(fig.start, max(s0, fig.start - _WINDOW), cstart, cend, cues, frame_kind, text, r)
+        is_base = bool(r.base_before_re.search(text, cstart, fig.start) and r.base_after_re.match(text, fig.unit_end))
+        if is_base:
+            kind = "achievement"  # the base of a change: 从47.5％提高到51.5%
+        deadline = _nearest(deadlines, fig.start, cend)
+        horizon = _nearest(horizons, fig.start, cend)
+        as_of = None
+        if deadline is not None and year is not None:
+            if deadline >= year:
+                if not is_base:
+                    kind = "target"  # a date still ahead is what is to be reached
+            else:
+                kind, as_of, deadline = "achievement", deadline, None  # a status date
+        target_year = source = commitment = None
+        if kind == "target":
+            if deadline is not None:
+                target_year, source = deadline, "deadline"
+            elif horizon is not None and (hy := _horizon_year(horizon, year, r)) is not None and (year is None or hy >= year):
+                target_year, source = hy, "horizon"
+            elif frame_kind == "target" and frame_year is not None:
+                target_year, source = frame_year, "section"
+            commitment = commitment_of(text[cstart:cend]) or commitment_of(text[s0:lead_end])
         rows.append(
             Target(
-                kind=_kind(fig.start, max(s0, fig.start - _WINDOW), cstart, cend, cues, frames),
+                kind=kind,
                 indicator=indicator,
                 value=fig.value,
                 unit=fig.unit,
                 comparator=comparator or "=",
-                deadline_year=_nearest(deadlines, fig.start, cend),
-                horizon=_nearest(horizons, fig.start, cend),
+                deadline_year=deadline,
+                horizon=horizon,
                 redacted=fig.redacted,
                 sentence=sentence,
                 start=s0,
                 end=s1,
+                as_of_year=as_of,
+                value_low=fig.low,
+                value_high=fig.high,
+                target_year=target_year,
+                year_source=source,
+                commitment=commitment,
+                figure_start=fig.start,
+                figure_end=fig.unit_end,
             )
         )
         prev_end, prev_indicator = fig.unit_end, indicator
-    if year is not None:
-        for row in rows:
-            if row.deadline_year is None:
-                continue
-            if row.deadline_year >= year:
-                row.kind = "target"  # a date still ahead is what is to be reached
-            else:
-                row.as_of_year, row.deadline_year = row.deadline_year, None
     return rows
