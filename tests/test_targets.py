@@ -389,9 +389,15 @@ def test_rows_are_well_formed_for_any_text(text):
         assert text[r.start : r.end] == r.sentence
         assert r.sentence and r.start < r.end
         assert r.kind in {"target", "achievement"}
-        assert r.comparator in {">=", "<=", "~", "="}
+        assert r.comparator in {">=", "<=", "~", "=", "range"}
         assert (r.value is None) == r.redacted
         assert r.unit
+        assert (r.comparator == "range") == (r.value_low is not None) == (r.value_high is not None)
+        if r.comparator == "range":
+            assert r.value == r.value_low < r.value_high
+        assert r.start <= r.figure_start < r.figure_end <= r.end
+        assert (r.target_year is None) == (r.year_source is None)
+        assert r.kind == "target" or (r.target_year is None and r.commitment is None)
 
 
 def test_long_single_line_text_stays_linear():
@@ -476,3 +482,189 @@ def test_all_city_reports():
     share_target = sum(r.kind == "target" for r in rows) / len(rows)
     assert 0.2 < share_target < 0.8
     assert sum(r.redacted for r in rows) == 0
+
+
+# --------------------------------------------------------------------------
+# issue 13: target_year, ranges, idioms, units, non-values, section-first kind, commitment
+# --------------------------------------------------------------------------
+
+
+def _years(text: str, year: int | None = 2024) -> list[tuple]:
+    return [(t.value, t.kind, t.target_year, t.year_source) for t in extract_targets(text, year=year)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a stated deadline
+    ("到2027年，全市普惠托位达到1.5万个。", [(1.5, "target", 2027, "deadline")]),
+    # 今年 / 年内 -> the document's year, 明年 -> +1
+    ("今年城镇新增就业要达到5万人以上。", [(5.0, "target", 2024, "horizon")]),
+    ("年内新建口袋公园20个。", [(20.0, "target", 2024, "horizon")]),
+    ("明年力争新建托育机构30所。", [(30.0, "target", 2025, "horizon")]),
+    # five-year plans -> their last year
+    ("力争“十四五”末森林覆盖率达到45%。", [(45.0, "target", 2025, "horizon")]),
+    ("“十五五”时期力争研发投入强度达到3%。", [(3.0, "target", 2030, "horizon")]),
+    # an achievement is for no year
+    ("去年全市地区生产总值增长5.2%。", [(5.2, "achievement", None, None)]),
+])
+def test_target_year_from_deadline_and_horizon(text, expected):
+    assert _years(text) == expected
+
+
+def test_target_year_from_the_section_heading():
+    text = ("一、2023年工作回顾\n地区生产总值增长6.1%。\n"
+            "二、2024年工作安排\n建成中小学幼儿园项目38个，新增学位4.1万个。\n")
+    assert _years(text) == [(6.1, "achievement", None, None), (38.0, "target", 2024, "section"),
+                            (4.1, "target", 2024, "section")]
+
+
+def test_target_year_from_the_main_expected_targets_block():
+    text = "今年经济社会发展的主要预期目标是：地区生产总值增长5.5%左右；一般公共预算收入增长3%；城镇新增就业6万人以上。"
+    rows = extract_targets(text, year=2025)
+    assert [(t.value, t.kind, t.target_year) for t in rows] == [(5.5, "target", 2025), (3.0, "target", 2025),
+                                                                 (6.0, "target", 2025)]
+    # the year written in the opener wins over the document's
+    rows = extract_targets("2023年的主要预期目标是：地区生产总值增长9%，固定资产投资增长13%。", year=2024)
+    assert {t.target_year for t in rows} == {2023}
+
+
+def test_five_year_plan_part_of_a_report_is_for_the_plans_last_year():
+    text = ("二、“十三五”时期发展成就和“十四五”时期主要目标任务\n过去五年，城镇新增就业超过6000万人。\n"
+            "“十四五”时期是开启新征程的第一个五年。\n常住人口城镇化率提高到65%，森林覆盖率达到24.1%。\n"
+            "三、2021年重点工作\n北方地区清洁取暖率达到70%。\n")
+    assert _years(text, 2021) == [(6000.0, "achievement", None, None), (65.0, "target", 2025, "section"),
+                                  (24.1, "target", 2025, "section"), (70.0, "target", 2021, "section")]
+
+
+def test_status_date_before_the_documents_year_is_an_achievement():
+    rows = extract_targets("到2023年底，全市累计建成托育机构120所。", year=2024)
+    assert [(t.kind, t.target_year, t.as_of_year) for t in rows] == [("achievement", None, 2023)]
+
+
+@pytest.mark.parametrize(("text", "low", "high", "unit"), [
+    ("国内生产总值增长4.5-5%。", 4.5, 5.0, "%"),
+    ("国内生产总值增长6.5%－7%。", 6.5, 7.0, "%"),
+    ("主要污染物排放总量减少8%至10%。", 8.0, 10.0, "%"),
+    ("地区生产总值增长5.0%—5.5%，固定资产投资增长5%左右。", 5.0, 5.5, "%"),
+])
+def test_ranges_give_one_row_with_both_bounds(text, low, high, unit):
+    row = extract_targets(text, year=2024)[0]
+    assert (row.value, row.value_low, row.value_high, row.unit, row.comparator) == (low, low, high, unit, "range")
+
+
+def test_periods_and_age_classes_are_no_ranges():
+    assert _figures("制定《妇女发展规划（2021—2030年）》。") == []
+    assert all(t.comparator != "range" for t in extract_targets("每千人口拥有0—3岁婴幼儿托位数4.5个。"))
+
+
+@pytest.mark.parametrize(("text", "value", "unit"), [
+    ("粮食产量1.3万亿斤以上。", 1.3, "万亿斤"),
+    ("新增姊妹学校49对。", 49.0, "对"),
+    ("PM2.5平均浓度不超过35微克每立方米。", 35.0, "微克每立方米"),
+    ("全员劳动生产率16.8万元/人左右。", 16.8, "万元/人"),
+    ("劳动年龄人口平均受教育年限提高到11.3年。", 11.3, "年"),
+    ("制定修订行政法规25部。", 25.0, "部"),
+    ("投产井新增生产能力达到1，000万吨。", 1000.0, "万吨"),
+])
+def test_units_and_numbers(text, value, unit):
+    row = _one(text)
+    assert (row.value, row.unit) == (value, unit)
+
+
+@pytest.mark.parametrize(("text", "value", "unit", "comparator"), [
+    ("力争实际使用外资翻一番。", 2.0, "倍", "="),
+    ("推动工业总产值翻一番以上。", 2.0, "倍", ">="),
+    ("财政民生支出占比近八成。", 80.0, "%", "~"),
+    ("旅游收入超万亿元。", 1.0, "万亿元", ">="),
+    ("确保财政支出的三分之二以上用于民生。", 66.67, "%", ">="),
+])
+def test_idioms_are_figures(text, value, unit, comparator):
+    row = _one(text)
+    assert (row.value, row.unit, row.comparator) == (value, unit, comparator)
+
+
+@pytest.mark.parametrize("text", [
+    "从6个维度开展评估。",
+    "29项主要指标全面完成。",
+    "制定13项任务举措。",
+    "重点做好10个方面工作。",
+    "是全国首批4个省份之一。",
+    "用3个月左右的时间开展专项整治。",
+    "用三年左右时间基本完成改造。",
+    "实施“千企技改”行动，形成一批标杆。",
+    "今年是新中国成立75周年。",
+    "推进自贸区3.0版谈判。",
+])
+def test_non_values_give_no_row(text):
+    assert _figures(text) == []
+
+
+@pytest.mark.parametrize(("text", "indicators"), [
+    ("单位国内生产总值能耗将比2005年下降20%。", ["单位国内生产总值能耗"]),
+    ("国家助学贷款提标降息惠及1100多万学生。", ["国家助学贷款提标降息惠及学生"]),
+    ("一般公共预算支出规模28.5万亿元、比上年增加1.1万亿元。", ["一般公共预算支出规模", "一般公共预算支出规模"]),
+    ("城镇、农村居民人均可支配收入分别增长6%、7.5%。", ["城镇居民人均可支配收入", "农村居民人均可支配收入"]),
+    ("单位国内生产总值能耗和二氧化碳排放分别降低13.5%、18%。", ["单位国内生产总值能耗", "二氧化碳排放"]),
+    ("公路通车里程由1997年的123万公里增加到2002年的176万公里。", ["公路通车里程", "公路通车里程"]),
+    ("赤字率拟按3%安排。", ["赤字率"]),
+    ("跨国公司地区总部、外资研发中心分别新认定60家和30家，累计分别达到1016家和591家。",
+     ["新认定跨国公司地区总部", "新认定外资研发中心", "跨国公司地区总部", "外资研发中心"]),
+])
+def test_indicator_names_the_measured_quantity(text, indicators):
+    rows = extract_targets(text, year=2024)
+    assert [t.indicator for t in rows] == indicators
+    assert all(len(t.indicator) > 1 for t in rows)
+
+
+def test_review_sub_heading_with_task_does_not_flip_the_review():
+    text = ("一、2023年工作回顾\n（二）坚定扛起政治任务\n全市粮食产量达到32万吨。\n"
+            "圆满完成各项目标任务\n新增城镇就业2.1万人。\n二、2024年工作安排\n新增城镇就业2万人。\n")
+    assert [t.kind for t in extract_targets(text, year=2024)] == ["achievement", "achievement", "target"]
+
+
+def test_base_periods_are_no_target_cues():
+    rows = extract_targets("全市三级医院数量较“十三五”期末翻了一番。", year=2024)
+    assert [(t.kind, t.target_year) for t in rows] == [("achievement", None)]
+    rows = extract_targets("居民存款由1980年的400亿元增加至2019年的82万亿元。", year=2020)
+    assert [(t.kind, t.deadline_year) for t in rows] == [("achievement", None), ("achievement", None)]
+
+
+def test_plan_section_decides_before_cue_words():
+    text = "二、2024年工作安排\n累计建成5G基站1.2万个。赤字规模4.06万亿元，比上年增加1800亿元。\n"
+    assert [(t.kind, t.target_year) for t in extract_targets(text, year=2024)] == [
+        ("target", 2024), ("target", 2024), ("target", 2024)]
+    # a clear past marker still makes an achievement inside the plan section
+    rows = extract_targets("二、2024年工作安排\n去年城镇新增就业1.2万人。\n", year=2024)
+    assert [t.kind for t in rows] == ["achievement"]
+
+
+def test_base_value_of_a_change_is_an_achievement():
+    rows = extract_targets("“十二五”时期，城镇化率从47.5％提高到51.5%。", year=2011)
+    assert [(t.value, t.kind, t.target_year) for t in rows] == [(47.5, "achievement", None), (51.5, "target", 2015)]
+
+
+@pytest.mark.parametrize(("text", "commitment"), [
+    ("确保粮食产量保持在32万吨以上。", "binding"),
+    ("严守18亿亩耕地红线。", "binding"),
+    ("力争新增规上工业产值350亿元，实际使用外资翻一番。", "aspirational"),
+    ("鼓励企业新建研发中心10家。", "encouraging"),
+    ("明年城镇新增就业1200万人以上。", None),
+])
+def test_commitment_of_targets(text, commitment):
+    rows = extract_targets(text, year=2024)
+    assert rows and all(t.commitment == commitment for t in rows)
+
+
+def test_commitment_is_none_for_achievements_and_found_on_sentences():
+    from speechkit.targets import commitment_of
+
+    assert extract_targets("去年确保了粮食产量32万吨。", year=2024)[0].commitment is None
+    assert commitment_of("坚决守住不发生规模性返贫的底线") == "binding"
+    assert commitment_of("争取更多项目纳入国家规划") == "aspirational"
+    assert commitment_of("引导社会资本参与养老服务") == "encouraging"
+    assert commitment_of("去年地区生产总值增长5.2%") is None
+
+
+def test_figure_offsets_locate_the_figure():
+    text = "今年城镇新增就业1200万人以上，城镇调查失业率5.5%左右。"
+    for t in extract_targets(text, year=2024):
+        assert text[t.figure_start:t.figure_end] in ("1200万人以上", "5.5%左右")

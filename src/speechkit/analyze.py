@@ -27,7 +27,8 @@ from speechkit.stage import StageRun, batched, start_beside
 __all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus", "TABLE_SCHEMAS"]
 
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
-    "sentences": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())]),
+    "sentences": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()),
+                            ("commitment", pa.string())]),
     "tokens": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("tokens", pa.list_(pa.string()))]),
     # themes: share is compositional; rate (hits per 10,000 characters), sentences / sentence_share and the
     # reliable flag (hits >= themes.RELIABLE_HITS) stand beside it (issue 18)
@@ -44,7 +45,12 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
     "targets": pa.schema([("doc_id", pa.string()), ("kind", pa.string()), ("indicator", pa.string()), ("value", pa.float64()), ("unit", pa.string()),
                           ("comparator", pa.string()), ("deadline_year", pa.int64()), ("horizon", pa.string()), ("redacted", pa.bool_()),
                           ("sentence", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
-                          ("as_of_year", pa.int64()), ("indicator_key", pa.string())]),
+                          ("as_of_year", pa.int64()), ("indicator_key", pa.string()),
+                          # targets (issue 13): range bounds, the year a target is for and how it was found, how binding it is,
+                          # and where the figure itself stands in the text
+                          ("value_low", pa.float64()), ("value_high", pa.float64()), ("target_year", pa.int64()),
+                          ("year_source", pa.string()), ("commitment", pa.string()), ("figure_start", pa.int64()),
+                          ("figure_end", pa.int64())]),
     "keywords_textrank": pa.schema([("doc_id", pa.string()), ("method", pa.string()), ("rank", pa.int64()), ("term", pa.string()), ("score", pa.float64())]),
 }
 _STREAMED = ["sentences", "tokens", "themes", "sentence_themes", "sections", "outlines", "targets", "keywords_textrank"]
@@ -122,7 +128,9 @@ class AnalysisTools:
 
         from speechkit.outline import DATA_FILES as OUTLINE_FILES
 
-        for name in (*OUTLINE_FILES, "targets.toml", *INDICATOR_FILES):
+        from speechkit.targets import DATA_FILES as TARGET_FILES
+
+        for name in (*OUTLINE_FILES, *TARGET_FILES, *INDICATOR_FILES):
             h.update((files("speechkit") / "data" / name).read_bytes())
         if options.indicators:
             h.update(Path(options.indicators).read_bytes())
@@ -143,7 +151,7 @@ def analyze_document(doc_id: str, text: str, tools: AnalysisTools, year: int | N
     from speechkit.keywords import term_counts, textrank_table
     from speechkit.outline import parse_outline
     from speechkit.segment import split_sentences
-    from speechkit.targets import extract_targets
+    from speechkit.targets import commitment_of, extract_targets
     from speechkit.themes import document_theme_table
 
     seg, matcher = tools.segmenter, tools.matcher
@@ -156,7 +164,8 @@ def analyze_document(doc_id: str, text: str, tools: AnalysisTools, year: int | N
     for sid, (start, end, sentence) in enumerate(sentences):
         tokens = seg.content_of(raw_tokens[sid])
         all_tokens.extend(tokens)
-        rows["sentences"].append({"doc_id": doc_id, "sentence_id": sid, "start": start, "end": end, "text": sentence})
+        rows["sentences"].append({"doc_id": doc_id, "sentence_id": sid, "start": start, "end": end, "text": sentence,
+                                  "commitment": commitment_of(sentence)})
         rows["tokens"].append({"doc_id": doc_id, "sentence_id": sid, "tokens": tokens})
         for theme, terms in terms_per_sentence[sid].items():
             rows["sentence_themes"].append({"doc_id": doc_id, "sentence_id": sid, "theme": theme, "hits": len(terms),

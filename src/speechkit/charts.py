@@ -446,7 +446,11 @@ def target_timeline(
     group_col: str | None = "group",
     max_indicators: int = 40,
 ) -> CJKFigure:
-    """Dot plot of quantitative targets: x = deadline year, y = indicator.
+    """Dot plot of quantitative targets: x = the year a target is for, y = indicator.
+
+    The year is ``target_year`` (the stated deadline, 今年/明年 resolved with the document's
+    year, or the year of the 工作安排 / 主要预期目标 section) where the table has it, else
+    ``deadline_year``.
 
     Marker shape shows the target ``kind`` (target → 目标, achievement → 已达成), colour the group (when ``group_col``
     is present and there are at most 10 groups), size the number of targets.
@@ -457,10 +461,13 @@ def target_timeline(
     >>> target_timeline(df).axes[0].get_yticklabels()[0].get_text()
     '托位数'
     """
-    if targets.empty or "indicator" not in targets.columns or "deadline_year" not in targets.columns:
+    if targets.empty or "indicator" not in targets.columns or not {"deadline_year", "target_year"} & set(targets.columns):
         return empty_figure(title, detail="没有带完成年限的量化目标")
     data = targets.copy()
-    data["deadline_year"] = pd.to_numeric(data["deadline_year"], errors="coerce")
+    deadline = pd.to_numeric(data.get("deadline_year", pd.Series(np.nan, index=data.index)), errors="coerce")
+    if "target_year" in data.columns:  # the year a target is for; the deadline when the table has none
+        deadline = pd.to_numeric(data["target_year"], errors="coerce").fillna(deadline)
+    data["deadline_year"] = deadline
     data = data.dropna(subset=["deadline_year", "indicator"])
     data = data[data["indicator"].astype(str).str.strip() != ""]
     if data.empty:

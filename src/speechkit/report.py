@@ -606,24 +606,27 @@ def _targets(ctx: _Context) -> Section:
     if "kind" in targets.columns:
         targets = targets.assign(kind=targets["kind"].map(lambda k: charts.TARGET_KIND_LABELS.get(k, k)))
     has_year = _num(targets, "deadline_year").notna()
+    if "target_year" in targets.columns:  # the year a target is for (deadline, 今年/明年, the plan section's year)
+        has_year = has_year | _num(targets, "target_year").notna()
     n_ind = targets["indicator"].nunique() if "indicator" in targets.columns else 0
     kinds = targets["kind"].value_counts() if "kind" in targets.columns else pd.Series(dtype=int)
     kind_text = "、".join(f"{k} {n} 条" for k, n in kinds.items())
     section.blocks.append(Note(
         f"共抽取 {len(targets)} 条带数字的表述（{kind_text}），涉及 {n_ind} 个指标，"
-        f"其中 {int(has_year.sum())} 条写明了完成年限。"
+        f"其中 {int(has_year.sum())} 条可确定目标年份（写明的期限、今年/明年、所在的工作安排或预期目标部分）。"
         "“目标”是要达到的数字，“已达成”是讲话中回顾的成绩。" if kind_text else
-        f"共抽取 {len(targets)} 条量化表述，其中 {int(has_year.sum())} 条写明了完成年限。"))
+        f"共抽取 {len(targets)} 条量化表述，其中 {int(has_year.sum())} 条可确定目标年份。"))
     section.blocks.append(Chart(
         "target_timeline",
-        charts.target_timeline(targets, title="量化目标的完成年限", group_col="group"),
-        "只有写明完成年限的表述出现在图中。纵轴为指标（按出现次数排序，最多 40 个），"
+        charts.target_timeline(targets, title="量化目标的目标年份", group_col="group"),
+        "只有能确定目标年份的表述出现在图中（写明的期限；今年、明年按报告年份推算；工作安排、预期目标部分按该部分的年份）。纵轴为指标（按出现次数排序，最多 40 个），"
         "点的形状表示类型，点越大表示同一年同一指标的表述越多；分组不超过 10 个时用颜色区分分组。",
         "量化目标时间表",
     ))
     titles = _doc_titles(ctx.documents)
     columns = {"group": "分组", "indicator": "指标", "comparator": "比较", "value": "数值",
-               "unit": "单位", "deadline_year": "完成年限", "horizon": "期限", "kind": "类型",
+               "unit": "单位", "target_year": "目标年份", "deadline_year": "完成年限", "horizon": "期限", "kind": "类型",
+               "commitment": "约束力",
                "redacted": "含脱敏", "sentence": "原句"}
     table = targets[[c for c in columns if c in targets.columns]].rename(columns=columns)
     if "doc_id" in targets.columns:

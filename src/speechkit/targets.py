@@ -482,24 +482,26 @@ def _frames(text: str, r: _Rules, year: int | None = None) -> _Frames:
     frame their paragraph only.
     """
     found: dict[int, tuple[str, int | None]] = {}
-    for m in r.inline_heading_re.finditer(text):
-        kind = _heading_frame(m.group(), year, r)
-        if kind:
-            found[m.start() + 1] = (kind, _year_of(m.group(), year, r))
-        if kind == "achievement" and r.target_heading_re.search(m.group()):
+
+    def add_heading(pos: int, heading: str, end: int) -> None:
+        kind = _heading_frame(heading, year, r)
+        if not kind:
+            return
+        found[pos] = (kind, _year_of(heading, year, r))
+        if kind == "achievement" and r.target_heading_re.search(heading):
             # a review then a plan under one heading ('…“十三五”时期发展成就和“十四五”时期主要目标任务'):
             # the plan starts at the first line that opens with the plan's period
-            horizons = [h.group() for h in r.horizon_re.finditer(m.group())]
-            if len(horizons) >= 1:
-                h = horizons[-1]
-                line = re.compile(f"\n[ \t\u3000]*{re.escape(h)}").search(text, m.end())
+            horizons = [h.group() for h in r.horizon_re.finditer(heading)]
+            if horizons:
+                line = re.compile(f"\n[ \t\u3000]*{re.escape(horizons[-1])}").search(text, end)
                 if line:
-                    found[line.start() + 1] = ("target", _year_of(h, year, r))
+                    found[line.start() + 1] = ("target", _year_of(horizons[-1], year, r))
+
+    for m in r.inline_heading_re.finditer(text):
+        add_heading(m.start() + 1, m.group(), m.end())
     first = r.line_heading_re.match(text)
     if first:
-        kind = _heading_frame(first.group(), year, r)
-        if kind:
-            found[0] = (kind, _year_of(first.group(), year, r))
+        add_heading(0, first.group(), first.end())
     for m in r.short_line_re.finditer("\n" + text):
         line = m.group(1)
         t, a = r.short_target_re.search(line), r.short_achievement_re.search(line)
@@ -872,8 +874,13 @@ def _drop_change_verb(ind: str, r: _Rules) -> str:
 def _sentence_cues(text: str, lo: int, hi: int, r: _Rules) -> tuple[list[int], list[str]]:
     """Positions and kinds ('modal' | 'past' | 'nominal') of the kind cues in text[lo:hi]."""
     pos, kinds = [], []
+    bases = [b.span() for b in r.base_re.finditer(text, lo, hi)]
     for m in r.cue_re.finditer(text, lo, hi):
         p = m.start()
+        if any(s <= p < e for s, e in bases):
+            continue  # 较“十三五”期末, 由1980年: a base of comparison
+        if text[p] in "到至" and any(s < p and text[s] in "由从" for s, _ in bases):
+            continue  # 由1980年的…增加至2019年的…: the end of a period, no deadline
         pos.append(p)
         if r.modal_re.match(text, p):
             kinds.append("modal")
@@ -1144,11 +1151,15 @@ def extract_targets(text: str, year: int | None = None) -> list[Target]:
 
         frame_kind, frame_year = frames.at(fig.start)
         kind = _kind(fig.start, max(s0, fig.start - _WINDOW), cstart, cend, cues, frame_kind, text, r)
+        horizon = _nearest(horizons, fig.start, cend)
+        if kind == "achievement" and frame_kind is None and horizon is not None and year is not None:
+            hy = _horizon_year(horizon, year, r)
+            if hy is not None and hy >= year:
+                kind = "target"  # 年内新建…, “十二五”时期…提高到: a horizon still ahead
         is_base = bool(r.base_before_re.search(text, cstart, fig.start) and r.base_after_re.match(text, fig.unit_end))
         if is_base:
             kind = "achievement"  # the base of a change: 从47.5％提高到51.5%
         deadline = _nearest(deadlines, fig.start, cend)
-        horizon = _nearest(horizons, fig.start, cend)
         as_of = None
         if deadline is not None and year is not None:
             if deadline >= year:
