@@ -1013,6 +1013,10 @@ def _indicator(text: str, fig: _Figure, lo: int, cend: int, prev_indicator: str,
     comparator = _before_comparator(before, r)
     indicator = _strip_indicator(before, r)
     tail = _tail_phrase(text, fig.unit_end, cend, r)
+    if not indicator and not tail and seg_start > lo and text[seg_start - 1] == "、":
+        # '固定资产投资保持稳定增长、力争达到3%': the thing is named in the list item before
+        prev_start = _clause_start(text, seg_start - 1, lo, _LAST_SEGMENT_SEP_RE)
+        indicator = _strip_indicator(text[prev_start : seg_start - 1], r)
     if tail and indicator and fig.unit and not fig.redacted and text.startswith("的", fig.unit_end):
         base = _base_unit(fig.unit, r)
         if base not in r.counted_units and fig.unit not in r.magnitudes:
