@@ -668,3 +668,15 @@ def test_figure_offsets_locate_the_figure():
     text = "今年城镇新增就业1200万人以上，城镇调查失业率5.5%左右。"
     for t in extract_targets(text, year=2024):
         assert text[t.figure_start:t.figure_end] in ("1200万人以上", "5.5%左右")
+
+
+def test_short_list_items_share_the_head_noun_only_at_a_word_boundary():
+    rows = extract_targets("家电、新能源汽车零售额分别增长23.9%、35.8%。")
+    assert [t.indicator for t in rows] == ["家电", "新能源汽车零售额"]
+    rows = extract_targets("第一、第二、第三产业增加值分别增长2%、5.5%和6.5%。")
+    assert [t.indicator for t in rows] == ["第一产业增加值", "第二产业增加值", "第三产业增加值"]
+
+
+def test_a_part_of_no_known_kind_after_the_review_ends_the_review_frame():
+    text = "一、1994年国内工作的回顾\n工业增加值增长18%。\n二、促进国民经济持续健康发展\n物价涨幅力争控制在15%左右。\n"
+    assert [t.kind for t in extract_targets(text, year=1995)] == ["achievement", "target"]

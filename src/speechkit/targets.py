@@ -481,11 +481,13 @@ def _frames(text: str, r: _Rules, year: int | None = None) -> _Frames:
     ('（三）…任务') set nothing.  Openers ('过去一年，', '今年经济社会发展的主要预期目标是：')
     frame their paragraph only.
     """
-    found: dict[int, tuple[str, int | None]] = {}
+    found: dict[int, tuple[str | None, int | None]] = {}
+    unknown: list[int] = []
 
     def add_heading(pos: int, heading: str, end: int) -> None:
         kind = _heading_frame(heading, year, r)
         if not kind:
+            unknown.append(pos)  # '二、促进国民经济持续、快速、健康发展' after the review: ends it
             return
         found[pos] = (kind, _year_of(heading, year, r))
         if kind == "achievement" and r.target_heading_re.search(heading):
@@ -511,6 +513,11 @@ def _frames(text: str, r: _Rules, year: int | None = None) -> _Frames:
     for m in r.inline_frame_re.finditer(text):
         kind = "target" if r.inline_target_re.fullmatch(m.group()) else "achievement"
         found[m.start()] = (kind, _year_of(m.group(), year, r))
+    known = sorted(found)
+    for pos in unknown:  # a top-level part of no known kind right after a review part: cues decide
+        i = bisect.bisect_left(known, pos) - 1
+        if i >= 0 and found[known[i]][0] == "achievement" and pos not in found:
+            found[pos] = (None, None)
     sec_pos = sorted(found)
 
     paras: dict[int, tuple[int, str, int | None]] = {}
@@ -1054,10 +1061,31 @@ def _respectively(clause_before: str, fig_end: int, r: _Rules):
         return None
     last = items[-1]
     short = len(items[0])
-    if short <= 3 and all(len(x) <= 3 for x in items[:-1]) and len(last) > short + 1:
+    if short <= 3 and all(len(x) == short for x in items[:-1]) and len(last) > short + 1 and _shares_head(items[0], last):
         rest = last[short:]  # 城镇、农村居民人均可支配收入: 农村 + 居民人均可支配收入
         items = [x + rest for x in items[:-1]] + [last]
     return _with_suffix(items, clause_before[k + 2 :], r), 1, fig_end, items
+
+
+_ORDINAL_RE = re.compile("第[一二三四五六七八九十]")
+
+
+def _shares_head(first: str, last: str) -> bool:
+    """Whether the short items of a list modify the last item's head noun: 城镇、农村居民… and
+    第一、第二、第三产业… do, 家电、新能源汽车零售额 does not (新能源 is one word)."""
+    if _ORDINAL_RE.fullmatch(first) and _ORDINAL_RE.match(last):
+        return True
+    import rjieba
+
+    pos, bounds = 0, set()
+    for tok in rjieba.cut(last):
+        pos += len(tok)
+        bounds.add(pos)
+    if len(first) in bounds:
+        return True
+    # 农村居民 is one token: the head still splits off when both halves are words of their own
+    head, rest = last[: len(first)], last[len(first) :]
+    return len(rjieba.cut(head)) == 1 and len(rjieba.cut(rest)[0]) >= 2
 
 
 def _with_suffix(items: list[str], after: str, r: _Rules) -> list[str]:
