@@ -56,6 +56,7 @@ class Doc:
     ascii_punct: bool = False  # scraped 范文 sites use ASCII , : ; ( )
     newline: str = "\n"
     truth: dict = field(default_factory=dict)
+    binary: Callable[["Doc"], bytes] | None = None  # formats: .docx / .pdf written as bytes (see below)
 
     # -- body views -------------------------------------------------------
     def source_text(self) -> str:
@@ -83,6 +84,11 @@ class Doc:
 
     def body_chars(self) -> int:
         return len(re.sub(r"\s", "", self.clean_body()))
+
+    @property
+    def file(self) -> str:
+        """The raw file: a row of a table of speeches is ``table.csv#N``."""
+        return self.path.split("#", 1)[0]
 
     def page(self) -> str:
         text = self.build(self)
@@ -501,6 +507,156 @@ function changeSize(s) {{ document.querySelector(".article").style.fontSize = s;
 """
 
 
+# --------------------------------------------------------------------------- formats (issue 12)
+# Documents as researchers keep them: a Word file whose 一、/（一） points are Word's automatic
+# list numbering (with a header and a page-number footer), a PDF with a text layer (running header,
+# page numbers, lines broken by the layout), and a CSV with one speech per row. The files are
+# generated here, byte for byte reproducibly.
+
+F01_HEADER = "湖州市妇女儿童工作委员会办公室"
+F02_HEADER = "宜昌市人民政府办公室"
+F02_TITLE = "在2023年全市妇女儿童工作会议上的讲话"
+
+
+def page_f01(d: Doc) -> str:
+    """What a reader of the .docx sees: header, body (numbering rendered), footer."""
+    return lines(F01_HEADER, d.page_paragraphs(), "第1页")
+
+
+_OUTLINE_MARK = re.compile(r"^(?:([一二三四五六七八九十]+)、|（([一二三四五六七八九十]+)）)")
+
+
+def docx_f01(d: Doc) -> bytes:
+    import io
+    import zipfile
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    numbering.append(parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+        '</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    for text in d.page_paragraphs():
+        m = _OUTLINE_MARK.match(text)
+        p = document.add_paragraph(text[m.end():] if m else text)
+        if m:  # the number is Word's, not typed: the reader must render it
+            level = 0 if m.group(1) else 1
+            p._p.get_or_add_pPr().append(parse_xml(
+                f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+    section = document.sections[0]
+    section.header.paragraphs[0].text = F01_HEADER
+    footer = section.footer.paragraphs[0]
+    footer.add_run("第")
+    for xml in ('<w:r {ns}><w:fldChar w:fldCharType="begin"/></w:r>',
+                '<w:r {ns}><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>',
+                '<w:r {ns}><w:fldChar w:fldCharType="separate"/></w:r>', '<w:r {ns}><w:t>1</w:t></w:r>',
+                '<w:r {ns}><w:fldChar w:fldCharType="end"/></w:r>'):
+        footer._p.append(parse_xml(xml.format(ns=nsdecls("w"))))
+    footer.add_run("页")
+    import datetime as dt
+
+    props = document.core_properties
+    props.title, props.author = d.truth["title"], "Administrator"
+    props.created = props.modified = dt.datetime(2024, 2, 26, 9, 0, 0)
+    props.last_modified_by, props.revision = "Administrator", 1
+    buf = io.BytesIO()
+    document.save(buf)
+    # fixed member timestamps: the same bytes on every run
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 2, 26, 9, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info))
+    return out.getvalue()
+
+
+def page_f02(d: Doc) -> str:
+    return lines(F02_HEADER, F02_TITLE, "（2023年2月20日）", d.page_paragraphs())
+
+
+def pdf_f02(d: Doc) -> bytes:
+    """Three A4 pages: running header, ``- n -`` page numbers, paragraphs with a two-character first-line
+    indent, lines filled to the right margin (a text layer in the Adobe CID font STSong-Light)."""
+    import io
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    font, size = "STSong-Light", 12
+    pdfmetrics.registerFont(UnicodeCIDFont(font))
+    left, width, height = 72.0, 451.0, 842.0
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    page = [1]
+
+    def decorate() -> None:
+        c.setFont(font, 9)
+        c.drawCentredString(297, height - 40, F02_HEADER)
+        c.drawCentredString(297, 30, f"- {page[0]} -")
+
+    decorate()
+    c.setFont(font, 16)
+    c.drawCentredString(297, height - 90, F02_TITLE)
+    c.setFont(font, 12)
+    c.drawCentredString(297, height - 115, "（2023年2月20日）")
+    y = height - 150
+    for text in d.page_paragraphs():
+        line, offset = "", 2 * size
+        rows = []
+        for ch in text:
+            if pdfmetrics.stringWidth(line + ch, font, size) > width - offset:
+                rows.append((line, offset))
+                line, offset = "", 0.0
+            line += ch
+        rows.append((line, offset))
+        for row, off in rows:
+            if y < 70:
+                c.showPage()
+                page[0] += 1
+                decorate()
+                y = height - 80
+            c.setFont(font, size)
+            c.drawString(left + off, y, row)
+            y -= size * 1.8
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+# a table of speeches: one row per speech; the speech text as a scraper stores it (source line on top)
+TABLE_ROWS = {
+    "f03_liuzhou_2022.txt": {"city": "柳州", "year": "2022", "类型": "妇儿工委全体会议",
+                             "source": "来源：柳州市人民政府门户网站　发布时间：2022-03-08"},
+    "f04_zunyi_2023.txt": {"city": "遵义", "year": "2023", "类型": "妇女儿童工作会议",
+                           "source": "来源：遵义市人民政府网　发布时间：2023-03-15"},
+}
+
+
+def page_table_row(d: Doc) -> str:
+    return lines(TABLE_ROWS[d.source]["source"], d.page_paragraphs())
+
+
+def table_csv(docs: list[Doc]) -> bytes:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")  # as Excel writes it
+    writer.writerow(["city", "year", "类型", "title", "full_text"])
+    for d in docs:
+        row = TABLE_ROWS[d.source]
+        writer.writerow([row["city"], row["year"], row["类型"], d.truth["title"], d.page().rstrip("\n")])
+    return buf.getvalue().encode("utf-8-sig")  # Excel's "CSV UTF-8"
+
+
 # --------------------------------------------------------------------------- truth
 
 
@@ -889,6 +1045,111 @@ DOCS: list[Doc] = [
             not_values=["“十四五”时期", "二〇二一年"],
         ),
     ),
+    # --- formats (issue 12): a Word file, a PDF and a table of speeches ---------------------------
+    Doc(
+        "f01_huzhou_2024.txt", "湖州/湖州市2024年妇女儿童工作会议讲话.docx", "utf-8", "docx", page_f01,
+        binary=docx_f01,
+        truth=dict(
+            province="浙江省", city="湖州市", district="", level="市", year=2024, date="2024-02-26",
+            kind="妇女儿童工作会议", title="在2024年全市妇女儿童工作会议上的讲话", meeting="2024年全市妇女儿童工作会议",
+            speaker="", speaker_title="", site="", url="",
+            truncated=False, declared_chars=0, omitted_chars=0,
+            announced_phrase="下面，我讲三点意见", announced_points=3, found_points=3, missing_numbers=[],
+            numbering="一、 and （一） are Word's automatic list numbering (chineseCounting), not typed",
+            must_remove=[F01_HEADER, "第1页"],
+            must_keep=["我们召开2024年全市妇女儿童工作会议", "一、肯定成绩", "妇女发展基础更加坚实",
+                       "织密未成年人保护网络", "三、强化保障", "普惠性托位占比不低于60%",
+                       "为奋力打造生态文明典范城市作出新的更大贡献"],
+            targets=[
+                T("城镇新增女性就业", 2.3, "万人", "=", 0, A),
+                T("农村妇女参加技能培训", 1.6, "万人次", "=", 0, A),
+                T("巾帼共富工坊", 120, "家", "=", 0, A),
+                T("儿童友好空间", 86, "处", "=", 0, A),
+                T("普惠性幼儿园覆盖率", 93.5, "%", "=", 0, A),
+                T("每千人口拥有3岁以下婴幼儿托位数", 4.5, "个", ">=", 2025, TG),
+                T("普惠性托位占比", 60, "%", ">=", 2025, TG),
+                T("两癌筛查覆盖率", 85, "%", ">=", 2024, TG, "今年"),
+                T("孕产妇系统管理率", 95, "%", ">=", 2024, TG, "今年"),
+                T("儿童友好社区", 30, "个", "=", 2024, TG, "年内"),
+            ],
+            not_values=["两个规划"],
+        ),
+    ),
+    Doc(
+        "f02_yichang_2023.txt", "宜昌/2023年全市妇女儿童工作会议讲话.pdf", "utf-8", "pdf", page_f02,
+        binary=pdf_f02,
+        truth=dict(
+            province="湖北省", city="宜昌市", district="", level="市", year=2023, date="2023-02-20",
+            kind="妇女儿童工作会议", title=F02_TITLE, meeting="2023年全市妇女儿童工作会议",
+            speaker="", speaker_title="", site="", url="",
+            truncated=False, declared_chars=0, omitted_chars=0,
+            announced_phrase="下面，我讲三点意见", announced_points=3, found_points=3, missing_numbers=[],
+            numbering="一、 headings; 一要/二要/三要 inside 三、; lines broken by the PDF layout",
+            must_remove=[F02_HEADER, "- 2 -"],
+            must_keep=["这次全市妇女儿童工作会议的主要任务是", "总结2022年全市妇女儿童工作", "一、提高政治站位", "中小学心理健康教育覆盖率达到100%",
+                       "孕产妇死亡率控制在10/10万以下", "三、加强组织领导", "奋力谱写宜昌妇女儿童事业发展新篇章"],
+            targets=[
+                T("城镇新增女性就业", 1.8, "万人", "=", 0, A),
+                T("新建母婴室", 150, "个", "=", 0, A),
+                T("中小学心理健康教育覆盖率", 100, "%", "=", 0, A),
+                T("城镇新增女性就业", 2, "万人", ">=", 2023, TG, "今年"),
+                T("妇女职业技能培训", 1, "万人次", "=", 2023, TG, "今年"),
+                T("两癌筛查覆盖率", 80, "%", ">=", 2023, TG, "今年"),
+                T("每千人口拥有3岁以下婴幼儿托位数", 4.5, "个", "=", 2025, TG),
+            ],
+            not_values=["二十大"],
+        ),
+    ),
+    Doc(
+        "f03_liuzhou_2022.txt", "表格/讲话汇总.csv#1", "utf-8-sig", "csv", page_table_row,
+        truth=dict(
+            province="广西壮族自治区", city="柳州市", district="", level="市", year=2022, date="2022-03-08",
+            kind="妇女儿童工作会议", title="在2022年全市妇女儿童工作会议上的讲话", meeting="2022年全市妇女儿童工作会议",
+            speaker="", speaker_title="", site="", url="",
+            truncated=False, declared_chars=0, omitted_chars=0,
+            announced_phrase="下面，我讲三点意见", announced_points=3, found_points=3, missing_numbers=[],
+            numbering="一、 headings; one row of a CSV table of speeches (city/year columns)",
+            must_remove=["来源：柳州市人民政府门户网站"],
+            must_keep=["今天召开2022年全市妇女儿童工作会议", "建成妇女微家260个", "二、聚焦关键领域",
+                       "普惠性幼儿园覆盖率达到85%以上", "以优异成绩迎接党的二十大胜利召开"],
+            targets=[
+                T("城镇新增女性就业", 1.5, "万人", "=", 0, A),
+                T("妇女微家", 260, "个", "=", 0, A),
+                T("两癌免费检查", 6.2, "万人", "=", 0, A),
+                T("普惠性幼儿园学位", 8000, "个", "=", 0, A),
+                T("城镇新增女性就业", 1.6, "万人", ">=", 2022, TG, "今年"),
+                T("巾帼示范基地", 20, "个", "=", 2022, TG, "今年"),
+                T("学前三年毛入园率", 92, "%", ">=", 2025, TG),
+                T("普惠性幼儿园覆盖率", 85, "%", ">=", 2025, TG),
+            ],
+            not_values=["二十大"],
+        ),
+    ),
+    Doc(
+        "f04_zunyi_2023.txt", "表格/讲话汇总.csv#2", "utf-8-sig", "csv", page_table_row,
+        truth=dict(
+            province="贵州省", city="遵义市", district="", level="市", year=2023, date="2023-03-15",
+            kind="妇女儿童工作会议", title="在2023年全市妇女儿童工作会议上的讲话", meeting="2023年全市妇女儿童工作会议",
+            speaker="", speaker_title="", site="", url="",
+            truncated=False, declared_chars=0, omitted_chars=0,
+            announced_phrase="下面，我讲三点意见", announced_points=3, found_points=3, missing_numbers=[],
+            numbering="一、 headings; one row of a CSV table of speeches (city/year columns)",
+            must_remove=["来源：遵义市人民政府网"],
+            must_keep=["市政府召开2023年全市妇女儿童工作会议", "新建和改扩建普惠性幼儿园48所", "二、坚持问题导向",
+                       "儿童青少年近视率每年下降0.5个百分点", "为建设现代化遵义作出新的贡献"],
+            targets=[
+                T("妇女技能培训", 3.2, "万人次", "=", 0, A),
+                T("农村妇女实现就近就业", 1.1, "万名", "=", 0, A),
+                T("普惠性幼儿园", 48, "所", "=", 0, A),
+                T("农村妇女实现就业", 1.2, "万名", "=", 2023, TG, "今年"),
+                T("巾帼致富带头人", 500, "名", "=", 2023, TG, "今年"),
+                T("两癌筛查覆盖率", 80, "%", ">=", 2023, TG, "今年"),
+                T("每千人口拥有3岁以下婴幼儿托位数", 3.5, "个", "=", 2025, TG),
+            ],
+            not_values=["两个规划"],
+        ),
+    ),
+    # --- end formats ------------------------------------------------------------------------------
 ]
 
 
@@ -1161,11 +1422,41 @@ def write_all() -> None:
             if child.name == ".gitkeep":
                 continue
             shutil.rmtree(child) if child.is_dir() else child.unlink()
+    tables: dict[str, list[Doc]] = {}
     for d in DOCS:
-        out = RAW / d.path
+        out = RAW / d.file
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(d.page().encode(d.encoding))
+        if d.binary is not None:
+            out.write_bytes(d.binary(d))
+        elif d.fmt == "csv":
+            tables.setdefault(d.file, []).append(d)
+        else:
+            out.write_bytes(d.page().encode(d.encoding))
+    for name, docs in tables.items():
+        (RAW / name).write_bytes(table_csv(docs))
     TRUTH.write_text(truth_toml(), encoding="utf-8")
+
+
+def _extracted(d: Doc) -> tuple[str, str]:
+    """``(text, how)`` of a written file, read back with a library that is not speechkit."""
+    p = RAW / d.file
+    if d.fmt == "docx":
+        import docx
+
+        document = docx.Document(str(p))
+        header = [x.text for x in document.sections[0].header.paragraphs]
+        footer = ["".join(t.text or "" for t in x._p.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"))
+                  for x in document.sections[0].footer.paragraphs]
+        return "\n".join(header + [x.text for x in document.paragraphs] + footer), "python-docx"
+    if d.fmt == "pdf":
+        import pypdf
+
+        return "\n".join(page.extract_text() for page in pypdf.PdfReader(str(p)).pages), "pypdf"
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(p.read_bytes().decode("utf-8-sig"))))
+    return rows[int(d.path.split("#")[1]) - 1]["full_text"], "csv"
 
 
 def _nfkc(s: str) -> str:
@@ -1181,15 +1472,28 @@ def check_all() -> list[str]:
     truth = tomllib.loads(TRUTH.read_text(encoding="utf-8"))
     rows = []
     for d in DOCS:
-        p = RAW / d.path
-        best = charset_normalizer.from_path(p).best()
-        if best is None:
-            problems.append(f"{d.path}: charset_normalizer found no encoding")
-            continue
-        decoded = str(best).lstrip("\ufeff")
+        p = RAW / d.file
         expected = d.page()
-        if decoded != expected:
-            problems.append(f"{d.path}: decoded text differs from source (detected {best.encoding})")
+        if d.binary is not None or d.fmt == "csv":  # formats: read back with python-docx / pypdf / csv
+            decoded, how = _extracted(d)
+            # the library sees the body without Word's list numbers, and a PDF's lines broken anywhere,
+            # with its running header and page numbers between them
+            running = {F02_HEADER} if d.fmt == "pdf" else set()
+            kept = [ln for ln in decoded.split("\n") if ln.strip() not in running and not re.fullmatch(r"\s*- \d+ -\s*", ln)]
+            flat_read = re.sub(r"\s", "", "".join(kept))
+            for para in d.page_paragraphs():
+                if re.sub(r"\s", "", _OUTLINE_MARK.sub("", para) if d.fmt == "docx" else para) not in flat_read:
+                    problems.append(f"{d.path}: paragraph not read back with {how}: {para[:30]}")
+            expected = decoded  # what the file shows: must_remove must be on it
+            best = type("Read", (), {"encoding": how})()
+        else:
+            best = charset_normalizer.from_path(p).best()
+            if best is None:
+                problems.append(f"{d.path}: charset_normalizer found no encoding")
+                continue
+            decoded = str(best).lstrip("\ufeff")
+            if decoded != expected:
+                problems.append(f"{d.path}: decoded text differs from source (detected {best.encoding})")
         body = d.clean_body()
         flat_body = _nfkc(re.sub(r"\s", "", body))
         page = _nfkc(expected)

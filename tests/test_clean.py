@@ -104,7 +104,10 @@ def test_missing_or_empty_raw_dir_is_a_clear_error(tmp_path):
     with pytest.raises(RawDirError, match="does not exist"):
         clean_corpus(tmp_path / "nope", tmp_path / "out")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(RawDirError, match="no .txt"):
+    with pytest.raises(RawDirError, match="no speech files found"):
+        clean_corpus(tmp_path / "empty", tmp_path / "out")
+    (tmp_path / "empty" / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(RawDirError, match=r"skipped 1: 1 × unsupported type \(\.png\)"):
         clean_corpus(tmp_path / "empty", tmp_path / "out")
 
 

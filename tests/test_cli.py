@@ -58,12 +58,16 @@ def test_missing_raw_dir(tmp_path):
 
 def test_empty_raw_dir(tmp_path):
     (tmp_path / "raw").mkdir()
-    (tmp_path / "raw" / "scan.pdf").write_bytes(b"%PDF-1.4")  # not a speech file either
-    assert_clear_error(invoke("clean", tmp_path / "raw", "--out", tmp_path / "out"), "no .txt/.md/.html")
+    (tmp_path / "raw" / "scan.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # not a speech file
+    assert_clear_error(invoke("clean", tmp_path / "raw", "--out", tmp_path / "out"), "no speech files found",
+                       "unsupported type (.png)")
 
 
-def test_raw_dir_that_is_a_file(raw_dir, tmp_path):
-    assert_clear_error(invoke("clean", raw_dir / "speech.txt", "--out", tmp_path / "out"), "not a directory")
+def test_raw_dir_that_is_a_file_is_read_alone(raw_dir, tmp_path):
+    result = invoke("clean", raw_dir / "speech.txt", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    docs = pd.read_parquet(tmp_path / "out" / "documents.parquet")
+    assert list(docs["source_path"]) == ["speech.txt"] and docs["status"].tolist() == ["ok"]
 
 
 def test_unknown_output_format(raw_dir, tmp_path):

@@ -71,7 +71,7 @@ def test_the_cache_holds_data_not_code(tmp_path):
     for p in entries:
         assert not p.read_bytes().startswith(b"\x80")  # no pickle protocol header
     clean_entry = next(p for p in entries if p.suffix == ".json")
-    assert load_json_entry(clean_entry)["row"]["status"] == "ok"
+    assert load_json_entry(clean_entry)["docs"][0]["row"]["status"] == "ok"  # one entry per source file
     # plant code where an old version kept pickles, and tamper with a JSON entry
     marker = tmp_path / "pwned"
     import pickle
@@ -109,19 +109,19 @@ def test_an_analyze_entry_with_made_up_rows_of_another_schema_is_ignored(tmp_pat
 def test_cache_key_and_result_come_from_the_same_bytes(tmp_path, monkeypatch):
     """A file replaced while it is being cleaned: the entry is stored under the key of the bytes that
     were cleaned, so the next run never serves the other version (finding 3)."""
-    import speechkit.clean as clean_mod
+    import speechkit.readers as readers_mod  # the clean stage decodes the bytes it read through the readers
 
     a, out = _raw(tmp_path / "a", 1), tmp_path / "out"
     target = a / "s000.txt"
-    original_read = clean_mod.read_raw
+    original_read = readers_mod.page_from_bytes
 
-    def replaced_mid_run(path, data=None):
+    def replaced_mid_run(data, suffix=".txt"):
         target.write_text(SPEECH.format(city="替换后", n=99), encoding="utf-8")
-        return original_read(path, data=data)
+        return original_read(data, suffix)
 
-    monkeypatch.setattr(clean_mod, "read_raw", replaced_mid_run)
+    monkeypatch.setattr(readers_mod, "page_from_bytes", replaced_mid_run)
     first = clean_corpus(a, out, jobs=1)
-    monkeypatch.setattr(clean_mod, "read_raw", original_read)
+    monkeypatch.setattr(readers_mod, "page_from_bytes", original_read)
     assert "替换后" not in first.documents["text"].iloc[0]
     second = clean_corpus(a, out, jobs=1)
     assert "替换后" in second.documents["text"].iloc[0]

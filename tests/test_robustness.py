@@ -124,8 +124,9 @@ def write_fault_corpus(raw: Path) -> dict[str, tuple[str, str | None]]:
     os.mkfifo(raw / "pipe.txt")  # reading it would block forever
     expected["pipe.txt"] = ("error", "named pipe")
 
+    # a PDF that is only its signature: read by the PDF reader, an error row naming the damage
+    put("notes.pdf", b"%PDF-1.4", "error", "PDF")
     # files that are not candidates at all
-    (raw / "notes.pdf").write_bytes(b"%PDF-1.4")
     (raw / ".DS_Store").write_bytes(b"\x00\x00")
     return expected
 
@@ -524,8 +525,8 @@ def _copy_demo(raw: Path, copies: int) -> int:
     n = 0
     for i in range(copies):
         for src in sorted(DEMO.rglob("*")):
-            if not src.is_file():
-                continue
+            if not src.is_file() or src.suffix.lower() not in (".txt", ".md", ".html", ".htm", ".shtml"):
+                continue  # the text pages (one document each; Word, PDF and the CSV table are not edited)
             text, encoding, _ = decode_bytes(src.read_bytes())
             k = text.rfind("。")
             text = text[:k] + f"。第{i}份副本" + text[k:]

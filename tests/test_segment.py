@@ -320,10 +320,12 @@ def test_rjieba_is_a_drop_in_for_jieba_on_real_text():
     """With the bundled dictionary both backends give identical tokens (the basis of the default)."""
     from corpus_paths import DEMO
 
-    from speechkit.decode import read_raw
+    from speechkit.readers import read_source
 
     jieba_seg, rjieba_seg = Segmenter("jieba"), Segmenter("rjieba")
-    texts = [read_raw(p).text for p in sorted(DEMO.rglob("*")) if p.is_file()]
+    # every document of the demo corpus as its reader gives it (Word, PDF and CSV rows included)
+    texts = [doc.text for p in sorted(DEMO.rglob("*")) if p.is_file()
+             for doc in read_source(p.read_bytes(), p.relative_to(DEMO).as_posix())[0]]
     from corpus_paths import SHARED
 
     seeds = SHARED / "seeds"

@@ -48,7 +48,7 @@ def test_every_documented_table_is_declared():
 def test_the_api_reads_the_contract_from_the_registry():
     assert TABLE_COLUMNS == tables.columns()
     assert list(empty_table("targets").columns) == list(tables.declared()["targets"].columns)
-    assert tables.stage_tables("clean") == ("documents", "removals")
+    assert tables.stage_tables("clean") == ("documents", "removals", "files")
 
 
 def test_writers_write_exactly_the_declared_columns(tmp_path):

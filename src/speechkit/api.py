@@ -309,9 +309,17 @@ class Corpus:
         return compare.unmatched_meta_paths(docs, self.meta)
 
     def group_columns(self) -> list[str]:
-        """Valid ``by`` columns: the document variables plus the metadata file's columns."""
+        """Valid ``by`` columns: the document variables, the columns carried from tables of speeches
+        (``speechkit clean corpus.csv``: every column but the text), plus the metadata file's columns."""
         docs = self.documents
         names = [c for c in DOCUMENT_GROUP_COLUMNS if c in docs.columns]
+        # columns of a table of speeches: documents.parquet columns the pipeline does not define
+        from speechkit.clean import DOCUMENT_COLUMNS
+
+        pipeline = set(_table_columns()["documents"]) | set(DOCUMENT_COLUMNS)
+        meta_cols = set(self.meta.columns) if self.meta is not None else set()
+        names += [c for c in docs.columns if c not in pipeline and c not in names and c not in meta_cols
+                  and c not in compare._RESERVED_NAMES]
         if self.meta is not None:
             names += [c for c in self.meta.columns
                       if c != "source_path" and c not in names and c in docs.columns and c not in ("title", "date")]

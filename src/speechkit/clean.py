@@ -21,6 +21,7 @@ import pandas as pd
 from speechkit._version import __version__
 from speechkit.boilerplate import DATA_FILES as BOILERPLATE_DATA_FILES
 from speechkit.boilerplate import RuleTimeout, cut_in_context, load_rules
+from speechkit import readers
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
 from speechkit.cache import entry_path, load_json_entry, store_json_entry
 from speechkit.io import read_table
@@ -36,7 +37,8 @@ from speechkit.script import detect_script
 
 __all__ = [
     "DOCUMENT_COLUMNS", "REMOVAL_COLUMNS", "CleanOptions", "CleanReport",
-    "discover_files", "clean_file", "clean_corpus", "explain_file", "RawDirError",
+    "discover_files", "scan_raw_dir", "clean_file", "clean_source", "clean_corpus", "explain_file", "RawDirError",
+    "FILE_COLUMNS",
 ]
 
 RAW_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
@@ -45,8 +47,11 @@ DOCUMENT_COLUMNS = [
     "meeting", "speaker", "speaker_role", "site", "url", "truncated", "declared_chars", "omitted_chars", "redactions",
     "raw_chars", "clean_chars", "encoding", "format", "status", "error", "notes", "script", "raw_text",
 ]
+_DOCUMENT_COLUMN_SET = frozenset(DOCUMENT_COLUMNS)
 REMOVAL_COLUMNS = ["doc_id", "rule", "start", "end", "text"]
-CLEAN_TABLES = ("documents", "removals")
+#: files.parquet: every file (and archive member) below RAW_DIR, read or skipped, with the reason
+FILE_COLUMNS = ["path", "action", "reason", "documents", "format", "note"]
+CLEAN_TABLES = ("documents", "removals", "files")
 _DTYPES = {
     "year": "Int64", "declared_chars": "Int64", "omitted_chars": "Int64", "redactions": "int64",
     "raw_chars": "int64", "clean_chars": "int64", "truncated": "bool",
@@ -64,17 +69,26 @@ class CleanOptions:
     rules_files: tuple[str, ...] = ()
     to_simplified: bool = False
     html_extractor: str = DEFAULT_EXTRACTOR  # how HTML main content is found: one of htmlmain.EXTRACTORS
+    text_column: str | None = None  # the column of a table of speeches that holds the text
+    include: tuple[str, ...] = ()  # globs: read only matching files (and archive members)
+    exclude: tuple[str, ...] = ()  # globs: skip matching files (and archive members)
+
+    @property
+    def read_options(self) -> "readers.ReadOptions":
+        """The readers' part of these options."""
+        return readers.ReadOptions(self.text_column, tuple(self.include), tuple(self.exclude))
 
     def __post_init__(self) -> None:
         if self.html_extractor not in EXTRACTORS:
             raise ValueError(f"unknown HTML extractor {self.html_extractor!r} (choose one of: {', '.join(EXTRACTORS)})")
 
     def fingerprint(self) -> str:
-        h = hashlib.sha1(f"clean|{__version__}|{self.to_simplified}|{self.html_extractor}".encode())
+        h = hashlib.sha1(f"clean|{__version__}|{self.to_simplified}|{self.html_extractor}|reader{readers.READER_VERSION}|"
+                         f"{self.text_column}|{self.include}|{self.exclude}".encode())
         from importlib.resources import files
 
         for name in (*BOILERPLATE_DATA_FILES, "metadata.toml", "redactions.toml", *GAZETTEER_DATA_FILES, *HTML_DATA_FILES,
-                     *SCRIPT_DATA_FILES):
+                     *SCRIPT_DATA_FILES, *readers.DATA_FILES):
             h.update((files("speechkit") / "data" / name).read_bytes())
         for path in self.rules_files:
             h.update(Path(path).read_bytes())
@@ -90,6 +104,7 @@ class CleanReport:
     paths: list[Path] = field(default_factory=list)
     cached: int = 0
     skipped_unchanged: bool = False
+    files: pd.DataFrame | None = None  # files.parquet: every file read or skipped, with the reason
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -97,25 +112,68 @@ class CleanReport:
 
 
 def discover_files(raw_dir: Path) -> list[tuple[str, Path | None, str | None]]:
-    """Every file below ``raw_dir`` with a speech suffix: ``(relative path, path, problem)``.
+    """Every file below ``raw_dir`` that speechkit reads: ``(relative path, path, problem)``.
 
-    Walks recursively without following directory symlinks (no loops); a file
-    that cannot be opened is listed with its problem so that it becomes an
-    error row instead of vanishing.
+    The files :func:`scan_raw_dir` accounts for as skipped are left out; see there.
+    """
+    return scan_raw_dir(raw_dir)[0]
+
+
+def scan_raw_dir(raw_dir: Path, out_dir: Path | None = None, options: CleanOptions = CleanOptions()
+                 ) -> tuple[list[tuple[str, Path | None, str | None]], list[readers.FileEntry]]:
+    """Walk ``raw_dir``: ``(files to read, files skipped)``; every file is in one list or the other.
+
+    Files to read are ``(relative path, path, problem)``: a file that cannot be
+    opened is listed with its problem so that it becomes an error row instead
+    of vanishing. Skipped files carry their reason: hidden or system file,
+    unsupported type, ``--exclude``/``--include``, README*/LICENSE* (excluded by
+    default), or the ``out_dir`` folder when it lies inside RAW_DIR (never read
+    back as speeches). Walks recursively without following directory symlinks
+    (no loops). ``raw_dir`` may also be a single file (``corpus.csv``).
     """
     raw_dir = Path(raw_dir)
-    if not raw_dir.exists():
+    if not raw_dir.exists() and not raw_dir.is_symlink():
         raise RawDirError(f"{raw_dir}: RAW_DIR does not exist")
+    ropts = options.read_options
     if not raw_dir.is_dir():
-        raise RawDirError(f"{raw_dir}: RAW_DIR is not a directory")
-    found = []
+        name = _printable_path(raw_dir.name)
+        if not raw_dir.is_file():
+            raise RawDirError(f"{raw_dir}: RAW_DIR is not a directory or a regular file")
+        if readers.classify(name) is None:
+            reason = readers.skip_reason(name, readers.ReadOptions())
+            return [], [readers.FileEntry(name, "skipped", reason)]
+        return [(name, raw_dir, None)], []
+    out_resolved = None
+    if out_dir is not None:
+        try:
+            out_resolved = Path(out_dir).resolve()
+        except OSError:
+            out_resolved = None
+    found: list[tuple[str, Path | None, str | None]] = []
+    skipped: list[readers.FileEntry] = []
     walk_errors: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(raw_dir, followlinks=False, onerror=walk_errors.append):
         dirnames.sort()
+        kept = []
+        for d in dirnames:
+            full = Path(dirpath) / d
+            rel = _printable_path(full.relative_to(raw_dir).as_posix())
+            if out_resolved is not None and full.resolve() == out_resolved:
+                skipped.append(readers.FileEntry(rel + "/", "skipped", "the --out folder inside RAW_DIR (speechkit's own output)"))
+            elif d.startswith("."):
+                skipped.append(readers.FileEntry(rel + "/", "skipped", "hidden or system file"))
+            elif any(readers._glob_match(rel, pat) for pat in ropts.exclude):
+                pat = next(p for p in ropts.exclude if readers._glob_match(rel, p))
+                skipped.append(readers.FileEntry(rel + "/", "skipped", f"--exclude {pat}"))
+            else:
+                kept.append(d)
+        dirnames[:] = kept
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = _printable_path(path.relative_to(raw_dir).as_posix())
-            if path.suffix.lower() not in RAW_SUFFIXES:
+            reason = readers.skip_reason(rel, ropts)
+            if reason:
+                skipped.append(readers.FileEntry(rel, "skipped", reason))
                 continue
             problem = None
             try:
@@ -129,6 +187,7 @@ def discover_files(raw_dir: Path) -> list[tuple[str, Path | None, str | None]]:
                     problem = f"cannot read file: {exc.strerror or exc}"
             else:
                 if stat.S_ISDIR(mode):
+                    skipped.append(readers.FileEntry(rel + "/", "skipped", "link to a folder (not followed)"))
                     continue
                 if not stat.S_ISREG(mode):  # a FIFO or device would block or never end
                     problem = f"not a regular file ({_FILE_KINDS.get(stat.S_IFMT(mode), 'special file')})"
@@ -138,7 +197,7 @@ def discover_files(raw_dir: Path) -> list[tuple[str, Path | None, str | None]]:
     for err in walk_errors:
         rel = _printable_path(Path(err.filename).relative_to(raw_dir).as_posix()) if err.filename else str(err)
         found.append((rel + "/", None, f"cannot list directory: {err.strerror}"))
-    return found
+    return found, skipped
 
 
 _FILE_KINDS = {stat.S_IFIFO: "named pipe", stat.S_IFCHR: "character device", stat.S_IFBLK: "block device",
@@ -198,7 +257,8 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
     """Clean one raw file: ``(documents row, removal rows)``. Never raises for bad input.
 
     ``data`` is the file's content when the caller has read it already (the cache key and the
-    result then come from the same bytes).
+    result then come from the same bytes). For a file holding several documents (a table of
+    speeches, an archive) this is the first one; :func:`clean_source` gives them all.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
@@ -207,24 +267,129 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
     >>> row["text"], row["year"], row["encoding"], [r["rule"] for r in removals][:2]
     ('同志们:今天召开2024年全市妇女儿童工作会议。', 2024, 'gb18030', ['breadcrumb', 'whitespace'])
     """
-    try:
-        page = read_raw(path, data=data)
-    except DecodeError as exc:
-        return _error_row(rel, str(exc)), []
-    except OSError as exc:
-        return _error_row(rel, f"cannot read file: {exc.strerror or exc}"), []
-    raw = page.text
-    script = detect_script(raw)  # the script the page is written in, before any conversion
-    if options.to_simplified:
-        raw = _to_simplified(raw)
+    return clean_source(path, rel, options, rules, data)[0][0]
+
+
+def clean_source(path: Path, rel: str, options: CleanOptions = CleanOptions(), rules=None,
+                 data: bytes | None = None) -> tuple[list[tuple[dict, list[dict]]], list[readers.FileEntry]]:
+    """Clean every document one raw file holds: ``([(documents row, removal rows)…], file entries)``.
+
+    A plain file gives one document; a table of speeches one per row (``corpus.csv#3``);
+    an archive one per member (``archive.zip/武侯区/2023.txt``). Never raises for bad input.
+    """
+    if data is None:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            message = f"cannot read file: {exc.strerror or exc}"
+            return [(_error_row(rel, message), [])], [readers.FileEntry(rel, "error", message)]
     if rules is None:
         rules = load_rules([Path(p) for p in options.rules_files])
+    docs, entries = readers.read_source(data, rel, options.read_options)
+    return [_clean_doc(doc, options, rules) for doc in docs], entries
+
+
+def _simplified_doc(doc: "readers.ReadDoc") -> tuple[str, list[tuple[int, int, str]]]:
+    """OpenCC conversion piece by piece, so that the reader's cuts keep their place."""
+    if not doc.cuts:
+        return _to_simplified(doc.text), []
+    pieces, pos = [], 0
+    for start, end, rule in sorted(doc.cuts):
+        if start > pos:
+            pieces.append((doc.text[pos:start], None))
+        pieces.append((doc.text[start:end], rule))
+        pos = end
+    pieces.append((doc.text[pos:], None))
+    text, cuts, at = [], [], 0
+    for piece, rule in pieces:
+        converted = _to_simplified(piece) if piece else piece
+        if rule:
+            cuts.append((at, at + len(converted), rule))
+        text.append(converted)
+        at += len(converted)
+    return "".join(text), cuts
+
+
+def _column_name(name: str) -> str:
+    """A table column as a documents.parquet column: pipeline and comparison names get a ``var_`` prefix."""
+    from speechkit.compare import _RESERVED_NAMES
+
+    if name in DOCUMENT_COLUMNS or name in _RESERVED_NAMES or name in FILE_COLUMNS and name == "path":
+        return "var_" + name
+    return name
+
+
+def _apply_variables(row: dict, variables: dict) -> None:
+    """Carry a table row's columns into the documents row; a column naming a document variable wins."""
+    from speechkit.metadata import normalise_date
+
+    aliases = readers._config()["tables"]["aliases"]
+    by_name = {a.lower(): fld for fld, names in aliases.items() for a in names}
+    overridden = []
+    for name, value in variables.items():
+        fld = by_name.get(name.lower().strip())
+        if fld is not None and value is not None:
+            if fld == "year":
+                import re as _re
+
+                m = _re.search(r"(1[89]\d\d|20\d\d)", value)
+                if m:
+                    row["year"] = int(m.group(1))
+                    overridden.append(fld)
+            elif fld == "date":
+                row["date"] = normalise_date(value) or value
+                overridden.append(fld)
+            elif fld in ("province", "city", "district"):
+                detected = row.get(fld) or ""
+                # 三亚 names 三亚市: keep the gazetteer's full official name when it is the same place
+                if not (detected and (detected.startswith(value) or value.startswith(detected[:-1] or detected))):
+                    row[fld] = value
+                overridden.append(fld)
+            else:
+                row[fld] = value
+                overridden.append(fld)
+        if name.lower().strip() != (fld or "") or name not in DOCUMENT_COLUMNS:
+            row[_column_name(name)] = value
+    if overridden:
+        note = "from the table: " + ", ".join(dict.fromkeys(overridden))
+        row["notes"] = "; ".join(filter(None, [row.get("notes"), note]))
+
+
+def _clean_doc(doc: "readers.ReadDoc", options: CleanOptions, rules) -> tuple[dict, list[dict]]:
+    """Clean one document read by a reader: ``(documents row, removal rows)``."""
+    rel = doc.source_path
+    if doc.error:
+        row = _error_row(rel, doc.error)
+        if doc.format and doc.format not in ("text", "txt"):
+            row["format"] = doc.format
+        for name, value in doc.variables.items():
+            row[_column_name(name)] = value
+        return row, []
+    script = detect_script(doc.text)  # the script the document is written in, before any conversion
+    if options.to_simplified:
+        raw, cuts = _simplified_doc(doc)
+    else:
+        raw, cuts = doc.text, list(doc.cuts)
     doc_id = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    label = doc.label
+    if doc.variables:
+        aliases = readers._config()["tables"]["aliases"]
+        places = {a.lower() for f in ("province", "city", "district", "year") for a in aliases[f]}
+        named = [v for k, v in doc.variables.items() if k.lower().strip() in places and v]
+        label = " ".join(named) if named else label
     try:
-        result, hints = _strip_page(page, raw, rules, options)
+        spans, hints = [(s, e, r) for s, e, r in cuts], dict(doc.hints)
+        if doc.dom is not None:
+            decisions = chrome_decisions(doc.dom, doc.markup, options.html_extractor)
+            hints.update(page_meta(doc.dom, [d is None for d in decisions]))
+            if len(raw) == len(doc.text):  # t2s keeps offsets; if it did not, the rules alone decide
+                spans += chrome_spans(doc.dom, decisions=decisions)
+        result = strip_with_chrome(raw, spans, rules, title=hints.get("title") or hints.get("h1"))
         repeated = next((r.text for r in result.removals if r.rule == "title_repeat" and r.text.strip()), None)
-        meta = extract_metadata(raw, result.text, hints, Path(rel).stem, removed_title=repeated,
-                                removals=[(r.rule, r.start, r.text) for r in result.removals])
+        # the reader's cuts (a Word header, a PDF's running header) say nothing about the speech:
+        # metadata reads the document without them, and the cleaner's cuts in its offsets
+        body, removals = _without_cuts(raw, cuts, result.removals)
+        meta = extract_metadata(body, result.text, hints, label, removed_title=repeated, removals=removals)
     except (ExtractorError, RuleTimeout) as exc:
         return _error_row(rel, str(exc)), []
     except Exception as exc:  # noqa: BLE001 — a bug met on one odd page must not stop the whole run
@@ -232,15 +397,22 @@ def clean_file(path: Path, rel: str, options: CleanOptions = CleanOptions(), rul
         return _error_row(rel, message), []
     row = {c: None for c in DOCUMENT_COLUMNS}
     row.update(doc_id=doc_id, source_path=rel, text=result.text, raw_text=raw, raw_chars=len(raw),
-               clean_chars=len(result.text), encoding=page.encoding, format=page.format, status="ok", error=None,
+               clean_chars=len(result.text), encoding=doc.encoding, format=doc.format, status="ok", error=None,
                script=script)
     if not result.text.strip():
         row.update(status="error", error="nothing left after removing boilerplate (the page is only site chrome)")
     row.update(meta.as_dict())
     converted = [f"written in {script} script; converted to Simplified (--to-simplified)"] \
         if options.to_simplified and script in ("traditional", "mixed") else []
-    notes = page.notes + converted + ([row["notes"]] if row.get("notes") else [])
+    notes = list(doc.notes) + converted + ([row["notes"]] if row.get("notes") else [])
+    if doc.created and not row.get("date"):
+        row["date"] = doc.created
+        if row.get("year") is None:
+            row["year"] = int(doc.created[:4])
+        notes.append("date from the file's properties (created)")
     row["notes"] = "; ".join(notes) or None
+    if doc.variables:
+        _apply_variables(row, doc.variables)
     removals = [{"doc_id": doc_id, "rule": r.rule, "start": r.start, "end": r.end, "text": r.text} for r in result.removals]
     return row, removals
 
@@ -298,6 +470,39 @@ def explain_file(path: Path, options: CleanOptions = CleanOptions(), width: int 
                 raw_chars=len(raw), clean_chars=len(result.text), rules=list(by_rule.values()), kept=kept)
 
 
+def _without_cuts(raw: str, cuts: list[tuple[int, int, str]], removals) -> tuple[str, list[tuple[str, int, str]]]:
+    """``raw`` without the reader's ``cuts``, and the other removals as ``(rule, start, text)`` in its offsets."""
+    if not cuts:
+        return raw, [(r.rule, r.start, r.text) for r in removals]
+    segments = _kept_segments(len(raw), cuts)
+    body = "".join(raw[s:e] for s, e in segments)
+    starts, at = [], 0
+    for s, e in segments:
+        starts.append(at)
+        at += e - s
+    cut_rules = {rule for _, _, rule in cuts}
+    mapped = []
+    for r in removals:
+        if r.rule in cut_rules:
+            continue
+        for (s, e), offset in zip(segments, starts):
+            if s <= r.start < e:
+                mapped.append((r.rule, offset + r.start - s, r.text))
+                break
+    return body, mapped
+
+
+def _kept_segments(length: int, cuts: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    segments, pos = [], 0
+    for start, end, _ in sorted(cuts):
+        if start > pos:
+            segments.append((pos, start))
+        pos = max(pos, end)
+    if pos < length:
+        segments.append((pos, length))
+    return segments
+
+
 # --- worker side ----------------------------------------------------------------
 
 _WORKER_RULES = None
@@ -308,7 +513,9 @@ def _init_worker(rules_files: tuple[str, ...]) -> None:
     _WORKER_RULES = load_rules([Path(p) for p in rules_files])
 
 
-def _clean_batch(batch: list[tuple[str, str, bool]], options: CleanOptions, cache_dir: str | None) -> list[tuple[dict, list[dict]]]:
+def _clean_batch(batch: list[tuple[str, str, bool]], options: CleanOptions, cache_dir: str | None
+                 ) -> list[tuple[str, list[tuple[dict, list[dict]]], list[dict]]]:
+    """Clean a batch of source files: ``[(rel, [(row, removals)…], file entries)]``."""
     rules = _WORKER_RULES if _WORKER_RULES is not None else load_rules([Path(p) for p in options.rules_files])
     settings = options.fingerprint() if cache_dir else ""
     out = []
@@ -316,15 +523,18 @@ def _clean_batch(batch: list[tuple[str, str, bool]], options: CleanOptions, cach
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            out.append((_error_row(rel, f"cannot read file: {exc.strerror or exc}"), []))
+            message = f"cannot read file: {exc.strerror or exc}"
+            out.append((rel, [(_error_row(rel, message), [])], [readers.FileEntry(rel, "error", message).as_dict()]))
             continue
-        row, removals = clean_file(Path(path), rel, options, rules, data=data)
+        docs, entries = clean_source(Path(path), rel, options, rules, data=data)
         if note_outside:
-            row["notes"] = "; ".join(filter(None, [row.get("notes"), _OUTSIDE_NOTE]))
+            for row, _ in docs:
+                row["notes"] = "; ".join(filter(None, [row.get("notes"), _OUTSIDE_NOTE]))
+        entry_rows = [e.as_dict() for e in entries]
         if cache_dir:  # keyed by the very bytes that were cleaned (a file replaced mid-run cannot mix)
             store_json_entry(entry_path(Path(cache_dir), _bytes_key(data, settings + "|" + rel), ".json"),
-                             {"row": row, "removals": removals})
-        out.append((row, removals))
+                             {"docs": [{"row": row, "removals": rem} for row, rem in docs], "files": entry_rows})
+        out.append((rel, docs, entry_rows))
     return out
 
 
@@ -348,16 +558,23 @@ def _file_key(path: Path, settings: str) -> str | None:
         return None
 
 
-def _cached_result(path: Path) -> tuple[dict, list[dict]] | None:
+def _cached_result(path: Path) -> tuple[list[tuple[dict, list[dict]]], list[dict]] | None:
+    """A cached source: ``([(row, removals)…], file entries)``, or None when absent, damaged or foreign."""
     entry = load_json_entry(path)
-    if not isinstance(entry, dict):
+    if not isinstance(entry, dict) or not isinstance(entry.get("docs"), list) or not isinstance(entry.get("files"), list):
         return None
-    row, removals = entry.get("row"), entry.get("removals")
-    if not isinstance(row, dict) or set(row) != set(DOCUMENT_COLUMNS) or not isinstance(removals, list):
-        return None  # damaged or written by another version
-    if not all(isinstance(r, dict) and set(r) == set(REMOVAL_COLUMNS) for r in removals):
+    docs = []
+    for item in entry["docs"]:
+        row, removals = item.get("row") if isinstance(item, dict) else None, item.get("removals") if isinstance(item, dict) else None
+        # a documents row has every pipeline column (and may carry a table's columns besides)
+        if not isinstance(row, dict) or not _DOCUMENT_COLUMN_SET <= set(row) or not isinstance(removals, list):
+            return None  # damaged or written by another version
+        if not all(isinstance(r, dict) and set(r) == set(REMOVAL_COLUMNS) for r in removals):
+            return None
+        docs.append((row, removals))
+    if not docs or not all(isinstance(e, dict) and set(e) == set(FILE_COLUMNS) for e in entry["files"]):
         return None
-    return row, removals
+    return docs, entry["files"]
 
 
 def _outside(path: Path, raw_dir: Path) -> bool:
@@ -387,12 +604,16 @@ def clean_corpus(
     ``progress(done, total)`` is called as files finish; ``engine``/``scheduler`` as in
     :func:`speechkit.parallel.run_batches`. Raises :class:`RawDirError`
     when RAW_DIR is missing or holds no speech files; bad single files become
-    error rows.
+    error rows. Every file below RAW_DIR is a row of ``files.parquet`` (read, error
+    or skipped with the reason); ``raw_dir`` may also be one file (``corpus.csv``).
     """
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
-    files = discover_files(raw_dir)
+    files, skipped = scan_raw_dir(raw_dir, out_dir, options)
     if not files:
-        raise RawDirError(f"{raw_dir}: no .txt/.md/.html/.htm/.shtml files found below RAW_DIR")
+        reasons = _reason_counts(skipped)
+        detail = f"; skipped {len(skipped)}: " + ", ".join(f"{n} × {r}" for r, n in reasons) if skipped else ""
+        raise RawDirError(f"{raw_dir}: no speech files found below RAW_DIR{detail}")
+    skipped_rows = [e.as_dict() for e in skipped]
     # compile the rules and load the gazetteer here, before any worker starts: a bad --rules
     # file is one clear error for the user, and forked workers inherit the compiled rules
     _init_worker(options.rules_files)
@@ -400,21 +621,25 @@ def clean_corpus(
     keys = {rel: None if problem else _file_key(path, settings + "|" + rel) for rel, path, problem in files}
     total = len(files)
     # whole-run fast path: same files, same settings, tables in place → nothing to recompute or rewrite
-    run_key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(keys.items())])).encode()).hexdigest()
+    run_key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(keys.items())],
+                                 sorted((e["path"], e["reason"]) for e in skipped_rows))).encode()).hexdigest()
     stage = StageRun(stage="clean", out_dir=out_dir, tables=CLEAN_TABLES, key=run_key, use_cache=use_cache,
                      formats=formats)
-    hit = stage.cached(lambda: (read_table(out_dir, "documents"), read_table(out_dir, "removals")))
+    hit = stage.cached(lambda: (read_table(out_dir, "documents"), read_table(out_dir, "removals"),
+                                read_table(out_dir, "files")))
     if hit is not None:
-        documents, removals = hit[1]
+        documents, removals, file_table = hit[1]
         if progress:
             progress(total, total)
-        return CleanReport(documents, removals, [], sum(k is not None for k in keys.values()), skipped_unchanged=True)
-    results: dict[str, tuple[dict, list[dict]]] = {}
+        return CleanReport(documents, removals, [], sum(k is not None for k in keys.values()), skipped_unchanged=True,
+                           files=file_table)
+    results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}
     todo: list[tuple[str, str, bool]] = []
     cached = 0
     for rel, path, problem in files:
         if problem or keys[rel] is None:
-            results[rel] = (_error_row(rel, problem or "cannot read file"), [])
+            message = problem or "cannot read file"
+            results[rel] = ([(_error_row(rel, message), [])], [readers.FileEntry(rel, "error", message).as_dict()])
             continue
         entry = stage.entry(keys[rel], ".json")
         hit = _cached_result(entry) if entry is not None else None
@@ -431,36 +656,57 @@ def clean_corpus(
     batches = batched(todo, StageRun.batch_size(len(todo), jobs, 64))
     for batch_results in stage.batches(_clean_batch, batches, (options, stage.cache_arg), jobs=jobs, engine=engine,
                                        scheduler=scheduler, initializer=_init_worker, initargs=(options.rules_files,)):
-        for row, rem in batch_results:
-            results[row["source_path"]] = (row, rem)
+        for rel, docs, entries in batch_results:
+            results[rel] = (docs, entries)
             done += 1
         if progress:
             progress(done, total)
     documents, removals = _assemble(results)
-    # removals first, documents last: a run killed in between leaves tables of two runs, which
-    # readers detect by their run ids (documents is what every later stage keys on)
+    file_table = _file_table([e for rel in sorted(results) for e in results[rel][1]] + skipped_rows)
+    # removals and files first, documents last: a run killed in between leaves tables of two runs,
+    # which readers detect by their run ids (documents is what every later stage keys on)
     paths = stage.write(removals, "removals")
+    paths += stage.write(file_table, "files")
     paths = stage.write(documents, "documents") + paths
     stage.finish()
-    return CleanReport(documents, removals, paths, cached)
+    return CleanReport(documents, removals, paths, cached, files=file_table)
 
 
-def _assemble(results: dict[str, tuple[dict, list[dict]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _reason_counts(entries) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for e in entries:
+        reason = e.reason if isinstance(e, readers.FileEntry) else e["reason"]
+        counts[reason] = counts.get(reason, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _file_table(entries: list[dict]) -> pd.DataFrame:
+    table = pd.DataFrame(entries, columns=FILE_COLUMNS)
+    table["documents"] = table["documents"].fillna(0).astype("int64")
+    return table.sort_values("path", kind="stable").reset_index(drop=True)
+
+
+def _assemble(results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, removal_rows, seen = [], [], {}
+    extra: dict[str, None] = {}
     for rel in sorted(results):
-        row, rem = results[rel]
-        row = dict(row)
-        doc_id = row["doc_id"]
-        if doc_id in seen:  # identical content under two paths: keep both, distinct ids
-            seen[doc_id] += 1
-            new_id = f"{doc_id}-{seen[doc_id]}"
-            rem = [dict(r, doc_id=new_id) for r in rem]
-            row["doc_id"] = new_id
-        else:
-            seen[doc_id] = 1
-        rows.append(row)
-        removal_rows.extend(rem)
-    documents = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
+        for row, rem in results[rel][0]:
+            row = dict(row)
+            doc_id = row["doc_id"]
+            if doc_id in seen:  # identical content under two paths: keep both, distinct ids
+                seen[doc_id] += 1
+                new_id = f"{doc_id}-{seen[doc_id]}"
+                rem = [dict(r, doc_id=new_id) for r in rem]
+                row["doc_id"] = new_id
+            else:
+                seen[doc_id] = 1
+            for col in row:
+                if col not in extra and col not in _DOCUMENT_COLUMN_SET:
+                    extra[col] = None
+            rows.append(row)
+            removal_rows.extend(rem)
+    # columns of tables of speeches (document variables) come after the pipeline's columns
+    documents = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS + list(extra))
     for col, dtype in _DTYPES.items():
         documents[col] = documents[col].astype(dtype)
     removals = pd.DataFrame(removal_rows, columns=REMOVAL_COLUMNS)

@@ -202,7 +202,7 @@ def _subset(corpus, only: list[str]):
 
 @app.command()
 def clean(
-    raw_dir: Path = typer.Argument(Path("data/raw"), help="Folder of scraped pages (.txt .md .html .htm .shtml), read recursively."),
+    raw_dir: Path = typer.Argument(Path("data/raw"), help="Folder of speeches, read recursively (.txt .md .html .docx .pdf .doc .rtf .odt, tables .csv .jsonl .xlsx .parquet, archives .zip .tar.gz), or one such file."),
     out: Path = typer.Option(Path("data/processed"), "--out", "-o", help="Where documents.parquet and removals.parquet go."),
     fmt: str = typer.Option("parquet", "--format", metavar=_FORMAT, help="'parquet', or 'csv' to also write CSV twins."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores)."),
@@ -219,17 +219,26 @@ def clean(
     engine: str = typer.Option("local", "--engine", metavar="local|dask", help="'local' (worker processes) or 'dask'."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a local cluster)."),
     explain: Optional[Path] = typer.Option(None, "--explain", help="Clean only this file and print its cuts rule by rule, with context, and the candidate cuts the guard kept as speech; writes nothing."),
+    # --- formats (issue 12): which files are read, and how tables of speeches are read ---------
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="Column of a table of speeches (.csv .jsonl .xlsx .parquet) holding the text (default: text/full_text/content/正文…, else the longest)."),
+    include: List[str] = typer.Option([], "--include", help="Read only files (and archive members) matching this glob, e.g. '*.docx' (repeatable)."),
+    exclude: List[str] = typer.Option([], "--exclude", help="Skip files, folders and archive members matching this glob, e.g. '草稿/*' (repeatable). README*, LICENSE*, hidden files and the --out folder are skipped by default (--include README.md reads it)."),
+    # --- end formats ---------------------------------------------------------------------------
 ) -> None:
     """Decode, strip boilerplate (every cut recorded) and read metadata.
 
-    Writes OUT/documents.parquet (one row per file, errors included) and
-    OUT/removals.parquet (rule, offsets and text of every removal). HTML pages
+    Writes OUT/documents.parquet (one row per document, errors included),
+    OUT/removals.parquet (rule, offsets and text of every removal) and
+    OUT/files.parquet (every file read or skipped, with the reason). HTML pages
     keep their article: menus, related links and footers are cut (rules
     html_nav, html_outside_main, html_link_block).
 
     \b
     Example:  speechkit clean data/raw --out data/processed --format csv
     Example:  speechkit clean data/raw --html-extractor readability
+    Example:  speechkit clean corpus.csv --text-column full_text --out out
+    Example:  speechkit clean 收集的讲话/ --exclude '*.xlsx' --exclude 草稿
+
     Example:  speechkit clean --explain data/raw/洛阳/ly2021_fuer.txt   (what one page loses, and why)
     """
     from speechkit.clean import CleanOptions, clean_corpus
@@ -239,7 +248,8 @@ def clean(
         raise typer.BadParameter(f"{html_extractor!r}: choose one of {', '.join(EXTRACTORS)}",
                                  param_hint="--html-extractor")
     options = CleanOptions(rules_files=tuple(str(p) for p in rules), to_simplified=to_simplified,
-                           html_extractor=html_extractor)
+                           html_extractor=html_extractor, text_column=text_column, include=tuple(include),
+                           exclude=tuple(exclude))
     if explain is not None:
         from speechkit.clean import explain_file
         from speechkit.summaries import explain_table
@@ -480,7 +490,7 @@ def export(
 
 @app.command()
 def run(
-    raw_dir: Path = typer.Argument(Path("data/raw"), help="Folder of scraped pages."),
+    raw_dir: Path = typer.Argument(Path("data/raw"), help="Folder of speeches (any format `speechkit clean` reads), or one file."),
     out: Path = typer.Option(Path("data/processed"), "--out", "-o", help="Output folder for every table and the report."),
     by: str = typer.Option("city,year", "--by", help="Grouping columns for the report."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: all cores)."),
@@ -501,6 +511,11 @@ def run(
     report_too: bool = typer.Option(True, "--report/--no-report", help="Also build the HTML/XLSX report."),
     html_extractor: str = typer.Option("dom", "--html-extractor", metavar="dom|readability|trafilatura|none",
                                        help="Article extraction for HTML pages: dom (default), readability, trafilatura, none."),
+    # --- formats (issue 12) --------------------------------------------------------------------
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="Column of a table of speeches holding the text."),
+    include: List[str] = typer.Option([], "--include", help="Read only files matching this glob (repeatable)."),
+    exclude: List[str] = typer.Option([], "--exclude", help="Skip files/folders matching this glob (repeatable)."),
+    # --- end formats ---------------------------------------------------------------------------
 ) -> None:
     """clean → analyze → report in one go (cached: a re-run on an unchanged corpus is quick).
 
@@ -508,9 +523,11 @@ def run(
 
     \b
     Example:  speechkit run data/raw --out data/processed --by city,year --themes my_themes.toml
+    Example:  speechkit run speeches.csv --text-column 正文 --by 城市
     """
     clean(raw_dir=raw_dir, out=out, fmt=fmt, jobs=jobs, rules=rules, to_simplified=to_simplified, no_cache=no_cache,
-          engine=engine, scheduler=scheduler, html_extractor=html_extractor, explain=None)
+          engine=engine, scheduler=scheduler, html_extractor=html_extractor, explain=None, text_column=text_column,
+          include=include, exclude=exclude)
     analyze(processed_dir=out, out=None, fmt=fmt, jobs=jobs, user_dict=user_dict, stopwords=stopwords,
             taxonomy=taxonomy, topics=topics, segmenter=segmenter, engine=engine, scheduler=scheduler, no_cache=no_cache,
             indicators=indicators)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["DecodeError", "RawPage", "HtmlDom", "HtmlLine", "HtmlElement", "decode_bytes", "html_dom", "html_to_text",
-           "read_raw", "TEXT_SUFFIXES", "HTML_SUFFIXES"]
+           "read_raw", "page_from_bytes", "TEXT_SUFFIXES", "HTML_SUFFIXES"]
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm", ".shtml"}
@@ -421,6 +421,16 @@ def read_raw(path: Path, data: bytes | None = None) -> RawPage:
         return RawPage(dom.text, encoding, "html", dom.hints, notes, dom, text)
     fmt = "md" if suffix == ".md" else "txt"
     return RawPage(text, encoding, fmt, {}, notes)
+
+
+def page_from_bytes(data: bytes, suffix: str = ".txt") -> RawPage:
+    """:func:`read_raw` for bytes that are not a file of their own (an archive member, a table cell),
+    read as a file named with ``suffix`` would be.
+
+    >>> page_from_bytes("同志们：现在开会。".encode("gbk"), ".txt").encoding
+    'gb18030'
+    """
+    return read_raw(Path("member" + suffix.lower()), data)
 
 
 _HTML_SNIFF = re.compile(r"(?is)^\s*(<!doctype html|<html\b|<head\b|<body\b)")

@@ -56,7 +56,31 @@ def clean_summary(report, out: Path, to_simplified: bool = False) -> Table:
     table = Table(title=escape(f"speechkit clean → {Path(out)}"), show_lines=False)
     table.add_column("what")
     table.add_column("value", justify="right")
-    table.add_row("files", str(len(docs)))
+    files = getattr(report, "files", None)
+    if files is not None and len(files):
+        top = files[~files["path"].str.contains("/", regex=False) | ~files["path"].map(_inside_read_archive(files))]
+        read = files[files["action"] != "skipped"]
+        skipped = files[files["action"] == "skipped"]
+        table.add_row("files read", f"{len(read):,}")
+        table.add_row("files skipped", f"{len(skipped):,}")
+        for reason, n in skipped["reason"].value_counts().items():
+            table.add_row(escape(f"  skipped: {reason}"), f"{n:,}")
+        for fmt, n in read["format"].fillna("?").value_counts().items():
+            table.add_row(escape(f"  read as {fmt}"), f"{n:,}")
+        if len(read) <= MAX_LISTED_READ:  # a small folder: name every file (files.parquet always does)
+            for _, row in read.iterrows():
+                what = f"{row['format'] or ''}, {int(row['documents'])} document{'s' if row['documents'] != 1 else ''}"
+                table.add_row(f"[green]read[/] {escape(str(row['path']))}",
+                              escape(what if row["action"] == "read" else "error (see below)"))
+        for _, row in skipped.head(20).iterrows():
+            table.add_row(f"[yellow]skipped[/] {escape(str(row['path']))}", escape(str(row["reason"])))
+        if len(skipped) > 20:
+            table.add_row(f"[yellow]skipped[/] … {len(skipped) - 20:,} more", "see files.parquet")
+        for _, row in top[top["note"].notna() & top["format"].isin(_TABLE_FORMATS)].head(20).iterrows():
+            table.add_row(f"table {escape(str(row['path']))}", escape(f"{row['documents']} rows; {row['note']}"))
+        table.add_row("documents", str(len(docs)))
+    else:
+        table.add_row("files", str(len(docs)))
     table.add_row("ok", str(len(ok)))
     table.add_row("errors", str(int((docs["status"] == "error").sum())))
     table.add_row("from cache", str(report.cached))
@@ -109,6 +133,18 @@ def explain_table(info: dict) -> Table:
     for kept in info["kept"]:
         table.add_row(f"[green]kept[/] {escape(kept['rule'])}", f"[green]{escape(kept['reason'])}[/]\n" + shown(kept, "bold green"))
     return table
+
+
+MAX_LISTED_READ = 30
+_TABLE_FORMATS = ("csv", "tsv", "jsonl", "ndjson", "json", "xlsx", "xlsm", "xls", "parquet")
+
+
+def _inside_read_archive(files):
+    archives = set(files.loc[files["format"].isin(("zip", "tar")), "path"])
+
+    def inside(path: str) -> bool:
+        return any(path.startswith(a + "/") for a in archives)
+    return inside
 
 
 def analyze_summary(report) -> list[Table]:

@@ -35,7 +35,8 @@ def declared() -> dict[str, TableSpec]:
     from speechkit import analyze, clean, followup
 
     specs = [TableSpec("documents", "clean", tuple(clean.DOCUMENT_COLUMNS)),
-             TableSpec("removals", "clean", tuple(clean.REMOVAL_COLUMNS))]
+             TableSpec("removals", "clean", tuple(clean.REMOVAL_COLUMNS)),
+             TableSpec("files", "clean", tuple(clean.FILE_COLUMNS))]  # formats: every file read or skipped
     for name in analyze.ANALYZE_TABLES:
         if name in analyze.TABLE_SCHEMAS:
             cols = tuple(analyze.TABLE_SCHEMAS[name].names)
@@ -43,7 +44,7 @@ def declared() -> dict[str, TableSpec]:
             cols = tuple(analyze.CORPUS_TABLE_COLUMNS[name])
         specs.append(TableSpec(name, "analyze", cols))
     specs.append(TableSpec("followup", "followup", tuple(followup.FOLLOWUP_COLUMNS)))
-    order = {"documents": 0, "removals": 1}
+    order = {"documents": 0, "removals": 1, "files": 2}
     specs.sort(key=lambda s: (("clean", "analyze", "followup").index(s.stage), order.get(s.name, 2)))
     return {s.name: s for s in specs}
 
