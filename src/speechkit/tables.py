@@ -30,7 +30,7 @@ def declared() -> dict[str, TableSpec]:
     """Every table, in pipeline order (clean, analyze, followup).
 
     >>> list(declared())[:3], declared()["removals"].columns
-    (['documents', 'removals', 'tokens'], ('doc_id', 'rule', 'start', 'end', 'text'))
+    (['documents', 'removals', 'files'], ('doc_id', 'rule', 'start', 'end', 'text'))
     """
     from speechkit import analyze, clean, followup
 
