@@ -179,10 +179,21 @@ def analyze_document(doc_id: str, text: str, tools: AnalysisTools, year: int | N
 
     rows["targets"] = [dict(vars(t), doc_id=doc_id,
                             indicator_key=indicator_key(indicator=t.indicator, sentence=t.sentence, value=t.value,
-                                                        unit=t.unit, indicators=tools.indicators))
+                                                        unit=t.unit, indicators=tools.indicators,
+                                                        before=_line_before(text, t.start)))
                        for t in extract_targets(text, year=year)]
     rows["keywords_textrank"] = textrank_table(doc_id, all_tokens, tools.options.top_keywords)
     return DocumentAnalysis(doc_id, rows, term_counts(all_tokens), len(hits_per_sentence), covered)
+
+
+def _line_before(text: str, start: int, chars: int = 40) -> str:
+    """The text of the line just before ``start`` when a sentence begins a line without ending the one before
+    (a figure broken across lines: …74.4⏎万亿元), else ""."""
+    if start <= 0 or text[start - 1] != "\n":
+        return ""
+    lo = max(0, start - 1 - chars)
+    prev = text[lo:start - 1]
+    return "" if not prev or prev[-1] in "。！？；!?;：:" else prev
 
 
 # --- workers ------------------------------------------------------------------------

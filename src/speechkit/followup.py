@@ -55,9 +55,6 @@ def _rules() -> dict:
         "stated_year": re.compile(data["outcome_year"]["stated_year"]),
         "last_year": re.compile(data["outcome_year"]["last_year"]),
         "this_year": re.compile(data["outcome_year"]["this_year"]),
-        "paragraph_year": re.compile(data["outcome_year"]["paragraph_year"]),
-        "paragraph_last_year": re.compile(data["outcome_year"]["paragraph_last_year"]),
-        "paragraph_this_year": re.compile(data["outcome_year"]["paragraph_this_year"]),
         "units": units,
         "max_level_ratio": float(data["plausibility"]["max_level_ratio"]),
     }
@@ -154,35 +151,35 @@ def _target_year(row, doc_year: int | None) -> int | None:
     return None
 
 
-def _outcome_year(row, doc: dict) -> int | None:
-    """The year an achievement reports on: its status date (到2023年底), a year stated before it in its
-    sentence (2004年，… / 去年 …), the year its paragraph opens with (2025年是收官之年。……), else for a
-    report that reviews the past year (政府工作报告) the year before it."""
+def _year_cue(text: str, doc_year: int) -> int | None:
+    """The year named by the last year cue in ``text`` (2004年 / 去年, 过去一年 / 今年), or None."""
     rules = _rules()
+    cues = [(m.start(), int(m.group(1))) for m in rules["stated_year"].finditer(text) if int(m.group(1)) <= doc_year]
+    cues += [(m.start(), doc_year - 1) for m in rules["last_year"].finditer(text)]
+    cues += [(m.start(), doc_year) for m in rules["this_year"].finditer(text)]
+    return max(cues)[1] if cues else None
+
+
+def _outcome_year(row, doc: dict) -> int | None:
+    """The year an achievement reports on: its status date (到2023年底); the last year cue before it
+    in its sentence (2004年，… / 去年 …), else earlier in its paragraph (2025年是收官之年。……; 过去一年，……);
+    else, for a report that reviews the past year (政府工作报告), the year before it."""
     doc_year = _year(doc.get("year"))
     if _year(row.get("as_of_year")) is not None:
         return _year(row["as_of_year"])
-    sentence = row.get("sentence") or ""
-    head = sentence[:figure_position(sentence, row.get("indicator"), _num(row.get("value")))]
-    stated = [int(y) for y in rules["stated_year"].findall(head)]
-    if stated:
-        return stated[-1]
     if doc_year is None:
         return None
-    if rules["last_year"].search(head):
-        return doc_year - 1
-    if rules["this_year"].search(head):
-        return doc_year
+    sentence = row.get("sentence") or ""
+    head = sentence[:figure_position(sentence, row.get("indicator"), _num(row.get("value")))]
+    year = _year_cue(head, doc_year)
+    if year is not None:
+        return year
     text, start = doc.get("text") or "", _year(row.get("start"))
     if text and start is not None:
-        paragraph = _paragraph(text, start)
-        m = rules["paragraph_year"].match(paragraph)
-        if m and int(m.group(1)) <= doc_year:
-            return int(m.group(1))
-        if rules["paragraph_last_year"].match(paragraph):
-            return doc_year - 1
-        if rules["paragraph_this_year"].match(paragraph):
-            return doc_year
+        lo = text.rfind("\n", 0, max(start, 0)) + 1
+        year = _year_cue(text[lo:start], doc_year)
+        if year is not None:
+            return year
     if doc.get("_review_genre"):
         return doc_year - 1
     return None

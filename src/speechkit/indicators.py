@@ -196,7 +196,7 @@ def _scan(text: str, indicators: tuple[Indicator, ...], unit: str | None) -> str
 
 
 def indicator_key(*, indicator: str | None, sentence: str, value: float | None, unit: str | None,
-                  indicators: tuple[Indicator, ...] | None = None) -> str | None:
+                  indicators: tuple[Indicator, ...] | None = None, before: str = "") -> str | None:
     """The canonical key of the quantity a figure measures, or the normalised indicator (fallback).
 
     >>> indicator_key(indicator="比上年增长", sentence="全年国内生产总值达到18.23万亿元，比上年增长9.9%；", value=9.9, unit="%")
@@ -205,6 +205,12 @@ def indicator_key(*, indicator: str | None, sentence: str, value: float | None, 
     '国内生产总值'
     >>> indicator_key(indicator="涨幅控制在", sentence="国内生产总值增长10.3%，居民消费价格涨幅控制在3.3%", value=3.3, unit="%")
     '居民消费价格涨幅'
+
+    ``before`` is the text just before the sentence: a figure whose sentence was cut by a line break
+    inside it (…达到74.4⏎万亿元，增长6.7%) takes its subject from there.
+
+    >>> indicator_key(indicator=None, sentence="万亿元，增长6.7%。", value=6.7, unit="%", before="国内生产总值达到74.4")
+    '地区生产总值增长'
     """
     indicators = load_indicators() if indicators is None else indicators
     if indicator:
@@ -212,6 +218,8 @@ def indicator_key(*, indicator: str | None, sentence: str, value: float | None, 
         if key:
             return key
     clause, previous = _clauses(sentence or "", figure_position(sentence or "", indicator, value))
+    if before:  # the sentence continues the line before it: its first clause starts there
+        previous = _CLAUSE_BREAK.split(before)[-1] + previous
     key = _first_match(clause, indicators, unit)
     if key:
         return key
