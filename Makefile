@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 SK     := $(VENV)/bin/speechkit
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test eval clean-data analyze report bench
+.PHONY: install demo test eval lint clean-data analyze report bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (or run: make PYTHON=python3 …)"; exit 1; }
@@ -29,6 +29,9 @@ report: $(STAMP)
 
 test: $(STAMP)  ## run the test suite
 	$(VENV)/bin/pytest -q
+
+lint: $(STAMP)  ## ruff (pyflakes + pycodestyle, settings in pyproject.toml)
+	$(VENV)/bin/ruff check src scripts tests
 
 eval: $(STAMP)  ## score the gold sets, with the peer tools beside speechkit (scripts/eval_*.py)
 	$(PY) scripts/eval.py

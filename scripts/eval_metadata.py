@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from speechkit.clean import clean_file
+from speechkit.clean import clean_file  # noqa: E402 (after the sys.path insert)
 
 GOLD = ROOT / "tests" / "gold" / "metadata.csv"
 CORPUS = Path(os.environ.get("SPEECHKIT_SHARED_CORPUS") or ROOT.parent / "shared" / "corpus")

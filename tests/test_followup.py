@@ -1,9 +1,7 @@
 """speechkit followup: targets linked to later outcomes of the same place and year, judged met/missed."""
 from __future__ import annotations
 
-import io
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest

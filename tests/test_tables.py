@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
 import pyarrow.parquet as pq
 
 from corpus_paths import REPO

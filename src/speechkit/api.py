@@ -24,7 +24,7 @@ from speechkit import compare, keyness as keyness_mod, kwic as kwic_mod, similar
 from speechkit.compare import DOCUMENT_GROUP_COLUMNS
 from speechkit.io import arrow_to_pandas, open_parquet, require_table
 
-__all__ = ["TABLE_COLUMNS", "TableStore", "Corpus", "empty_table"]
+__all__ = ["TABLE_COLUMNS", "TableStore", "Corpus", "empty_table"]  # noqa: F822 (TABLE_COLUMNS: module __getattr__)
 
 def _table_columns() -> dict[str, tuple[str, ...]]:
     from speechkit.tables import columns
