@@ -233,3 +233,17 @@ def test_script_column_on_the_national_reports():
         if path.exists():
             scripts[year] = clean_file(path, path.name)[0]["script"]
     assert scripts == {1954: "traditional", 1957: "mixed", 2024: "simplified"}
+
+
+def test_explain_file_reports_exactly_the_cuts_clean_file_makes():
+    from speechkit.clean import clean_file, explain_file
+
+    for path in sorted(shared("seeds").glob("*.txt")):
+        _row, removals = clean_file(path, path.name)
+        info = explain_file(path)
+        by_rule = {}
+        for r in removals:
+            by_rule[r["rule"]] = by_rule.get(r["rule"], 0) + 1
+        assert {e["rule"]: e["cuts"] for e in info["rules"]} == by_rule
+        listed = sorted((s["start"], s["end"]) for e in info["rules"] for s in e["samples"])
+        assert listed == sorted((r["start"], r["end"]) for r in removals if r["rule"] != "whitespace")

@@ -288,3 +288,12 @@ def test_clean_summary_counts_traditional_pages_and_suggests_to_simplified(tmp_p
     docs = pd.read_parquet(tmp_path / "out2" / "documents.parquet").set_index("source_path")
     assert docs.loc["traditional.txt", "text"].startswith("同志们：今天召开全市妇女儿童工作会议")
     assert "converted to Simplified" in docs.loc["traditional.txt", "notes"]
+
+
+def test_rules_lists_each_rules_zone_and_guard():
+    result = invoke("rules")
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.output.splitlines() if "sponsor_line" in l)
+    assert "edges" in line and "cuts only with its evidence" in line
+    line = next(l for l in result.output.splitlines() if "│ paywall_omitted" in l)
+    assert "none: the match is its own evidence" in line

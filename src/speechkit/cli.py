@@ -577,7 +577,8 @@ def followup(
 
 @app.command()
 def rules() -> None:
-    """List the bundled boilerplate rules (name and what each removes).
+    """List the bundled boilerplate rules: name, what each removes, where it may act and what
+    guards it (a cut that reads as speech is kept unless the rule's evidence is found).
 
     \b
     Example:  speechkit rules
@@ -591,13 +592,21 @@ def rules() -> None:
     table.add_column("rule")
     table.add_column("kind")
     table.add_column("removes")
+    table.add_column("zone")
+    table.add_column("speech guard")
     for rule in _guard(load_rules):
-        table.add_row(escape(rule.name), escape(rule.kind), escape(rule.description))
+        if not rule.guard:
+            guard = "none: the match is its own evidence"
+        elif rule.evidence is None:
+            guard = "speech-like cuts always kept"
+        else:
+            guard = "cuts only with its evidence" if rule.require_evidence else "speech-like cuts need its evidence"
+        table.add_row(escape(rule.name), escape(rule.kind), escape(rule.description), rule.zone, escape(guard))
     # --- html (issue 11): the HTML chrome rules (speechkit/data/html.toml) ---
     from speechkit.htmlmain import rule_descriptions
 
     for name, description in rule_descriptions().items():
-        table.add_row(escape(name), "html", escape(description))
+        table.add_row(escape(name), "html", escape(description), "anywhere", "DOM chrome decision (not guarded)")
     # --- end html ---
     _console().print(table)
 
