@@ -403,3 +403,31 @@ def test_makefile_recipe_builds_once_rebuilds_on_change_and_stops_on_failure(tmp
     failed = _make(f"RAW={tmp_path / 'missing'}", f"OUT={tmp_path / 'out2'}", cwd=tmp_path)
     assert failed.returncode != 0
     assert not (tmp_path / "out2" / "outlines.parquet").exists()     # make stopped at the failed clean
+
+
+# ---------------------------------------------------------------- unfiltered tokens and parts of speech
+
+
+def test_tokens_command_writes_every_token_with_pos(tiny_processed):
+    result = invoke("tokens", tiny_processed, "--pos")
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(tiny_processed / "tokens_all.parquet")
+    assert list(table.columns) == ["doc_id", "sentence_id", "position", "token", "content", "pos"]
+    stop = table[table["token"] == "推进"]
+    assert len(stop) and not stop["content"].any()          # a stopword of the genre, counted here
+    assert table["pos"].notna().all() and {"n", "v"} <= set(table["pos"])
+    first = table.groupby(["doc_id", "sentence_id"])["position"].agg(["min", "max", "size"])
+    assert (first["min"] == 0).all() and (first["max"] == first["size"] - 1).all()
+    ok = sk.load(tiny_processed).documents["doc_id"]
+    assert set(table["doc_id"]) == set(ok)
+
+
+def test_all_tokens_tag_a_policy_phrase_as_one_noun():
+    from speechkit.alltokens import token_rows
+    from speechkit.segment import Segmenter
+
+    rows = token_rows([("d1", 0, "要切实推进普惠托育服务，实施两纲。")], Segmenter(), pos=True)
+    assert rows["token"].tolist()[:4] == ["要", "切实", "推进", "普惠托育服务"]
+    assert rows.loc[rows["token"] == "普惠托育服务", "pos"].item() == "n"
+    assert rows.loc[rows["token"] == "普惠托育服务", "content"].item()
+    assert not rows.loc[rows["token"] == "实施", "content"].item()

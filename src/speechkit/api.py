@@ -250,6 +250,19 @@ class Corpus:
 
         return export_corpus(self, to, out_dir, text=text)
 
+    def all_tokens(self, pos: bool = False) -> pd.DataFrame:
+        """Every token of every sentence, stopwords and punctuation included (``tokens.parquet`` keeps
+        only content tokens): ``doc_id``, ``sentence_id``, ``position``, ``token``, ``content`` and, with
+        ``pos``, the jieba.posseg tag (``pos``). Counts 实施, 推进, 加强 … that the analysis leaves out.
+
+        Segments sentences.parquet again with the analysis's dictionaries (read from run.json); see
+        :mod:`speechkit.alltokens`.
+        """
+        from speechkit.alltokens import all_tokens_table, segmenter_for
+
+        return all_tokens_table(self.tables["sentences"], segmenter_for(self.dir), pos=pos,
+                                doc_ids=self.documents["doc_id"].astype(str))
+
     def small_groups(self, by, min_docs: int = 2) -> pd.DataFrame:
         """Groups of ``by`` with fewer than ``min_docs`` documents (columns ``group``, ``docs``).
 

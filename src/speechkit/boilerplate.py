@@ -359,7 +359,7 @@ def find_page_markers(text: str) -> list[tuple[int, int]]:
             continue
         by_denominator.setdefault(m.group(2), []).append(m)
     spans = []
-    for denom, matches in by_denominator.items():
+    for _denominator, matches in by_denominator.items():
         nums = [int(m.group(1)) for m in matches]
         rising = len(matches) >= 2 and all(b > a for a, b in zip(nums, nums[1:]))
         for m in matches:

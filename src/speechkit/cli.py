@@ -489,6 +489,36 @@ def export(
 
 
 @app.command()
+def tokens(
+    processed_dir: Path = typer.Argument(Path("data/processed"), help="Folder with sentences.parquet (from `speechkit analyze`)."),
+    pos: bool = typer.Option(False, "--pos", help="Add the part of speech of every token (jieba.posseg tags: n, v, vn, ns, m, x …)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where tokens_all.parquet goes (default: PROCESSED_DIR)."),
+    fmt: str = typer.Option("parquet", "--format", metavar=_FORMAT, help="'parquet', or 'csv' to also write a CSV twin."),
+    only: List[str] = _only_option(),
+) -> None:
+    """Write tokens_all.parquet: every token unfiltered (stopwords, punctuation), with --pos its tag.
+
+    tokens.parquet keeps only content tokens (what keyness and word clouds count); this table
+    lets you count 实施, 推进, 加强 … too. Columns: doc_id, sentence_id, position, token, content
+    (kept in tokens.parquet) and, with --pos, pos.
+
+    \b
+    Example:  speechkit tokens data/processed --pos
+    """
+    from speechkit.api import Corpus
+    from speechkit.io import write_table
+
+    corpus = _subset(_guard(Corpus.load, processed_dir), only)
+    table = _guard(corpus.all_tokens, pos=pos)
+    target = out or processed_dir
+    _guard(write_table, table, target, "tokens_all", _formats(fmt))
+    from speechkit.summaries import escape
+
+    counts = f"{len(table):,} tokens, {int(table['content'].sum()):,} of them content tokens"
+    _console().print(f"[green]tokens_all:[/] {escape(str(Path(target) / 'tokens_all.parquet'))} ({counts})")
+
+
+@app.command()
 def run(
     raw_dir: Path = typer.Argument(Path("data/raw"), help="Folder of speeches (any format `speechkit clean` reads), or one file."),
     out: Path = typer.Option(Path("data/processed"), "--out", "-o", help="Output folder for every table and the report."),

@@ -19,7 +19,7 @@ def printable(text: str) -> str:
     cannot move the cursor or clear the terminal (``ESC[2J``).
 
     >>> printable("三亚\x1b[2J.txt")
-    '三亚\\x1b[2J.txt'
+    '三亚\\\\x1b[2J.txt'
     """
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
@@ -229,7 +229,9 @@ def kwic_table(lines, term: str, by: list[str] | None, limit: int, width: int | 
     by = list(by or [])
 
     def group_value(value) -> str:
-        if value is None or value is getattr(__import__("pandas"), "NA") or (isinstance(value, float) and value != value):
+        import pandas as pd
+
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
             return MISSING_LABEL
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
