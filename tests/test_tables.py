@@ -40,7 +40,8 @@ def test_every_declared_table_and_column_is_documented():
 
 def test_every_documented_table_is_declared():
     documented = set(re.findall(r"`(\w+)\.parquet`", DOCS))
-    extra = documented - set(tables.declared()) - {"kwic", "bench"}
+    # kwic and tokens_all are written on demand (speechkit kwic / speechkit tokens), not by a stage
+    extra = documented - set(tables.declared()) - {"kwic", "bench", "tokens_all"}
     assert extra == set(), "documented but not declared (compare tables live in docs under compare)"  # noqa: E501
 
 
