@@ -19,7 +19,7 @@ def printable(text: str) -> str:
     cannot move the cursor or clear the terminal (``ESC[2J``).
 
     >>> printable("三亚\x1b[2J.txt")
-    '三亚\\\\x1b[2J.txt'
+    '三亚\\x1b[2J.txt'
     """
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
