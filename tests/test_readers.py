@@ -394,7 +394,7 @@ def test_text_column_by_longest_average_and_missing_column(tmp_path):
     frame.to_parquet(tmp_path / "t.parquet")
     docs, entries = read_source((tmp_path / "t.parquet").read_bytes(), "t.parquet")
     assert [d.source_path for d in docs] == ["t.parquet#1", "t.parquet#2"]
-    assert "text column '讲稿' (the longest average text)" in entries[0].note
+    assert entries[0].note == "text column '讲稿' (the longest average text)"  # the file's note, not a row's
     docs, entries = read_source((tmp_path / "t.parquet").read_bytes(), "t.parquet",
                                 CleanOptions(text_column="full_text").read_options)
     assert docs[0].error == "no column named 'full_text' (columns: 地区, 讲稿)"

@@ -1056,12 +1056,12 @@ def _read_table(data: bytes, rel: str, options: ReadOptions) -> tuple[list[ReadD
                                     variables=variables))
                 continue
             page = page_from_bytes(text.encode("utf-8"), ".txt")
-            notes = [f"row {number} of a table; text column {column!r} ({how})"]
+            row_notes = [f"row {number} of a table; text column {column!r} ({how})"]
             if fmt in ("xlsx", "xlsm", "xls") and len(text) >= EXCEL_CELL_LIMIT:
-                notes.append(f"the text cell holds {len(text):,} characters, Excel's limit: the speech is probably "
+                row_notes.append(f"the text cell holds {len(text):,} characters, Excel's limit: the speech is probably "
                              "cut; export the table as CSV or Parquet instead")
             doc = ReadDoc(source, page.text, encoding or "utf-8", "html" if page.format == "html" else fmt,
-                          dict(page.hints), notes,
+                          dict(page.hints), row_notes,
                           variables=variables, dom=getattr(page, "dom", None), markup=getattr(page, "markup", ""))
             docs.append(doc)
     if not docs:
