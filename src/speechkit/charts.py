@@ -722,6 +722,8 @@ def followup_chart(followup: pd.DataFrame, title: str = "目标与实际完成�
                                 arrowprops={"arrowstyle": "->", "color": color, "linewidth": 1.6})
                 ax.plot([x], [row.outcome_value], marker="o", markersize=6, color=color, linestyle="none")
             ax.set_title(f"{key}（{unit}）" if unit else str(key))
+            years = part["target_year"].astype(float)
+            ax.set_xlim(years.min() - 1, years.max() + 1)  # one year alone must not span two centuries
             ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{int(round(v))}"))
             ax.grid(True, color="#e5e5e5", linewidth=0.8)
