@@ -136,6 +136,25 @@ def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
         raise ValueError(f"{what}: missing column(s) {missing}; got {list(df.columns)}")
 
 
+def _open_frame(ax) -> None:
+    """No top and right spines: the plain frame every speechkit chart uses."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _light_grid(ax, color: str) -> None:
+    """A light grid behind the data, in the plain frame."""
+    ax.grid(True, color=color, linewidth=0.8)
+    ax.set_axisbelow(True)
+    _open_frame(ax)
+
+
+def _year_ticks(ax, nbins: int) -> None:
+    """Whole years on the x axis (2021, not 2021.5)."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=nbins))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{int(round(v))}"))
+
+
 def empty_figure(title: str, message: str = EMPTY_MESSAGE, detail: str | None = None) -> CJKFigure:
     """A small figure with ``title`` and a centred 无数据 message (for empty tables)."""
     fig = _new_figure(6.4, 2.8)
@@ -303,12 +322,8 @@ def theme_trends(
         if percent:
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))
         if pd.api.types.is_numeric_dtype(table.index):
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{int(round(v))}"))
-        ax.grid(True, color="#e5e5e5", linewidth=0.8)
-        ax.set_axisbelow(True)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+            _year_ticks(ax, 12)
+        _light_grid(ax, "#e5e5e5")
         legend_title = {"theme": "主题", "city": "城市", "province": "省份",
                         "district": "区县"}.get(series, series)
         if dropped:
@@ -372,8 +387,7 @@ def keyness_bars(
             ax.set_xlabel("G²（→ 本组多用　← 本组少用）" if (signed < 0).any() else "G²")
             ax.tick_params(axis="y", length=0)
             ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
+            _open_frame(ax)
         fig.suptitle(title)
     return fig
 
@@ -526,10 +540,7 @@ def target_timeline(
         ax.set_xlabel("完成年限")
         ax.set_ylabel("指标" + (f"（前 {len(indicators)} 项）" if dropped else ""))
         ax.set_title(title)
-        ax.grid(True, axis="both", color="#eeeeee", linewidth=0.8)
-        ax.set_axisbelow(True)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        _light_grid(ax, "#eeeeee")
         kind_handles = [Line2D([], [], linestyle="", marker=marker_of[k], color="#444444",
                                markersize=8, label=shorten_label(k, 16)) for k in kinds]
         kind_legend = ax.legend(handles=kind_handles, title="类型", loc="upper left",
@@ -724,12 +735,8 @@ def followup_chart(followup: pd.DataFrame, title: str = "目标与实际完成�
             ax.set_title(f"{key}（{unit}）" if unit else str(key))
             years = part["target_year"].astype(float)
             ax.set_xlim(years.min() - 1, years.max() + 1)  # one year alone must not span two centuries
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{int(round(v))}"))
-            ax.grid(True, color="#e5e5e5", linewidth=0.8)
-            ax.set_axisbelow(True)
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
+            _year_ticks(ax, 8)
+            _light_grid(ax, "#e5e5e5")
         handles = [Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor="#4a5568",
                                            linestyle="none", label="目标")]
         handles += [Line2D([], [], marker="o", color=FOLLOWUP_COLORS[s], linestyle="none",

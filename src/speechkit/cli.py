@@ -758,7 +758,8 @@ def themes_terms(
 
     corpus, spec = _theme_corpus(processed_dir, theme, taxonomy)
     df = _guard(term_table, sentence_themes=corpus.tables["sentence_themes"], documents=corpus.documents, theme=theme)
-    silent = [t for t in spec.terms if t not in set(df["term"])]
+    fired = set(df["term"])
+    silent = [t for t in spec.terms if t not in fired]
     _print_frame(df, f"{theme}: terms that fired ({len(df)} of {len(spec.terms)})",
                  ["term", "hits", "sentences", "docs", "share", "where"], limit, percent=("share",))
     if silent:
