@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 SK     := $(VENV)/bin/speechkit
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test eval lint clean-data analyze report bench
+.PHONY: install demo test eval lint clean-data analyze report bench fingerprints
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (or run: make PYTHON=python3 …)"; exit 1; }
@@ -38,6 +38,13 @@ eval: $(STAMP)  ## score the gold sets, with the peer tools beside speechkit (sc
 
 bench: $(STAMP)  ## speed and memory benchmark (long; writes data/processed/bench.json)
 	$(PY) scripts/bench.py
+
+fingerprints: $(STAMP)  ## re-take tests/gold/table_fingerprints.json (only when a change is MEANT to alter results)
+	rm -rf .fingerprint-run
+	$(SK) clean ../shared/corpus --out .fingerprint-run --no-cache
+	$(SK) analyze .fingerprint-run --no-cache
+	$(PY) scripts/fingerprint_tables.py .fingerprint-run --write tests/gold/table_fingerprints.json
+	rm -rf .fingerprint-run
 
 clean-data:  ## remove generated tables, reports and caches
 	rm -rf data/processed/* data/processed/.cache
