@@ -97,3 +97,8 @@ def test_first_char_class_gives_up_where_it_cannot_be_sure(pattern):
 def test_patterns_re_already_scans_fast_are_left_alone():
     for pattern in ("力争|确保", "[一二三]成", "(?P<num>\\d)(?<![.]\\d)"):
         assert with_first_char_lookahead(pattern) == pattern
+
+
+def test_a_pattern_with_a_global_flag_keeps_it_first():
+    assert with_first_char_lookahead("(?x) (?<!主) 要 | 力争") == "(?x) (?<!主) 要 | 力争"
+    assert re.findall(with_first_char_lookahead("(?s:.)?(?<!主)要"), "主要需要") == ["需要"]

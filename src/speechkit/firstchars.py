@@ -144,4 +144,11 @@ def with_first_char_lookahead(pattern: str) -> str:
     cls = first_char_class(pattern)
     if cls is None or _scans_fast(pattern):
         return pattern
-    return f"(?={cls})(?:{pattern})"
+    wrapped = f"(?={cls})(?:{pattern})"
+    try:  # a global flag such as (?x) must stay first: such a pattern is left as it is
+        before, after = re.compile(pattern), re.compile(wrapped)
+    except re.error:
+        return pattern
+    if before.flags != after.flags or before.groupindex != after.groupindex or before.groups != after.groups:
+        return pattern
+    return wrapped

@@ -109,16 +109,18 @@ def load_indicators(extra: Path | str | None = None) -> tuple[Indicator, ...]:
 
 
 _CLAUSE_BREAK = re.compile(r"[，,；;：:、。！？!?（(）)]")
+_LAST_CLAUSE_BREAK = re.compile(r"(?s:.*)" + _CLAUSE_BREAK.pattern)
 _NO_SUBJECT = re.compile(r"^\s*(?:全年|去年|今年|同期|其中)?\s*(?:比上年|比去年|较上年|较去年|同比|环比|分别|实际|扣除价格因素|"
                          r"增长|增速|增幅|上涨|下降|降低|提高|达到|为|年均)")
 
 
-def _number_strings(value: float) -> list[str]:
+@lru_cache(maxsize=4096)
+def _number_strings(value: float) -> tuple[str, ...]:
+    """How a value may be written in the sentence: 9.9 -> ('9.9',), 12000 -> ('12000', '12,000')."""
     text = f"{value:.6f}".rstrip("0").rstrip(".")
-    out = [text]
     if "." not in text and len(text) > 4:
-        out.append(f"{int(value):,}")
-    return out
+        return text, f"{int(value):,}"
+    return (text,)
 
 
 def figure_position(sentence: str, indicator: str | None, value: float | None) -> int:
@@ -151,10 +153,13 @@ def figure_position(sentence: str, indicator: str | None, value: float | None) -
 def _clauses(sentence: str, position: int) -> tuple[str, str]:
     """(the clause ending at ``position``, the clause before it)."""
     head = sentence[:position]
-    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(head)]
-    start = breaks[-1] if breaks else 0
-    prev_start = breaks[-2] if len(breaks) > 1 else 0
-    return head[start:], head[prev_start:start] if breaks else ""
+    last = _LAST_CLAUSE_BREAK.match(head)  # the last break, found from the end (not a list of all)
+    if last is None:
+        return head, ""
+    start = last.end()
+    before = _LAST_CLAUSE_BREAK.match(head, 0, start - 1)
+    prev_start = before.end() if before else 0
+    return head[start:], head[prev_start:start]
 
 
 _ANY: dict[int, re.Pattern] = {}
@@ -174,12 +179,15 @@ def _first_match(text: str, indicators: tuple[Indicator, ...], unit: str | None)
     """The key whose pattern matches ``text`` nearest to its end (the words right before the figure),
     with no word of another quantity in between (see ``[matching]`` in indicators.toml)."""
     memo = (text, unit, id(indicators))
-    if memo in _MEMO:
-        return _MEMO[memo]
-    if len(_MEMO) > 200_000:
-        _MEMO.clear()
-    _MEMO[memo] = best = _scan(text, indicators, unit) if _any_pattern(indicators).search(text) else None
+    best = _MEMO.get(memo, _UNSEEN)
+    if best is _UNSEEN:
+        if len(_MEMO) > 200_000:
+            _MEMO.clear()
+        _MEMO[memo] = best = _scan(text, indicators, unit) if _any_pattern(indicators).search(text) else None
     return best
+
+
+_UNSEEN = object()
 
 
 def _scan(text: str, indicators: tuple[Indicator, ...], unit: str | None) -> str | None:
@@ -240,6 +248,9 @@ _TRAILING = re.compile(r"(?:达到|达|增长|增加|提高到|提高|提升到|
 _PUNCT = re.compile(r"[\s“”\"'‘’《》（）()【】\[\]、，,：:；;]")
 
 
+_NORMALISED: dict[str, str | None] = {}
+
+
 def normalise_indicator(text: str | None) -> str | None:
     """The extracted indicator without leading scope words, trailing verbs and punctuation (None when nothing is left).
 
@@ -248,6 +259,15 @@ def normalise_indicator(text: str | None) -> str | None:
     """
     if not text:
         return None
+    if text in _NORMALISED:  # the same words stand before many figures
+        return _NORMALISED[text]
+    if len(_NORMALISED) > 100_000:
+        _NORMALISED.clear()
+    _NORMALISED[text] = out = _normalise(text)
+    return out
+
+
+def _normalise(text: str) -> str | None:
     out = _PUNCT.sub("", text)
     for _ in range(3):
         new = _TRAILING.sub("", _LEADING.sub("", out))
