@@ -109,14 +109,13 @@ class AnalysisTools:
 
     def __init__(self, options: AnalyzeOptions):
         from speechkit.segment import Segmenter
-        from speechkit.themes import ThemeMatcher, load_taxonomy
+        from speechkit.themes import load_taxonomy
 
         self.options = options
         self.segmenter = Segmenter(options.segmenter, Path(options.user_dict) if options.user_dict else None,
                                    Path(options.stopwords) if options.stopwords else None)
         self.themes = load_taxonomy(extra=Path(options.taxonomy) if options.taxonomy else None)
-        # terms match on the segmenter's token boundaries (and inside its dictionary compounds)
-        self.matcher = ThemeMatcher(self.themes, tokenize=self.segmenter.cut, compounds=self.segmenter.dictionary_words)
+        self._matcher: ThemeMatcher | None = None
         from speechkit.indicators import DATA_FILES as INDICATOR_FILES, load_indicators
 
         self.indicators = load_indicators(options.indicators)
@@ -135,6 +134,18 @@ class AnalysisTools:
         if options.indicators:
             h.update(Path(options.indicators).read_bytes())
         self.fingerprint = h.hexdigest()
+
+    @property
+    def matcher(self):
+        """The theme matcher, built on first use: a run whose documents all come from the cache (or hit
+        the whole-run fast path) never reads jieba's dictionary for it (~1 s)."""
+        if self._matcher is None:
+            from speechkit.themes import ThemeMatcher
+
+            # terms match on the segmenter's token boundaries (and inside its dictionary compounds)
+            self._matcher = ThemeMatcher(self.themes, tokenize=self.segmenter.cut,
+                                         compounds=self.segmenter.dictionary_words)
+        return self._matcher
 
 
 def analyze_document(doc_id: str, text: str, tools: AnalysisTools, year: int | None = None) -> DocumentAnalysis:
@@ -288,18 +299,51 @@ def _analyze_indexed(items: list[tuple[int, list[tuple[str, str, int | None]]]],
     return [_analyze_batch(index, docs, *args) for index, docs in items]
 
 
-def _merge_parts(parts_dir: Path, name: str, stage: "StageRun") -> list[Path]:
-    """Concatenate a table's parts, in batch order, into ``name``.parquet of the stage's folder (atomic)."""
-    import pyarrow.parquet as pq
+class _PartMerger:
+    """The streamed tables' sinks, fed each batch's parts as soon as that batch is back (in batch order),
+    so that merging overlaps the workers instead of following them; TextRank rows are kept for the
+    keywords table. Identical files to merging every part at the end: same tables, same order."""
 
-    sink = stage.sink(name, TABLE_SCHEMAS[name])
-    try:
-        for part in sorted((parts_dir / name).glob("*.parquet")):
-            sink.write_arrow(pq.read_table(part, schema=TABLE_SCHEMAS[name]))
-        return sink.commit()
-    except BaseException:
-        sink.abort()
-        raise
+    def __init__(self, parts_dir: Path, stage: "StageRun"):
+        self.parts_dir, self.sinks, self.textrank = parts_dir, {}, []
+        try:
+            for name in _STREAMED:
+                if name != "keywords_textrank":
+                    self.sinks[name] = stage.sink(name, TABLE_SCHEMAS[name])
+        except BaseException:
+            self.abort()
+            raise
+
+    def add(self, index: int) -> None:
+        """Append batch ``index``'s parts (and delete them: the disk holds each row once)."""
+        import pyarrow.parquet as pq
+
+        for name in _STREAMED:
+            part = self.parts_dir / name / f"{index:08d}.parquet"
+            table = pq.read_table(part, schema=TABLE_SCHEMAS[name])
+            if name == "keywords_textrank":
+                self.textrank.append(table)
+            else:
+                self.sinks[name].write_arrow(table)
+            part.unlink()
+
+    def commit(self) -> list[Path]:
+        """Publish every streamed table (atomic each), in the order of ``_STREAMED``."""
+        paths: list[Path] = []
+        for name in list(self.sinks):
+            paths += self.sinks.pop(name).commit()
+        return paths
+
+    def abort(self) -> None:
+        for sink in self.sinks.values():
+            sink.abort()
+        self.sinks = {}
+
+    def textrank_frame(self) -> pd.DataFrame:
+        """The TextRank keyword rows of every batch, in batch order, as a DataFrame."""
+        schema = TABLE_SCHEMAS["keywords_textrank"]
+        return pd.concat([t.to_pandas() for t in self.textrank] or [schema.empty_table().to_pandas()],
+                         ignore_index=True)
 
 
 @dataclass
@@ -427,27 +471,33 @@ def analyze_corpus(
         # each unit of work is one numbered batch; parts are merged in batch order → identical tables
         batches = batched(_iter_documents(processed_dir), StageRun.batch_size(total, jobs, 32))
         numbered = ([(i, docs)] for i, docs in enumerate(batches))
-        for (summary,) in stage.batches(_analyze_indexed, numbered, (options, fingerprint, stage.cache_arg, str(parts_dir)),
-                                        jobs=jobs, engine=engine, scheduler=scheduler):
-            doc_counts.update(summary.counts)
-            for name, n in summary.rows.items():
-                row_counts[name] += n
-            done += summary.documents
-            cached += summary.cached
-            sentences += summary.sentences
-            covered += summary.theme_sentences
-            progress and progress(done, total)
-        # the corpus-level steps (NMF topics, TF-IDF keywords) run beside this process while
-        # it merges the parts
-        ordered = {d: doc_counts[d] for d in sorted(doc_counts)}
-        topics_future = start_beside(_fit_topics, ordered, options.topics)
-        tfidf_future = start_beside(_tfidf_keywords, ordered, options.top_keywords)
-        paths = []
-        for name in _STREAMED:
-            if name != "keywords_textrank":
-                paths += _merge_parts(parts_dir, name, stage)
-        textrank = pd.concat([pd.read_parquet(p) for p in sorted((parts_dir / "keywords_textrank").glob("*.parquet"))],
-                             ignore_index=True)
+        merger = _PartMerger(parts_dir, stage)
+        try:
+            for (summary,) in stage.batches(_analyze_indexed, numbered,
+                                            (options, fingerprint, stage.cache_arg, str(parts_dir)),
+                                            jobs=jobs, engine=engine, scheduler=scheduler):
+                if not done:  # the corpus-level steps' imports (sklearn), while the workers run, not after
+                    import speechkit.keywords  # noqa: F401
+                    import speechkit.topics  # noqa: F401
+                merger.add(summary.index)  # batches come back in order: merge while the workers go on
+                doc_counts.update(summary.counts)
+                for name, n in summary.rows.items():
+                    row_counts[name] += n
+                done += summary.documents
+                cached += summary.cached
+                sentences += summary.sentences
+                covered += summary.theme_sentences
+                progress and progress(done, total)
+            # the corpus-level steps (NMF topics, TF-IDF keywords) run beside this process while
+            # it publishes the streamed tables
+            ordered = {d: doc_counts[d] for d in sorted(doc_counts)}
+            topics_future = start_beside(_fit_topics, ordered, options.topics)
+            tfidf_future = start_beside(_tfidf_keywords, ordered, options.top_keywords)
+            paths = merger.commit()
+        except BaseException:
+            merger.abort()
+            raise
+        textrank = merger.textrank_frame()
 
     keywords = pd.concat([tfidf_future.result(), textrank], ignore_index=True)
     keywords = keywords.sort_values(["doc_id", "method", "rank"], kind="stable").reset_index(drop=True)
