@@ -137,8 +137,8 @@ class AnalysisTools:
 
     @property
     def matcher(self):
-        """The theme matcher, built on first use: a run whose documents all come from the cache (or hit
-        the whole-run fast path) never reads jieba's dictionary for it (~1 s)."""
+        """The theme matcher, built on first use: a run that takes the whole-run fast path (nothing
+        changed) never reads jieba's dictionary for it (~1 s of a warm run)."""
         if self._matcher is None:
             from speechkit.themes import ThemeMatcher
 
