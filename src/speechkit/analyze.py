@@ -129,7 +129,9 @@ class AnalysisTools:
 
         from speechkit.targets import DATA_FILES as TARGET_FILES
 
-        for name in (*OUTLINE_FILES, *TARGET_FILES, *INDICATOR_FILES):
+        from speechkit.chunked import DATA_FILES as CHUNK_FILES  # where a huge document is cut
+
+        for name in (*OUTLINE_FILES, *TARGET_FILES, *INDICATOR_FILES, *CHUNK_FILES):
             h.update((files("speechkit") / "data" / name).read_bytes())
         if options.indicators:
             h.update(Path(options.indicators).read_bytes())
@@ -263,22 +265,55 @@ _MAX_ENTRY_BYTES = 64 << 20
 
 def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options: AnalyzeOptions, fingerprint: str,
                    cache_dir: str | None, parts_dir: str) -> BatchSummary:
-    """Analyse (or take from the cache) a batch of documents and write its rows as Parquet parts."""
+    """Analyse (or take from the cache) a batch of documents and write its rows as Parquet parts.
+
+    A document over the threshold of ``data/chunks.toml`` is analysed in chunks (:mod:`speechkit.chunked`):
+    its rows are written chunk by chunk as extra parts ``<index>-<n>.parquet``, which sort before the
+    batch's own part, so the merged tables keep the documents' order; it gets no cache entry.
+    """
     import pyarrow.parquet as pq
 
+    from speechkit.chunked import STREAMED_PER_CHUNK, ChunkedAnalysis, chunk_rules
+
     tools = _tools(options)
+    huge = chunk_rules().threshold_chars
     tables: dict[str, list[pa.Table]] = {name: [] for name in _STREAMED}
-    summary = BatchSummary(index, {}, {}, 0, 0, 0, 0)
+    summary = BatchSummary(index, {}, {name: 0 for name in _STREAMED}, 0, 0, 0, 0)
+    extra = 0
+
+    def write_extra(pending: dict[str, list[pa.Table]]) -> None:
+        """Write the pending tables as the batch's next extra part (memory stays one chunk's rows)."""
+        nonlocal extra
+        for name, parts in pending.items():
+            table = pa.concat_tables(parts) if parts else None
+            if table is not None and table.num_rows:
+                part = Path(parts_dir) / name / f"{index:08d}-{extra:05d}.parquet"
+                part.parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(table, part)
+                summary.rows[name] += table.num_rows
+            parts.clear()
+        extra += 1
+
     for doc_id, text, year in docs:
-        key = _doc_key(fingerprint, doc_id, text, year)
-        entry = entry_path(Path(cache_dir), key, ".arrow") if cache_dir else None
-        result = _load_cached(entry)
-        if result is not None:
-            summary.cached += 1
+        if len(text) > huge:
+            write_extra(tables)  # the documents before it come first
+            chunked = ChunkedAnalysis(doc_id, text, tools, year)
+            for rows in chunked.chunks():
+                write_extra({name: [pa.Table.from_pylist(rows[name], schema=TABLE_SCHEMAS[name])] for name in STREAMED_PER_CHUNK})
+            rows, counts, n_sentences, covered = chunked.finish()
+            result = _CachedAnalysis({name: pa.Table.from_pylist(rows.get(name, []), schema=TABLE_SCHEMAS[name]) for name in _STREAMED},
+                                     counts, n_sentences, covered)
         else:
-            result = _CachedAnalysis.of(analyze_document(doc_id, text, tools, year))
-            if entry is not None:
-                _store_cached(entry, result)
+            key = _doc_key(fingerprint, doc_id, text, year)
+            entry = entry_path(Path(cache_dir), key, ".arrow") if cache_dir else None
+            cached = _load_cached(entry)
+            if cached is not None:
+                summary.cached += 1
+                result = cached
+            else:
+                result = _CachedAnalysis.of(analyze_document(doc_id, text, tools, year))
+                if entry is not None:
+                    _store_cached(entry, result)
         for name in _STREAMED:
             tables[name].append(result.tables[name])
         summary.counts[doc_id] = result.counts
@@ -290,7 +325,7 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
         part.parent.mkdir(parents=True, exist_ok=True)
         table = pa.concat_tables(tables[name]) if tables[name] else TABLE_SCHEMAS[name].empty_table()
         pq.write_table(table, part)
-        summary.rows[name] = table.num_rows
+        summary.rows[name] += table.num_rows
     return summary
 
 

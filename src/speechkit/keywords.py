@@ -23,6 +23,7 @@ import scipy.sparse as sp
 __all__ = [
     "KEYWORD_COLUMNS",
     "build_term_matrix",
+    "textrank_of_graph",
     "term_counts",
     "textrank_keywords",
     "textrank_table",
@@ -239,6 +240,10 @@ def tfidf_keywords(doc_counts: Mapping[str, Mapping[str, int]], top: int = 20) -
     )
 
 
+#: tokens at most this many positions apart (minus one) are linked in the TextRank graph
+TEXTRANK_WINDOW = 5
+
+
 def _cooccurrence_graph(node_of_token: np.ndarray, n_nodes: int, window: int) -> sp.csr_matrix:
     """Symmetric co-occurrence counts of tokens at most ``window - 1`` positions apart."""
     sources: list[np.ndarray] = []
@@ -261,7 +266,7 @@ def _cooccurrence_graph(node_of_token: np.ndarray, n_nodes: int, window: int) ->
 def textrank_keywords(
     tokens: Sequence[str],
     top: int = 20,
-    window: int = 5,
+    window: int = TEXTRANK_WINDOW,
     damping: float = 0.85,
     iterations: int = 50,
 ) -> list[tuple[str, float]]:
@@ -296,7 +301,22 @@ def textrank_keywords(
     node_index = {term: i for i, term in enumerate(terms)}
     node_of_token = np.fromiter((node_index[t] for t in kept), dtype=np.int64, count=len(kept))
     graph = _cooccurrence_graph(node_of_token, n_nodes, window)
+    return textrank_of_graph(terms, graph, top, damping, iterations)
 
+
+def textrank_of_graph(terms: Sequence[str], graph: sp.csr_matrix, top: int = 20, damping: float = 0.85,
+                      iterations: int = 50) -> list[tuple[str, float]]:
+    """TextRank keywords from a co-occurrence graph already built: ``terms`` sorted, ``graph[i, j]`` the
+    link weight of ``terms[i]`` and ``terms[j]`` (symmetric).  :func:`textrank_keywords` is this on the
+    graph of one token sequence; :mod:`speechkit.chunked` sums the graphs of a huge document's chunks.
+
+    >>> import scipy.sparse as sp
+    >>> textrank_of_graph(["服务", "托育"], sp.csr_matrix([[0.0, 1.0], [1.0, 0.0]]), top=1)
+    [('服务', 0.5)]
+    """
+    n_nodes = len(terms)
+    if n_nodes == 0:
+        return []
     # Column-stochastic transition: a node passes its score to its neighbours in
     # proportion to the link weights; isolated nodes spread theirs uniformly.
     strength = np.asarray(graph.sum(axis=0)).ravel()
