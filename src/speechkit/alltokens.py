@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ def segmenter_for(processed_dir: str | Path | None = None):
     from speechkit.runrecord import read_run_record
     from speechkit.segment import Segmenter
 
-    options = {}
+    options: dict[str, Any] = {}  # the analyze options of run.json (JSON values)
     if processed_dir is not None:
         options = read_run_record(processed_dir).get("stages", {}).get("analyze", {}).get("options", {}) or {}
     user_dict, stopwords = options.get("user_dict"), options.get("stopwords")
@@ -69,7 +70,11 @@ def token_rows(sentences: Iterable[tuple[str, int, str]], segmenter, pos: bool =
     [['要', False, 'v'], ['切实', False, 'ad'], ['推进', False, 'v'], ['普惠托育服务', True, 'n']]
     """
     tagger = _pos_tokenizer(segmenter) if pos else None
-    doc_ids, sentence_ids, positions, tokens, tags = [], [], [], [], []
+    doc_ids: list[str] = []
+    sentence_ids: list[int] = []
+    positions: list[int] = []
+    tokens: list[str] = []
+    tags: list[str] = []
     for doc_id, sentence_id, text in sentences:
         if tagger is not None:
             pairs = [(p.word, p.flag) for p in tagger.cut(str(text))]

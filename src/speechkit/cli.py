@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 # Help texts are printed as written (rich_markup_mode=None): rich markup would eat "[freq] [pos]" and
 # "[[theme]]", and plain help shows no "<bool>" metavars. Choices are listed in the metavar (parquet|csv).
@@ -61,7 +64,7 @@ def _os_error_message(exc: OSError) -> str:
         errno.EISDIR: "a folder is in the way of a file: remove it or choose another --out",
         errno.EDQUOT: "the disk quota is exhausted: free some space or choose another --out",
     }
-    fix = fixes.get(exc.errno, exc.strerror or str(exc))
+    fix = (fixes.get(exc.errno) if exc.errno is not None else None) or exc.strerror or str(exc)
     return f"{where}: {fix}"
 
 
@@ -134,7 +137,7 @@ class _Progress:
             TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
             console=_console(), transient=False, disable=not sys.stderr.isatty() and False,
         )
-        self.task = None
+        self.task: TaskID | None = None
 
     def __enter__(self):
         self.progress.__enter__()

@@ -386,7 +386,7 @@ def export_corpus(corpus: "Corpus", to: str, out_dir: str | Path | None = None, 
         from speechkit.report import write_workbook
 
         max_rows = int(_settings()["excel"]["max_rows"])
-        sheets = []
+        sheets: list[tuple[str, pd.DataFrame, tuple[str, ...]]] = []
         for name, frame in tables.items():
             if len(frame) > max_rows:
                 result.notes.append(f"{name}: {len(frame):,} rows exceed Excel's sheet limit; left out "

@@ -201,8 +201,7 @@ def _is_multi_year(row, doc: dict, paragraph: bool = True) -> bool:
     text = doc.get("text") or ""
     start = _year(row.get("start"))
     if paragraph and text and start is not None:
-        paragraph = _paragraph(text, start)
-        return bool(rules["paragraph_multi_year"].search(paragraph[:80]))
+        return bool(rules["paragraph_multi_year"].search(_paragraph(text, start)[:80]))
     return False
 
 
@@ -227,7 +226,8 @@ def followup_table(*, documents: pd.DataFrame, targets: pd.DataFrame, indicators
         docs[row["doc_id"]] = row
     rows = targets[targets["indicator_key"].isin(by_key) & targets["doc_id"].isin(docs)]
     rows = rows[~rows.get("redacted", pd.Series(False, index=rows.index)).fillna(False).astype(bool)]
-    planned, reported = [], {}
+    planned: list[tuple[dict, dict, int]] = []
+    reported: dict[tuple, list[tuple[dict, dict]]] = {}
     for record in rows.to_dict("records"):
         doc = docs[record["doc_id"]]
         if doc["_place"] is None or _num(record.get("value")) is None and _num(record.get("value_low")) is None:
@@ -250,13 +250,13 @@ def followup_table(*, documents: pd.DataFrame, targets: pd.DataFrame, indicators
             continue
         doc_year = _year(doc.get("year"))
         candidates = [(r, d) for r, d in reported.get(key, [])
-                      if d["doc_id"] != doc["doc_id"] and _year(d.get("year")) is not None
-                      and doc_year is not None and _year(d.get("year")) > doc_year]
+                      if d["doc_id"] != doc["doc_id"] and doc_year is not None and (_year(d.get("year")) or 0) > doc_year]
         indicator = by_key[record["indicator_key"]]
         value, low, high = _num(record.get("value")), _num(record.get("value_low")), _num(record.get("value_high"))
         choice = None
-        for r, d in sorted(candidates, key=lambda rd: (_year(rd[1].get("year")), _year(rd[0].get("start")) or 0)):
-            converted = _convert(_num(r["value"]), r.get("unit"), record.get("unit")) if _num(r.get("value")) is not None else None
+        for r, d in sorted(candidates, key=lambda rd: (_year(rd[1].get("year")) or 0, _year(rd[0].get("start")) or 0)):
+            reported_value = _num(r.get("value"))
+            converted = _convert(reported_value, r.get("unit"), record.get("unit")) if reported_value is not None else None
             if converted is not None and indicator.units and "%" not in indicator.units and value:
                 ratio = converted / value if value else 1.0
                 if not (1 / rules["max_level_ratio"] <= ratio <= rules["max_level_ratio"]):

@@ -223,7 +223,7 @@ def find_places(text: str) -> Counter:
     0
     """
     _, index = load_divisions()
-    counts: Counter = Counter()
+    counts: Counter[Division] = Counter()
     not_places = _not_place_names()
     bounds = None
     for name, end in _iter_names(text):
@@ -240,7 +240,8 @@ def find_places(text: str) -> Counter:
                 continue
         weight = 2 if full else 1
         for div, _ in entries:
-            counts[div] += weight / len(entries)
+            # a short name shared by n divisions gives each 1/n (typeshed types Counter values as int)
+            counts[div] += weight / len(entries)  # type: ignore[assignment]
     return counts
 
 

@@ -112,11 +112,11 @@ def main_container(dom: HtmlDom) -> set[int]:
     chosen = {best}
     # an article continued in a twin container (same tag and class, same parent: pagination, a split
     # after an ad slot) joins the main one when it scores nearly as well
-    el = dom.elements[best]
-    if el.parent >= 0 and el.cls:
+    main = dom.elements[best]
+    if main.parent >= 0 and main.cls:
         for i in range(n):
             twin = dom.elements[i]
-            if i != best and twin.parent == el.parent and twin.tag == el.tag and twin.cls == el.cls \
+            if i != best and twin.parent == main.parent and twin.tag == main.tag and twin.cls == main.cls \
                     and article[i] > 0 and scores[i] >= cfg.sibling_share * scores[best]:
                 chosen.add(i)
     return chosen

@@ -145,7 +145,7 @@ def figure_position(sentence: str, indicator: str | None, value: float | None) -
                 if not glued and (anchor < 0 or at >= anchor):
                     return at
                 at = sentence.find(number, at + 1)
-    if anchor >= 0:
+    if anchor >= 0 and indicator:
         return anchor + len(indicator)
     return len(sentence)
 

@@ -20,8 +20,14 @@ import fnmatch
 import io
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    import tarfile
+
+    import pandas as pd
 
 from speechkit.decode import DecodeError, RawPage, page_from_bytes
 
@@ -276,7 +282,8 @@ def _read_mht(data: bytes, rel: str) -> ReadDoc:
     msg = email.message_from_bytes(data, policy=policy.default)
     for part in msg.walk():
         if part.get_content_type() in ("text/html", "text/plain"):
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)  # bytes for a leaf part (None or a list otherwise)
+            payload = decoded if isinstance(decoded, bytes) else b""
             charset = part.get_content_charset()
             if charset:
                 try:
@@ -536,7 +543,7 @@ def _block_lines(element, numbering: _Numbering | None) -> list[str]:
                 lines.append(label + text if text else label)
         elif tag == _W + "tbl":
             for row in child.iter(_W + "tr"):
-                cells = []
+                cells: list[str] = []
                 for cell in row.iter(_W + "tc"):
                     text = " ".join(_block_lines(cell, numbering)).strip()
                     if text and (not cells or cells[-1] != text):
@@ -572,7 +579,8 @@ def _read_docx(data: bytes, rel: str) -> ReadDoc:
         raise DecodeError(f"not a readable .docx (damaged, or another format renamed .docx): {exc}") from exc
     numbering = _Numbering(document)
     body = _block_lines(document.element.body, numbering)
-    headers, footers = [], []
+    headers: list[str] = []
+    footers: list[str] = []
     seen: set[str] = set()
     for section in document.sections:
         for kind, parts in (("header", headers), ("footer", footers)):
@@ -590,7 +598,7 @@ def _read_docx(data: bytes, rel: str) -> ReadDoc:
                         parts.append(line)
     if not any(line.strip() for line in body):
         raise DecodeError("Word document holds no text in its body" + (" (only headers/footers)" if headers or footers else ""))
-    pieces = [(line + "\n", "docx_header") for line in headers]
+    pieces: list[tuple[str, str | None]] = [(line + "\n", "docx_header") for line in headers]
     pieces.append(("\n".join(body), None))
     pieces += [("\n" + line, "docx_footer") for line in footers]
     doc = _pieces_to_doc(rel, pieces, "docx")
@@ -945,7 +953,7 @@ def _decode_table_text(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
-def _load_table(data: bytes, rel: str) -> list[tuple[str | None, object, str | None]]:
+def _load_table(data: bytes, rel: str) -> list[tuple[str | None, "pd.DataFrame", str | None]]:
     """``[(sheet or None, DataFrame, encoding)]`` for a table file (all values as text)."""
     import pandas as pd
 
@@ -1097,11 +1105,18 @@ def decode_member_name(raw: bytes, utf8_flag: bool = False) -> str:
     return best if best is not None else raw.decode("cp437")
 
 
+def _tar_member(tf: "tarfile.TarFile", info: "tarfile.TarInfo") -> bytes:
+    """The bytes of a regular file of a tar archive (empty when it cannot be extracted)."""
+    handle = tf.extractfile(info)
+    return handle.read() if handle is not None else b""
+
+
 def _read_archive(data: bytes, rel: str, options: ReadOptions, depth: int) -> tuple[list[ReadDoc], list[FileEntry]]:
     if depth >= MAX_DEPTH:
         error = "archive nested too deep inside other archives"
         return [ReadDoc(rel, error=error, format="archive")], [FileEntry(rel, "error", error, 0, "archive")]
-    members: list[tuple[str, object]] = []  # (name, loader)
+    # (name, size, encrypted, read): a member's bytes are read only when it is not skipped
+    members: list[tuple[str, int, bool, Callable[[], bytes]]] = []
     import tarfile
     import zipfile
 
@@ -1119,41 +1134,36 @@ def _read_archive(data: bytes, rel: str, options: ReadOptions, depth: int) -> tu
                     except UnicodeEncodeError:
                         raw_name = info.orig_filename.encode("utf-8", "surrogateescape")
                     name = decode_member_name(raw_name)
-                members.append((name.replace("\\", "/"), (zf, info)))
+                members.append((name.replace("\\", "/"), info.file_size, bool(info.flag_bits & 0x1), partial(zf.read, info)))
             fmt = "zip"
         else:
             tf = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
-            for info in tf.getmembers():
-                if not info.isfile():
+            for member in tf.getmembers():
+                if not member.isfile():
                     continue
-                raw_name = info.name.encode("utf-8", "surrogateescape")
-                members.append((decode_member_name(raw_name), (tf, info)))
+                raw_name = member.name.encode("utf-8", "surrogateescape")
+                members.append((decode_member_name(raw_name), member.size, False, partial(_tar_member, tf, member)))
             fmt = "tar"
     except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError, ValueError) as exc:
         error = f"damaged or unreadable archive: {exc}"
         return [ReadDoc(rel, error=error, format="archive")], [FileEntry(rel, "error", error, 0, "archive")]
     docs: list[ReadDoc] = []
     entries: list[FileEntry] = []
-    for name, (container, info) in sorted(members, key=lambda m: m[0]):
+    for name, size, encrypted, read_member in sorted(members, key=lambda m: m[0]):
         member_rel = f"{rel}/{name.lstrip('/')}"
         reason = skip_reason(name.lstrip("/"), options)
         if reason:
             entries.append(FileEntry(member_rel, "skipped", reason))
             continue
-        size = info.file_size if fmt == "zip" else info.size
         if size > MAX_MEMBER_BYTES:
             error = f"archive member too large to read ({size:,} bytes)"
             docs.append(ReadDoc(member_rel, error=error))
             entries.append(FileEntry(member_rel, "error", error))
             continue
         try:
-            if fmt == "zip":
-                if info.flag_bits & 0x1:
-                    raise DecodeError("password-protected zip member: unpack it with the password first")
-                blob = container.read(info)
-            else:
-                handle = container.extractfile(info)
-                blob = handle.read() if handle is not None else b""
+            if encrypted:
+                raise DecodeError("password-protected zip member: unpack it with the password first")
+            blob = read_member()
         except DecodeError as exc:
             docs.append(ReadDoc(member_rel, error=str(exc)))
             entries.append(FileEntry(member_rel, "error", str(exc)))

@@ -248,7 +248,6 @@ def _make_tokenizer(backend: str):
     return tokenizer
 
 
-_UNSEEN = object()
 _REDACTION_CHARS = "".join(sorted(REDACTION_MARKS))
 
 
@@ -369,12 +368,13 @@ class Segmenter:
         """
         # tokens repeat a lot: memoise raw token -> content token (or None)
         memo = self._content_memo
-        tokens = []
+        tokens: list[str] = []
         for raw in raw_tokens:
-            token = memo.get(raw, _UNSEEN)
-            if token is _UNSEEN:
-                token = raw.strip().strip(_REDACTION_CHARS)
-                token = token if self.is_content(token) else None
+            if raw in memo:
+                token = memo[raw]
+            else:
+                stripped = raw.strip().strip(_REDACTION_CHARS)
+                token = stripped if self.is_content(stripped) else None
                 if len(memo) < 500_000:
                     memo[raw] = token
             if token is not None:

@@ -75,8 +75,8 @@ def cosine_similarity_matrix(
     weights = tfidf_matrix(term_counts, sublinear_tf=sublinear_tf)
     ids = np.asarray(list(doc_ids), dtype=object)
     if rows is not None:
-        rows = np.asarray(rows, dtype=np.int64)
-        weights, ids = weights[rows], ids[rows]
+        picked = np.asarray(rows, dtype=np.int64)
+        weights, ids = weights[picked], ids[picked]
     sim = cosine_similarity(weights, dense_output=True).astype(np.float64)
     return pd.DataFrame(sim, index=pd.Index(ids, name="doc_id"), columns=pd.Index(ids))
 

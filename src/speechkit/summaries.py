@@ -264,9 +264,8 @@ def followup_summary_table(summary, path: Path) -> Table:
     cols = ["indicator_key"] + (["group"] if "group" in summary.columns else [])
     for col in cols:
         table.add_column({"indicator_key": "indicator", "group": "group"}[col])
-    for name, justify in (("linked", "right"), ("met", "right"), ("missed", "right"), ("share met", "right"),
-                          ("mean gap", "right")):
-        table.add_column(name, justify=justify)
+    for name in ("linked", "met", "missed", "share met", "mean gap"):
+        table.add_column(name, justify="right")
     if not len(summary):
         table.add_row(*(["no target could be linked to a later document of the same place"] + [""] * (len(cols) + 4)))
     for _, row in summary.iterrows():
