@@ -30,8 +30,9 @@ report: $(STAMP)
 test: $(STAMP)  ## run the test suite
 	$(VENV)/bin/pytest -q
 
-lint: $(STAMP)  ## ruff (pyflakes + pycodestyle, settings in pyproject.toml)
+lint: $(STAMP)  ## ruff (pyflakes + pycodestyle) and mypy (types of src/speechkit), settings in pyproject.toml
 	$(VENV)/bin/ruff check src scripts tests
+	$(VENV)/bin/mypy
 
 eval: $(STAMP)  ## score the gold sets, with the peer tools beside speechkit (scripts/eval_*.py)
 	$(PY) scripts/eval.py

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -261,8 +262,9 @@ class _Page:
             for s, e in self.strong or ():
                 covered[s] += 1
                 covered[e] -= 1
-            covered = np.cumsum(covered)[:-1] > 0 if len(self.text) else covered[:0].astype(bool)
-            first = last = None
+            strong = np.cumsum(covered)[:-1] > 0 if len(self.text) else covered[:0].astype(bool)
+            first: int | None = None
+            last = 0
             for i in range(len(self.starts)):
                 a, b = int(self.starts[i]), self.line_end(i)
                 line = self.text[a:b]
@@ -270,7 +272,7 @@ class _Page:
                     continue
                 if not any(p.search(line) for p in patterns.body_line):
                     continue
-                if b > a and covered[a:b].mean() >= 0.5:
+                if b > a and strong[a:b].mean() >= 0.5:
                     continue
                 if first is None:
                     first = a
@@ -518,7 +520,7 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
     # A cut can expose more chrome: 评论0(省略1字) leaves 评论0 alone on its line. Re-apply the
     # named rules to what is left until nothing more matches, so cleaning is idempotent.
     # Only the lines next to a cut can change, so only they are searched again.
-    searched: set[tuple[int, int]] = set()
+    searched: set[tuple[int, int, int]] = set()  # (lo, hi, length of the view)
     for _ in range(_MAX_REPASSES):
         if not view:
             break
@@ -531,8 +533,8 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
         # the guard judges each match on the view (where it is one piece of text), then it maps back
         again = _guard_view(view, again, by_name, protected, idx, page)
         if "whitespace" in structural:
-            kept, _idx = _kept_view(view, [(a, b) for a, b, _ in again])
-            again += [(a, b, "whitespace") for a, b in _map_back_spans(_idx, _whitespace_spans(kept))]
+            kept_text, _idx = _kept_view(view, [(a, b) for a, b, _ in again])
+            again += [(a, b, "whitespace") for a, b in _map_back_spans(_idx, _whitespace_spans(kept_text))]
         if not again:
             break
         spans = _merge(spans + [(a, b, rule) for s, e, rule in again for a, b in _map_back(idx, s, e)])
@@ -587,13 +589,15 @@ def _regex_spans(text: str, rules: list[Rule]) -> list[tuple[int, int, str]]:
     """(start, end, rule) of every match of the named regex rules in ``text``."""
     spans: list[tuple[int, int, str]] = []
     for rule in rules:
-        if rule.kind != "regex":
+        pattern = rule.pattern
+        if rule.kind != "regex" or pattern is None:
             continue
         if rule.requires and not any(lit in text for lit in rule.requires):
             continue
-        has_cut = "cut" in rule.pattern.groupindex
+        has_cut = "cut" in pattern.groupindex
+        matches: Iterable[Any]  # re.Match of a bundled rule, regex.Match of a user rule
         if rule.source == BUNDLED_SOURCE:
-            matches = rule.pattern.finditer(text)
+            matches = pattern.finditer(text)
         else:
             matches = _timed_matches(rule, text)
         for m in matches:
@@ -618,7 +622,8 @@ def _regex_error() -> type[Exception]:
 def _timed_matches(rule: Rule, text: str) -> list:
     """All matches of a user rule, or :class:`RuleTimeout` naming it when it runs too long."""
     try:
-        return list(rule.pattern.finditer(text, timeout=USER_RULE_TIMEOUT_S))
+        pattern: Any = rule.pattern  # a user rule is compiled by the `regex` module, whose finditer takes a timeout
+        return list(pattern.finditer(text, timeout=USER_RULE_TIMEOUT_S))
     except TimeoutError:
         raise RuleTimeout(f"rule {rule.name!r} from {rule.source} ran longer than {USER_RULE_TIMEOUT_S:g} s on this "
                           "page and was stopped (a pattern that backtracks without end, such as (a+)+$?): "

@@ -20,17 +20,26 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.colors import PowerNorm
+from matplotlib.colors import ListedColormap, PowerNorm, to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from speechkit.fonts import cjk_font_path, cjk_rc
 from speechkit.io import atomic_write_bytes
+
+
+def _palette(name: str) -> list[tuple[float, float, float]]:
+    """The colours (RGB tuples) of one of matplotlib's qualitative colormaps (tab10, Dark2, …)."""
+    cmap = matplotlib.colormaps[name]
+    if not isinstance(cmap, ListedColormap):
+        raise ValueError(f"{name} is not a qualitative (listed) colormap")
+    return [to_rgb((float(r), float(g), float(b))) for r, g, b in np.asarray(cmap.colors, dtype=float)[:, :3]]
 
 __all__ = [
     "CJKFigure",
@@ -331,7 +340,7 @@ def theme_trends(
     labels = _unique_labels(table.columns, 20)
     width = 7.5 + max(_display_width(s) for s in labels) * 0.075
     fig = _new_figure(width, 4.8)
-    colors = matplotlib.colormaps["tab10" if len(labels) <= 10 else "tab20"].colors
+    colors = _palette("tab10" if len(labels) <= 10 else "tab20")
     styles = ("-", "--", "-.", ":")
     with matplotlib.rc_context(cjk_rc()):
         ax = fig.add_subplot()
@@ -418,7 +427,7 @@ def keyness_bars(
 
 _WORD_COLORS = tuple(
     "#{:02x}{:02x}{:02x}".format(*(int(round(255 * c)) for c in rgb))
-    for rgb in matplotlib.colormaps["Dark2"].colors
+    for rgb in _palette("Dark2")
 )
 
 
@@ -587,7 +596,7 @@ def target_timeline(
     kinds = sorted(points["kind"].unique().tolist())
     groups = list(dict.fromkeys(data["_group"].tolist()))
     marker_of = {k: KIND_MARKERS[i % len(KIND_MARKERS)] for i, k in enumerate(kinds)}
-    palette = matplotlib.colormaps["tab10"].colors
+    palette = _palette("tab10")
     color_of = {g: palette[i % len(palette)] for i, g in enumerate(groups)}
     ypos = {ind: len(indicators) - 1 - i for i, ind in enumerate(indicators)}
     # groups sharing an (indicator, year) cell are spread sideways a little; lone points stay on the year
@@ -751,7 +760,8 @@ def save_figure(fig: Figure, path: Path, svg: bool = False) -> list[Path]:
     written = []
     # zlib level 1: a quarter faster to encode than the default 6 for ~10 % larger files (same pixels;
     # the copy embedded in report.html is re-encoded as a palette PNG anyway)
-    formats = [("png", {"dpi": PNG_DPI, "metadata": {"Software": None}, "pil_kwargs": {"compress_level": 1}})]
+    formats: list[tuple[str, dict[str, Any]]] = [
+        ("png", {"dpi": PNG_DPI, "metadata": {"Software": None}, "pil_kwargs": {"compress_level": 1}})]
     if svg:
         formats.append(("svg", {"metadata": {"Date": None, "Creator": None}}))
     with matplotlib.rc_context(cjk_rc()):

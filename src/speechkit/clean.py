@@ -14,7 +14,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -223,7 +223,7 @@ def _printable_path(rel: str) -> str:
 
 def _error_row(rel: str, message: str) -> dict:
     key = hashlib.sha1(rel.encode()).hexdigest()
-    row = {c: None for c in DOCUMENT_COLUMNS}
+    row: dict[str, Any] = {c: None for c in DOCUMENT_COLUMNS}
     row.update(doc_id="err-" + key[:12], source_path=rel, text="", raw_text="", truncated=False, redactions=0,
                raw_chars=0, clean_chars=0, status="error", error=message, format=Path(rel).suffix.lstrip(".").lower() or None)
     return row
@@ -300,7 +300,9 @@ def _simplified_doc(doc: "readers.ReadDoc") -> tuple[str, list[tuple[int, int, s
         pieces.append((doc.text[start:end], rule))
         pos = end
     pieces.append((doc.text[pos:], None))
-    text, cuts, at = [], [], 0
+    text: list[str] = []
+    cuts: list[tuple[int, int, str]] = []
+    at = 0
     for piece, rule in pieces:
         converted = _to_simplified(piece) if piece else piece
         if rule:
@@ -413,8 +415,8 @@ def _clean_doc(doc: "readers.ReadDoc", options: CleanOptions, rules) -> tuple[di
     row["notes"] = "; ".join(notes) or None
     if doc.variables:
         _apply_variables(row, doc.variables)
-    removals = [{"doc_id": doc_id, "rule": r.rule, "start": r.start, "end": r.end, "text": r.text} for r in result.removals]
-    return row, removals
+    removal_rows = [{"doc_id": doc_id, "rule": r.rule, "start": r.start, "end": r.end, "text": r.text} for r in result.removals]
+    return row, removal_rows
 
 
 def explain_file(path: Path, options: CleanOptions = CleanOptions(), width: int = 20) -> dict:
@@ -435,7 +437,7 @@ def explain_file(path: Path, options: CleanOptions = CleanOptions(), width: int 
     [('breadcrumb', '当前位置:首页 > 讲话⏎'), ('comment_counter', '评论0')]
     """
     path = Path(path)
-    info = {"source_path": str(path), "status": "ok", "error": None, "encoding": None, "format": None, "script": None,
+    info: dict[str, Any] = {"source_path": str(path), "status": "ok", "error": None, "encoding": None, "format": None, "script": None,
             "notes": [], "raw_chars": 0, "clean_chars": 0, "rules": [], "kept": []}
     try:
         page = read_raw(path)
@@ -518,7 +520,7 @@ def _clean_batch(batch: list[tuple[str, str, bool]], options: CleanOptions, cach
     """Clean a batch of source files: ``[(rel, [(row, removals)…], file entries)]``."""
     rules = _WORKER_RULES if _WORKER_RULES is not None else load_rules([Path(p) for p in options.rules_files])
     settings = options.fingerprint() if cache_dir else ""
-    out = []
+    out: list[tuple[str, list[tuple[dict, list[dict]]], list[dict]]] = []
     for rel, path, note_outside in batch:
         try:
             data = Path(path).read_bytes()
@@ -618,7 +620,7 @@ def clean_corpus(
     # file is one clear error for the user, and forked workers inherit the compiled rules
     _init_worker(options.rules_files)
     settings = options.fingerprint()
-    keys = {rel: None if problem else _file_key(path, settings + "|" + rel) for rel, path, problem in files}
+    keys = {rel: None if problem or path is None else _file_key(path, settings + "|" + rel) for rel, path, problem in files}
     total = len(files)
     # whole-run fast path: same files, same settings, tables in place → nothing to recompute or rewrite
     run_key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(keys.items())],
@@ -637,7 +639,7 @@ def clean_corpus(
     todo: list[tuple[str, str, bool]] = []
     cached = 0
     for rel, path, problem in files:
-        if problem or keys[rel] is None:
+        if problem or keys[rel] is None or path is None:
             message = problem or "cannot read file"
             results[rel] = ([(_error_row(rel, message), [])], [readers.FileEntry(rel, "error", message).as_dict()])
             continue
@@ -675,7 +677,7 @@ def clean_corpus(
 def _reason_counts(entries) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for e in entries:
-        reason = e.reason if isinstance(e, readers.FileEntry) else e["reason"]
+        reason = (e.reason if isinstance(e, readers.FileEntry) else e["reason"]) or ""
         counts[reason] = counts.get(reason, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -687,7 +689,8 @@ def _file_table(entries: list[dict]) -> pd.DataFrame:
 
 
 def _assemble(results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rows, removal_rows, seen = [], [], {}
+    rows, removal_rows = [], []
+    seen: dict[str, int] = {}  # doc_id -> how many documents had it so far
     extra: dict[str, None] = {}
     for rel in sorted(results):
         for row, rem in results[rel][0]:

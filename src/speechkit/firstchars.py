@@ -18,12 +18,9 @@ import re
 
 __all__ = ["first_char_class", "with_first_char_lookahead"]
 
-try:  # Python 3.11+: re._parser / re._constants; older: sre_parse / sre_constants
-    from re import _constants as _c
-    from re import _parser as _p
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+# re's own parser (Python 3.11+, which speechkit requires); typeshed has no stubs for these private modules
+from re import _constants as _c  # type: ignore[attr-defined]
+from re import _parser as _p  # type: ignore[attr-defined]
 
 
 class _Unknown(Exception):
@@ -119,7 +116,7 @@ def _scans_fast(pattern: str) -> bool:
     """Whether ``re`` already skips positions for ``pattern`` itself (a literal or a character-class
     prefix, the test ``re``'s compiler makes): a look-ahead would only slow it down."""
     try:
-        from re import _compiler
+        from re import _compiler  # type: ignore[attr-defined]  # private module without stubs
 
         parsed = _p.parse(pattern, 0)
         flags = parsed.state.flags

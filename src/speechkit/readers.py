@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-from speechkit.decode import DecodeError, RawPage, page_from_bytes
+from speechkit.decode import DecodeError, HtmlDom, RawPage, page_from_bytes
 
 __all__ = [
     "DATA_FILES", "ReadDoc", "FileEntry", "ReadOptions", "read_source", "classify", "skip_reason",
@@ -88,7 +88,7 @@ class ReadDoc:
     label: str = ""  # the researcher's label (file stem, or the row's place column) for metadata
     created: str | None = None  # a creation date from the file's properties (fallback date)
     error: str | None = None
-    dom: object = None  # HTML only: decode.HtmlDom, the lines of ``text`` with their DOM facts
+    dom: HtmlDom | None = None  # HTML only: decode.HtmlDom, the lines of ``text`` with their DOM facts
     markup: str = ""  # HTML only: the decoded page (for the peer extractors)
 
 

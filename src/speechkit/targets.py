@@ -552,11 +552,12 @@ def _frames(text: str, r: _Rules, year: int | None = None) -> _Frames:
 
 
 def _mask_spans(text: str, r: _Rules) -> tuple[list[int], list[int]]:
-    spans = []
+    spans: list[tuple[int, int]] = []
     for pat in r.mask_res:
         spans += [m.span() for m in pat.finditer(text)]
     spans.sort()
-    starts, ends = [], []
+    starts: list[int] = []
+    ends: list[int] = []
     for s, e in spans:  # merge overlaps so that bisect finds the covering span
         if e == s:
             continue
@@ -973,8 +974,11 @@ def _deadlines(text: str, lo: int, hi: int, r: _Rules) -> tuple[list[int], list[
     for m in r.deadline_re.finditer(text, lo, hi):
         if base and base.start() < m.start() and text[base.start()] in "由从":
             continue
+        year = _YEAR_RE.search(m.group())
+        if year is None:  # a deadline pattern always holds a year (targets.toml); guard a user edit
+            continue
         starts.append(m.start())
-        years.append(int(_YEAR_RE.search(m.group()).group()))
+        years.append(int(year.group()))
     return starts, years
 
 

@@ -390,7 +390,7 @@ class ThemeMatcher:
         return found
 
     def _scan(self, folded: str, starts: list[int], j: int, lo: int, hi: int, out: list,
-              cuts: set[int] | None = None, inside: list[tuple[int, int]] = ()) -> int:
+              cuts: set[int] | None = None, inside: Sequence[tuple[int, int]] = ()) -> int:
         """Append ``(start, end)`` of the longest terms in ``folded[lo:hi]`` that are not nested in
         an earlier hit (and, with ``cuts``, start and end on token boundaries or lie in a compound),
         trying ``starts[j:]``; return the index of the first start at or past ``hi``."""
@@ -432,7 +432,8 @@ class ThemeMatcher:
         """
         folded = _fold(sentence)
         spans: list[tuple[int, int]] = []
-        cuts, inside = (None, ())
+        cuts: set[int] | None = None
+        inside: Sequence[tuple[int, int]] = ()
         if tokens is None and self.tokenize is not None:
             tokens = self.tokenize(sentence)
         if tokens is not None:
@@ -458,7 +459,8 @@ class ThemeMatcher:
         j = 0
         result: list[dict[str, list[str]]] = []
         for k, (s0, e0, sentence) in enumerate(sentences):
-            cuts, inside = (None, ())
+            cuts: set[int] | None = None
+            inside: Sequence[tuple[int, int]] = ()
             toks = tokens[k] if tokens is not None else (self.tokenize(sentence) if self.tokenize else None)
             if toks is not None:
                 cuts, inside = self._boundaries(toks, s0)
@@ -536,20 +538,20 @@ def document_theme_table(
     n_sentences = len(sentence_hits)
     rows = []
     for theme in themes:
-        hits = totals.get(theme.name, 0)
-        if hits <= 0:
+        theme_hits = totals.get(theme.name, 0)
+        if theme_hits <= 0:
             continue
         rows.append(
             {
                 "doc_id": doc_id,
                 "theme": theme.name,
                 "field": theme.field,
-                "hits": hits,
-                "share": hits / grand_total,
-                "rate": hits * 10_000 / chars if chars else None,
+                "hits": theme_hits,
+                "share": theme_hits / grand_total,
+                "rate": theme_hits * 10_000 / chars if chars else None,
                 "sentences": with_theme[theme.name],
                 "sentence_share": with_theme[theme.name] / n_sentences if n_sentences else None,
-                "reliable": hits >= reliable_hits,
+                "reliable": theme_hits >= reliable_hits,
             }
         )
     return rows
@@ -771,7 +773,7 @@ def read_coded_sheet(path: Path):
     missing = [c for c in ("theme", "terms", "verdict") if c not in df.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}; expected a sheet written by `speechkit themes validate`")
-    codes = []
+    codes: list[bool | None] = []
     for i, value in enumerate(df["verdict"], start=2):
         text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip().lower()
         if text.endswith(".0"):
@@ -914,7 +916,10 @@ def suggest_terms(tokens, sentence_themes, sentences, theme: Theme, top: int = 2
         rows.append({"term": word, "tagged": a, "untagged": b, "g2": _g2(a, b, n_tagged - a, n_other - b),
                      "pmi": math.log2((a / n_tagged) / ((a + b) / n))})
     out = pd.DataFrame(rows, columns=columns[:-1]).sort_values(["g2", "term"], ascending=[False, True]).head(top)
-    text = sentences.set_index(["doc_id", "sentence_id"])["text"] if len(out) else None
-    out["examples"] = [" ‖ ".join(mark_terms(str(text.get(key, "")), [w]) for key in other_examples.get(w, []))
-                       for w in out["term"]] if len(out) else []
+    if len(out):
+        text = sentences.set_index(["doc_id", "sentence_id"])["text"]
+        out["examples"] = [" ‖ ".join(mark_terms(str(text.get(key, "")), [w]) for key in other_examples.get(w, []))
+                           for w in out["term"]]
+    else:
+        out["examples"] = []
     return out.reset_index(drop=True)[columns]
