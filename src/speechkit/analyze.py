@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -23,6 +23,10 @@ from speechkit.parallel import ENGINES
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
 from speechkit.io import open_parquet, require_table, table_run
 from speechkit.stage import StageRun, batched, start_beside
+
+if TYPE_CHECKING:
+    from speechkit.io import TableSink
+    from speechkit.themes import ThemeMatcher
 
 __all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus", "TABLE_SCHEMAS"]
 
@@ -340,7 +344,9 @@ class _PartMerger:
     keywords table. Identical files to merging every part at the end: same tables, same order."""
 
     def __init__(self, parts_dir: Path, stage: "StageRun"):
-        self.parts_dir, self.sinks, self.textrank = parts_dir, {}, []
+        self.parts_dir = parts_dir
+        self.sinks: dict[str, TableSink] = {}
+        self.textrank: list[pa.Table] = []
         try:
             for name in _STREAMED:
                 if name != "keywords_textrank":
@@ -354,13 +360,15 @@ class _PartMerger:
         import pyarrow.parquet as pq
 
         for name in _STREAMED:
-            part = self.parts_dir / name / f"{index:08d}.parquet"
-            table = pq.read_table(part, schema=TABLE_SCHEMAS[name])
-            if name == "keywords_textrank":
-                self.textrank.append(table)
-            else:
-                self.sinks[name].write_arrow(table)
-            part.unlink()
+            folder = self.parts_dir / name
+            # a huge document's chunks come first, as the batch's extra parts <index>-<n> (see _analyze_batch)
+            for part in [*sorted(folder.glob(f"{index:08d}-*.parquet")), folder / f"{index:08d}.parquet"]:
+                table = pq.read_table(part, schema=TABLE_SCHEMAS[name])
+                if name == "keywords_textrank":
+                    self.textrank.append(table)
+                else:
+                    self.sinks[name].write_arrow(table)
+                part.unlink()
 
     def commit(self) -> list[Path]:
         """Publish every streamed table (atomic each), in the order of ``_STREAMED``."""

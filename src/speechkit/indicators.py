@@ -179,15 +179,13 @@ def _first_match(text: str, indicators: tuple[Indicator, ...], unit: str | None)
     """The key whose pattern matches ``text`` nearest to its end (the words right before the figure),
     with no word of another quantity in between (see ``[matching]`` in indicators.toml)."""
     memo = (text, unit, id(indicators))
-    best = _MEMO.get(memo, _UNSEEN)
-    if best is _UNSEEN:
-        if len(_MEMO) > 200_000:
-            _MEMO.clear()
-        _MEMO[memo] = best = _scan(text, indicators, unit) if _any_pattern(indicators).search(text) else None
+    if memo in _MEMO:
+        return _MEMO[memo]
+    if len(_MEMO) > 200_000:
+        _MEMO.clear()
+    best = _scan(text, indicators, unit) if _any_pattern(indicators).search(text) else None
+    _MEMO[memo] = best
     return best
-
-
-_UNSEEN = object()
 
 
 def _scan(text: str, indicators: tuple[Indicator, ...], unit: str | None) -> str | None:
