@@ -177,7 +177,7 @@ def analyze_document(doc_id: str, text: str, tools: AnalysisTools, year: int | N
     sentences = split_sentences(text)
     raw_tokens = [seg.cut(sentence) for _, _, sentence in sentences]  # segmented once: themes and tokens
     terms_per_sentence = matcher.document_sentence_terms(text, sentences, raw_tokens)
-    hits_per_sentence = [{name: len(terms) for name, terms in found.items()} for found in terms_per_sentence]
+    hits_per_sentence = [{name: len(terms) for name, terms in found.items()} if found else {} for found in terms_per_sentence]
     for sid, (start, end, sentence) in enumerate(sentences):
         tokens = seg.content_of(raw_tokens[sid])
         all_tokens.extend(tokens)
