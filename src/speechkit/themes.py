@@ -376,6 +376,8 @@ class ThemeMatcher:
         patterns = list(owners)
         self._pattern_owners = [tuple((name, tuple(self._rules.get((name, term), ())) or None) for name in owners[term])
                                 for term in patterns]
+        self._only_owner = [owned[0][0] if len(owned) == 1 and owned[0][1] is None else None
+                            for owned in self._pattern_owners]
         self._pattern_lengths = [len(term) for term in patterns]
         self._n_patterns = max(1, len(patterns))
         self._max_len = max(self._pattern_lengths, default=0)
@@ -556,10 +558,18 @@ class ThemeMatcher:
         reach[0] = -1
         np.maximum.accumulate(end[:-1], out=reach[1:])
         keep = end > reach
-        owners = self._pattern_owners
+        owners, only = self._pattern_owners, self._only_owner
         for p, a, b, kk in zip(pattern[keep].tolist(), start[keep].tolist(), end[keep].tolist(), k[keep].tolist()):
             hit = text[a:b]
             found = result[kk]
+            name = only[p]
+            if name is not None:  # one theme, no rules: most terms
+                terms = found.get(name)
+                if terms is None:
+                    found[name] = [hit]
+                else:
+                    terms.append(hit)
+                continue
             for name, rules in owners[p]:
                 if rules is not None:
                     s0, _, sentence = sentences[kk]
@@ -598,23 +608,35 @@ class ThemeMatcher:
         end_at_token = (end == s_end[k]) | ((tj < len(flat)) & (tok_start[tjc] == end))
         inside_end = np.maximum(tj - 1, 0)
         start_at_token = tok_start[ti] == start
-        # compound and split tests only for the tokens that need them (3+ characters)
-        need = np.unique(np.concatenate([ti[ok & (lengths[ti] >= 3)], inside_end[ok & ~end_at_token & (lengths[inside_end] > 3)]]))
+        # most occurrences start and end on token boundaries: they pass as they are; the others need the
+        # dictionary tests (inside a compound; a split of a 4+ character token into two dictionary words)
+        passed = ok & start_at_token & end_at_token
+        # an occurrence that ends within the reach of an earlier one that passes (in scan order: by start,
+        # longest first) is dropped whatever its boundaries: it is nested in a hit or not the longest at its
+        # start. Those need no test: left out here, they leave the hits as they are
+        reach = np.empty_like(end)
+        reach[0] = -1
+        np.maximum.accumulate(np.where(passed, end, -1)[:-1], out=reach[1:])
+        rest = np.flatnonzero(ok & ~passed & (end > reach))
+        if not rest.size:
+            return passed
+        ti, inside_end, start, end = ti[rest], inside_end[rest], start[rest], end[rest]
+        start_cut, end_cut = start_at_token[rest], end_at_token[rest]
+        need = np.unique(np.concatenate([ti[lengths[ti] >= 3], inside_end[~end_cut & (lengths[inside_end] > 3)]]))
         compound = np.zeros(len(flat), dtype=bool)
         if need.size and self.compounds:
             is_compound = self._is_compound
             compound[need] = [is_compound(flat[t]) for t in need.tolist()]
-        start_cut = start_at_token.copy()
-        end_cut = end_at_token.copy()
         if self.words:
             split_points = self._split_points
             for cut, pos, at in ((start_cut, start, ti), (end_cut, end, inside_end)):
-                todo = np.flatnonzero(ok & ~cut & (lengths[at] > 3) & ~compound[at])
+                todo = np.flatnonzero(~cut & (lengths[at] > 3) & ~compound[at])
                 if todo.size:
                     cut[todo] = [(p - o) in split_points(flat[t]) for p, o, t in
                                  zip(pos[todo].tolist(), tok_start[at[todo]].tolist(), at[todo].tolist())]
         in_compound = compound[ti] & (lengths[ti] >= 3) & (end <= tok_end[ti])
-        return ok & ((start_cut & end_cut) | in_compound)
+        passed[rest] = (start_cut & end_cut) | in_compound
+        return passed
 
     def _is_compound(self, token: str) -> bool:
         known = self._compound_memo.get(token)
