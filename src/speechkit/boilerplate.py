@@ -18,6 +18,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from speechkit.rulescan import ScanPlan, scan_plan, scan_spans
+
 __all__ = ["Rule", "Removal", "Protected", "CleanResult", "load_rules", "strip_boilerplate", "find_page_markers",
            "reads_as_speech", "cut_in_context", "RuleFileError", "DATA_FILES", "ZONES"]
 
@@ -437,10 +439,30 @@ _WS_BLANK_LINES = re.compile(r"\n[ \t\u3000\u00a0]*(?=\n)")
 _WS_EDGES = re.compile(r"\A\s+|\s+\Z")
 
 
+_WS_RUN = re.compile(r"[ \t\u3000\u00a0]+")
+
+
 def _whitespace_spans(view: str) -> list[tuple[int, int]]:
-    spans = [m.span() for m in _WS_LINE_EDGES.finditer(view)]
+    """Blank margins of lines, blank lines and the text's own margins: the spans of ``_WS_LINE_EDGES``,
+    ``_WS_BLANK_LINES`` and ``_WS_EDGES``, in that order.
+
+    ``_WS_LINE_EDGES`` finds exactly the maximal runs of blanks that start or end a line; they are
+    found here from the runs themselves (one scan that skips to the next blank), and the text's
+    margins from ``str.strip`` (``\\s`` is ``str.isspace``), the same spans as the regexes.
+
+    >>> _whitespace_spans("  同志们：\\n \\n开会。 ")
+    [(0, 2), (7, 8), (12, 13), (6, 8), (0, 2), (12, 13)]
+    """
+    n = len(view)
+    spans = [(s, e) for s, e in (m.span() for m in _WS_RUN.finditer(view))
+             if s == 0 or view[s - 1] == "\n" or e == n or view[e] == "\n"]
     spans += [m.span() for m in _WS_BLANK_LINES.finditer(view)]
-    spans += [m.span() for m in _WS_EDGES.finditer(view)]
+    lead = n - len(view.lstrip())
+    if lead == n:
+        spans.append((0, n))
+    else:
+        spans.append((0, lead))
+        spans.append((len(view.rstrip()), n))
     return [s for s in spans if s[1] > s[0]]
 
 
@@ -511,9 +533,7 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
                 spans = _merge(spans + kept)
                 view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     if "whitespace" in structural and view:
-        ws = []
-        for s, e in _whitespace_spans(view):
-            ws += [(a, b, "whitespace") for a, b in _map_back(idx, s, e)]
+        ws = [(a, b, "whitespace") for a, b in _map_back_spans(idx, _whitespace_spans(view))]
         if ws:
             spans = _merge(spans + ws)
             view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
@@ -586,25 +606,52 @@ def _lines_around_cuts(view: str, idx: np.ndarray, spans: list[tuple[int, int, s
 
 
 def _regex_spans(text: str, rules: list[Rule]) -> list[tuple[int, int, str]]:
-    """(start, end, rule) of every match of the named regex rules in ``text``."""
+    """(start, end, rule) of every match of the named regex rules in ``text``.
+
+    The bundled rules run only on the lines that can hold a match (:mod:`speechkit.rulescan`:
+    the same spans in the same order as :func:`_rule_spans` over the whole text, much faster);
+    user rules run on the whole text, with their timeout.
+    """
+    regex_rules, plan = _scan_plan(rules)
+    return scan_spans(text, regex_rules, plan, _rule_spans)
+
+
+def _rule_spans(text: str, rule: Rule) -> list[tuple[int, int, str]]:
+    """(start, end, rule) of every match of one regex rule on the whole of ``text``."""
+    pattern = rule.pattern
+    if rule.kind != "regex" or pattern is None:
+        return []
+    if rule.requires and not any(lit in text for lit in rule.requires):
+        return []
+    has_cut = "cut" in pattern.groupindex
+    matches: Iterable[Any]  # re.Match of a bundled rule, regex.Match of a user rule
+    if rule.source == BUNDLED_SOURCE:
+        matches = pattern.finditer(text)
+    else:
+        matches = _timed_matches(rule, text)
     spans: list[tuple[int, int, str]] = []
-    for rule in rules:
-        pattern = rule.pattern
-        if rule.kind != "regex" or pattern is None:
-            continue
-        if rule.requires and not any(lit in text for lit in rule.requires):
-            continue
-        has_cut = "cut" in pattern.groupindex
-        matches: Iterable[Any]  # re.Match of a bundled rule, regex.Match of a user rule
-        if rule.source == BUNDLED_SOURCE:
-            matches = pattern.finditer(text)
-        else:
-            matches = _timed_matches(rule, text)
-        for m in matches:
-            s, e = m.span("cut") if has_cut else m.span()
-            if e > s:
-                spans.append((s, e, rule.name))
+    for m in matches:
+        s, e = m.span("cut") if has_cut else m.span()
+        if e > s:
+            spans.append((s, e, rule.name))
     return spans
+
+
+_PLANS: dict[tuple[int, ...], tuple[list[Rule], list[Rule], ScanPlan]] = {}
+
+
+def _scan_plan(rules: list[Rule]) -> tuple[list[Rule], ScanPlan]:
+    """The regex rules of ``rules`` and their :class:`~speechkit.rulescan.ScanPlan`, built once per rule set."""
+    key = tuple(map(id, rules))
+    hit = _PLANS.get(key)
+    if hit is None:
+        regex_rules = [r for r in rules if r.kind == "regex"]
+        # only the bundled rules (compiled with re) are narrowed; user rules keep the whole text
+        plan = scan_plan([r.pattern if r.source == BUNDLED_SOURCE else None for r in regex_rules])
+        if len(_PLANS) > 32:
+            _PLANS.clear()
+        hit = _PLANS[key] = (list(rules), regex_rules, plan)  # the rules are kept: their ids stay theirs
+    return hit[1], hit[2]
 
 
 def _compile_user(pattern: str):
@@ -631,7 +678,23 @@ def _timed_matches(rule: Rule, text: str) -> list:
 
 
 def _map_back_spans(idx: np.ndarray, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    return [piece for s, e in spans for piece in _map_back(idx, s, e)]
+    """:func:`_map_back` of every span, concatenated: spans the kept view holds in one piece are mapped at once."""
+    spans = [(s, e) for s, e in spans if e > s]
+    if not spans:
+        return []
+    if len(spans) < 8:
+        return [piece for s, e in spans for piece in _map_back(idx, s, e)]
+    bounds = np.array(spans, dtype=np.int64)
+    first, last = bounds[:, 0], bounds[:, 1] - 1
+    gaps = np.flatnonzero(np.diff(idx) != 1)  # kept char j and j + 1 are not neighbours in the raw text
+    whole = np.searchsorted(gaps, first) == np.searchsorted(gaps, last)
+    out: list[tuple[int, int]] = []
+    for (s, e), a, b, one in zip(spans, idx[first].tolist(), (idx[last] + 1).tolist(), whole.tolist()):
+        if one:
+            out.append((a, b))
+        else:
+            out += _map_back(idx, s, e)
+    return out
 
 
 _SALUTATION = re.compile(r"^[ \t\u3000]*(?:各位代表[，,、]?)?(?:同志们|各位代表|各位委员|同志们、朋友们)[：:，,]", re.MULTILINE)
