@@ -226,3 +226,14 @@ def test_traditional_share_is_the_per_line_count(texts):
     for text in samples:
         for piece in (text, text[:300], text[-200:]):
             assert traditional_share(piece) == _traditional_share_reference(piece)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789/./%％:：-—\n讲 ", max_size=50))
+def test_page_marker_matches_around_slashes_are_the_whole_text_matches(text):
+    assert [m.span() for m in bp._marker_matches(text)] == [m.span() for m in bp._MARKER.finditer(text)]
+
+
+def test_page_marker_matches_on_the_corpora(texts):
+    for text in texts:
+        assert [m.span() for m in bp._marker_matches(text)] == [m.span() for m in bp._MARKER.finditer(text)]

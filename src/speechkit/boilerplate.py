@@ -357,7 +357,7 @@ def find_page_markers(text: str) -> list[tuple[int, int]]:
     ['5/8', '7/8']
     """
     by_denominator: dict[str, list[re.Match]] = {}
-    for m in _MARKER.finditer(text):
+    for m in _marker_matches(text):
         k, n = int(m.group(1)), int(m.group(2))
         if not (1 <= k <= n <= 200):
             continue
@@ -372,6 +372,27 @@ def find_page_markers(text: str) -> list[tuple[int, int]]:
             if rising or (at_line_start and int(m.group(1)) == 1 and followed_by_cjk):
                 spans.append((m.start(), m.end()))
     return spans
+
+
+def _marker_matches(text: str):
+    """The matches of ``_MARKER`` in ``text``, searched only around its slashes.
+
+    Every match holds a ``/`` and lies, with the characters its look-behind and look-ahead read,
+    within 4 characters of it; windows around the slashes that touch are searched as one, so no
+    match crosses a window's edge and each window gives the whole text's matches in it.
+    """
+    at = text.find("/")
+    if at < 0:
+        return []
+    windows: list[list[int]] = []
+    while at >= 0:
+        lo, hi = max(0, at - 3), min(len(text), at + 5)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+        at = text.find("/", at + 1)
+    return [m for lo, hi in windows for m in _MARKER.finditer(text, lo, hi)]
 
 
 _HEADER_MAX_CHARS = 1500

@@ -293,23 +293,30 @@ class ScanPlan:
 
     modes: list[str]
     bits: list[int]
-    single: np.ndarray  # code point (BMP) → bits of the rules with that one-character key
-    first: np.ndarray  # code point (BMP) → is the first character of some two-character key
+    chars: np.ndarray  # code unit → 128 if it starts a two-character key, + the id of its one-character key
+    seconds: np.ndarray  # code unit → ends a two-character key
+    single_bits: np.ndarray  # one-character key id → bits of the rules with that key
     pairs: np.ndarray  # sorted two-character keys, (first << 16) | second
     pair_bits: np.ndarray  # bits of the rules with each two-character key
+
+
+def _plain_bmp(ch: str) -> bool:
+    """A character of the Basic Multilingual Plane, neither a surrogate nor U+FFFF (where astral ones are put)."""
+    return ord(ch) < 0xD800 or 0xE000 <= ord(ch) < 0xFFFF
 
 
 def scan_plan(patterns: list[re.Pattern | None]) -> ScanPlan:
     """The plan for the bundled rules' ``patterns`` (None: not a regex rule, or one that runs everywhere)."""
     modes, bits = [], []
-    single = np.zeros(0x10000, dtype=np.uint64)
-    first = np.zeros(0x10000, dtype=bool)
+    singles: dict[str, int] = {}  # one-character key → bits
     pairs: dict[int, int] = {}
     used = 0
     for pattern in patterns:
         shape = rule_shape(pattern) if pattern is not None else RuleShape(None, False, False)
         keys = {_key(lit) for lit in shape.literals} if shape.literals else set()
-        if not keys or used >= 64 or any(ord(ch) >= 0xFFFF for k in keys for ch in k):
+        new_singles = {k for k in keys if len(k) == 1 and k not in singles}
+        if not keys or used >= 64 or len(singles) + len(new_singles) > 127 \
+                or not all(_plain_bmp(ch) for k in keys for ch in k):
             modes.append("whole")
             bits.append(0)
             continue
@@ -317,37 +324,59 @@ def scan_plan(patterns: list[re.Pattern | None]) -> ScanPlan:
         used += 1
         for k in keys:
             if len(k) == 1:
-                single[ord(k)] |= np.uint64(bit)
+                singles[k] = singles.get(k, 0) | bit
             else:
-                first[ord(k[0])] = True
                 code = (ord(k[0]) << 16) | ord(k[1])
                 pairs[code] = pairs.get(code, 0) | bit
         modes.append(("anchored" if shape.anchored else "lines") if shape.line_local else "gate")
         bits.append(bit)
+    chars = np.zeros(0x10000, dtype=np.uint8)
+    seconds = np.zeros(0x10000, dtype=bool)
+    single_bits = np.zeros(128, dtype=np.uint64)
+    for i, (ch, b) in enumerate(singles.items(), 1):
+        chars[ord(ch)] = i
+        single_bits[i] = b
+    for code in pairs:
+        chars[code >> 16] |= 128
+        seconds[code & 0xFFFF] = True
     codes = np.array(sorted(pairs), dtype=np.uint32)
-    return ScanPlan(modes, bits, single, first, codes, np.array([pairs[c] for c in codes.tolist()], dtype=np.uint64))
+    return ScanPlan(modes, bits, chars, seconds, single_bits, codes,
+                    np.array([pairs[c] for c in codes.tolist()], dtype=np.uint64))
 
 
-def _line_bits(plan: ScanPlan, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(bits of each line, positions of the line breaks)``: which rules' keys each line of ``text`` holds."""
+def _code_units(text: str) -> np.ndarray:
+    """One 16-bit unit per character of ``text``; characters beyond the BMP become U+FFFF (never a key)."""
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    if len(units) == len(text):
+        return units
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    cp = np.minimum(points, 0xFFFF)  # beyond the BMP: never a key (scan_plan lets no such rule in)
-    single = plan.single[cp]
-    at = [np.flatnonzero(single)]
-    hit_bits = [single[at[0]]]
-    if len(plan.pairs) and len(cp) > 1:
-        head = np.flatnonzero(plan.first[cp[:-1]])
-        codes = (cp[head] << 16) | cp[head + 1]
+    return np.minimum(points, 0xFFFF).astype(np.uint16)
+
+
+def _line_bits(plan: ScanPlan, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(marked lines, their bits, positions of the line breaks)``: the lines of ``text`` holding a key
+    of some rule, and which rules' keys each holds."""
+    units = _code_units(text)
+    kind = plan.chars[units]
+    single_at = np.flatnonzero(kind & 127)
+    positions = [single_at]
+    hits = [plan.single_bits[kind[single_at] & 127]]
+    if len(plan.pairs) and len(units) > 1:
+        pair_at = np.flatnonzero((kind[:-1] >= 128) & plan.seconds[units[1:]])
+        codes = (units[pair_at].astype(np.uint32) << 16) | units[pair_at + 1]
         k = np.minimum(np.searchsorted(plan.pairs, codes), len(plan.pairs) - 1)
         found = plan.pairs[k] == codes
-        at.append(head[found])
-        hit_bits.append(plan.pair_bits[k[found]])
-    breaks = np.flatnonzero(points == _NL)
-    lines = np.zeros(len(breaks) + 1, dtype=np.uint64)
-    positions, values = np.concatenate(at), np.concatenate(hit_bits)
-    if len(positions):
-        np.bitwise_or.at(lines, np.searchsorted(breaks, positions), values)
-    return lines, breaks
+        positions.append(pair_at[found])
+        hits.append(plan.pair_bits[k[found]])
+    breaks = np.flatnonzero(units == _NL)
+    at, bits = np.concatenate(positions), np.concatenate(hits)
+    if not len(at):
+        return at, bits, breaks
+    lines = np.searchsorted(breaks, at)
+    order = np.argsort(lines, kind="stable")
+    lines, bits = lines[order], bits[order]
+    first = np.flatnonzero(np.diff(lines, prepend=-1))
+    return lines[first], np.bitwise_or.reduceat(bits, first), breaks
 
 
 def scan_spans(text: str, rules, plan: ScanPlan, whole) -> list[tuple[int, int, str]]:
@@ -358,23 +387,23 @@ def scan_spans(text: str, rules, plan: ScanPlan, whole) -> list[tuple[int, int, 
     """
     if len(text) < MIN_SCAN_CHARS:
         return [span for rule in rules for span in whole(text, rule)]
-    line_bits, breaks = _line_bits(plan, text)
-    marked = np.flatnonzero(line_bits).tolist()
-    bits_of = line_bits[marked].tolist() if marked else []
-    starts = [0] + (breaks + 1).tolist()
-    ends = (breaks + 1).tolist() + [len(text)]
+    marked, line_bits, breaks = _line_bits(plan, text)
+    starts = ends = None
     spans: list[tuple[int, int, str]] = []
     for rule, mode, bit in zip(rules, plan.modes, plan.bits):
         if mode == "whole":
             spans += whole(text, rule)
             continue
-        lines = [i for i, b in zip(marked, bits_of) if b & bit]
-        if not lines:
+        lines = marked[(line_bits & np.uint64(bit)) != 0]
+        if not len(lines):
             continue  # no line holds a key of the rule: no line holds a match
         if mode == "gate":
             found = whole(text, rule)
         else:
-            found = _on_lines(text, rule, lines, starts, ends, mode == "anchored")
+            if starts is None:
+                starts = [0] + (breaks + 1).tolist()
+                ends = (breaks + 1).tolist() + [len(text)]
+            found = _on_lines(text, rule, lines.tolist(), starts, ends, mode == "anchored")
         if found and rule.requires and not any(lit in text for lit in rule.requires):
             found = []  # the rule's own gate (``requires``): checked only where it could change the result
         spans += found
