@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from re import _constants as _K  # type: ignore[attr-defined]
 from re import _parser as _P  # type: ignore[attr-defined]
 
@@ -59,7 +60,7 @@ def _best(candidates) -> frozenset[str] | None:
     return max(sets, key=lambda c: (not any(map(_weak, c)), min(map(len, c)), -len(c)))
 
 
-def _sequence(items) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+def _sequence(items) -> tuple[Any, Any]:
     """``(exact, needed)`` of a parsed sequence.
 
     ``exact`` is a finite superset of the strings the sequence can match (None when unknown or too
@@ -85,7 +86,7 @@ def _sequence(items) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     return (frozenset(run) if whole else None), _best(candidates)
 
 
-def _item(op, av) -> tuple[frozenset[str] | set[str] | None, frozenset[str] | None]:
+def _item(op, av) -> tuple[Any, Any]:
     if op is _K.LITERAL:
         return (None, None) if av == _NL else ({chr(av)}, frozenset({chr(av)}))
     if op is _K.IN:
@@ -106,7 +107,7 @@ def _item(op, av) -> tuple[frozenset[str] | set[str] | None, frozenset[str] | No
         if all(e is not None for e, _ in parts) and sum(len(e) for e, _ in parts) <= _EXACT_MAX:
             exact = set().union(*(e for e, _ in parts))
         needs = [_best([e, n]) if e is not None else n for e, n in parts]
-        needed = None if any(n is None for n in needs) else frozenset().union(*needs)
+        needed = None if any(n is None for n in needs) else frozenset().union(*needs)  # type: ignore[arg-type]
         return exact, needed
     if op in _REPEATS:
         low, high, sub = av
@@ -388,7 +389,8 @@ def scan_spans(text: str, rules, plan: ScanPlan, whole) -> list[tuple[int, int, 
     if len(text) < MIN_SCAN_CHARS:
         return [span for rule in rules for span in whole(text, rule)]
     marked, line_bits, breaks = _line_bits(plan, text)
-    starts = ends = None
+    starts: list[int] | None = None
+    ends: list[int] = []
     spans: list[tuple[int, int, str]] = []
     for rule, mode, bit in zip(rules, plan.modes, plan.bits):
         if mode == "whole":
@@ -433,10 +435,10 @@ def _on_lines(text: str, rule, lines: list[int], starts: list[int], ends: list[i
             run_end = i
             continue
         if run_start is not None:
-            out += _spans(pattern.finditer(text, starts[run_start], ends[run_end]), has_cut, name)
+            out += _spans(pattern.finditer(text, starts[run_start], ends[run_end]), has_cut, name)  # type: ignore[index]
         run_start = run_end = i
     if run_start is not None:
-        out += _spans(pattern.finditer(text, starts[run_start], ends[run_end]), has_cut, name)
+        out += _spans(pattern.finditer(text, starts[run_start], ends[run_end]), has_cut, name)  # type: ignore[index]
     return out
 
 
