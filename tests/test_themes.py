@@ -445,3 +445,75 @@ def test_wilson_interval_is_wide_for_few_codes():
     assert high5 == 1.0 and high50 == 1.0 and low5 < 0.6 < low50 < 1.0
     low, high = wilson_interval(9, 10)
     assert low < 0.9 < high
+
+
+# ── focus: the themes a sentence is about (issue 18, round 2) ────────────────
+
+
+def test_focus_drops_a_theme_named_once_in_an_enumeration(taxonomy, segmenter):
+    from speechkit.themes import load_focus
+
+    sentence = "持续推进乡村建设，新建高标准农田、农村公路和养老服务站"
+    every = _tokens_matcher(taxonomy, segmenter).sentence_terms(sentence)
+    about = _tokens_matcher(taxonomy, segmenter, focus=load_focus()).sentence_terms(sentence)
+    assert {"农业农村现代化", "民生保障与公共服务"} <= set(every)
+    assert set(about) == {"农业农村现代化"}
+    assert about["农业农村现代化"] == every["农业农村现代化"]  # the kept theme keeps all its terms
+
+
+def test_focus_keeps_the_head_clause_and_a_theme_that_weighs_as_much(segmenter):
+    from speechkit.themes import Focus
+
+    themes = [Theme("改革", "f", ("体制改革",)), Theme("民生", "f", ("医保", "大病保险")), Theme("安全", "f", ("消防",))]
+    m = _tokens_matcher(themes, segmenter, focus=Focus(head_weight=2.0, list_weight=0.5, min_share=0.5))
+    # head clause (weight 2) and two plain hits in the second clause (weight 2): both kept
+    assert set(m.sentence_terms("深化医药卫生体制改革，提高基本医保和大病保险保障水平")) == {"改革", "民生"}
+    # a single hit in an enumeration of a later clause (0.5) is not what the sentence is about
+    assert set(m.sentence_terms("深化医药卫生体制改革，做好医疗、消防、交通等工作")) == {"改革"}
+    # a sentence with one theme keeps it wherever it stands
+    assert set(m.sentence_terms("今年要做好医疗、消防、交通等工作")) == {"安全"}
+
+
+def test_focus_min_share_zero_counts_every_mention(segmenter):
+    from speechkit.themes import Focus
+
+    themes = [Theme("改革", "f", ("体制改革",)), Theme("安全", "f", ("消防",))]
+    sentence = "深化医药卫生体制改革，做好医疗、消防、交通等工作"
+    assert set(_tokens_matcher(themes, segmenter, focus=Focus(2.0, 0.5, 0.0)).sentence_terms(sentence)) == {"改革", "安全"}
+    assert set(_tokens_matcher(themes, segmenter).sentence_terms(sentence)) == {"改革", "安全"}
+
+
+def test_focus_of_a_file_and_of_an_extra_file(tmp_path):
+    from speechkit.themes import load_focus
+
+    plain = tmp_path / "plain.toml"
+    plain.write_text('[[theme]]\nname = "a"\nfield = "f"\nterms = ["x"]\n', encoding="utf-8")
+    assert load_focus(plain) is None  # no [focus]: every theme named counts
+    extra = tmp_path / "extra.toml"
+    extra.write_text("[focus]\nmin_share = 0\n", encoding="utf-8")
+    bundled = load_focus()
+    merged = load_focus(extra=extra)
+    assert merged.min_share == 0.0 and merged.head_weight == bundled.head_weight
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[focus]\nmin_share = 1.5\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.toml.*min_share"):
+        load_focus(extra=bad)
+    bad.write_text("[focus]\nhead = 2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.toml.*unknown keys \['head'\]"):
+        load_focus(extra=bad)
+
+
+def test_focus_on_the_seed_speeches_keeps_their_plan_themes(taxonomy, segmenter):
+    from speechkit.themes import load_focus
+
+    folder = _corpus_dir("seeds")
+    every = _corpus_sentence_hits(_tokens_matcher(taxonomy, segmenter), folder)
+    about = _corpus_sentence_hits(_tokens_matcher(taxonomy, segmenter, focus=load_focus()), folder)
+    pairs_every = sum(len(h) for hits in every.values() for h in hits)
+    pairs_about = sum(len(h) for hits in about.values() for h in hits)
+    assert pairs_about < pairs_every  # secondary themes of list sentences are dropped
+    for doc in every:  # a sentence with a theme keeps one, and only themes it named
+        for h_every, h_about in zip(every[doc], about[doc]):
+            assert bool(h_every) == bool(h_about) and set(h_about) <= set(h_every)
+    plan = {t.name for t in taxonomy if t.field.startswith(("妇女纲要", "儿童纲要"))}
+    assert len({n for hits in about.values() for h in hits for n in h if n in plan}) >= 12

@@ -113,13 +113,15 @@ class AnalysisTools:
 
     def __init__(self, options: AnalyzeOptions):
         from speechkit.segment import Segmenter
-        from speechkit.themes import load_taxonomy
+        from speechkit.themes import load_focus, load_taxonomy
 
         self.options = options
         self.segmenter = Segmenter(options.segmenter, Path(options.user_dict) if options.user_dict else None,
                                    Path(options.stopwords) if options.stopwords else None)
         self.themes = load_taxonomy(extra=Path(options.taxonomy) if options.taxonomy else None)
         self._matcher: ThemeMatcher | None = None
+        # a sentence keeps the themes it is about ([focus] of the lexicon file; issue 18)
+        self.focus = load_focus(extra=Path(options.taxonomy) if options.taxonomy else None)
         from speechkit.indicators import DATA_FILES as INDICATOR_FILES, load_indicators
 
         self.indicators = load_indicators(options.indicators)
@@ -127,6 +129,7 @@ class AnalysisTools:
         h.update(self.segmenter.fingerprint.encode())
         h.update(json.dumps([(t.name, t.field, list(t.terms), [vars(r) for r in t.rules]) for t in self.themes],
                             ensure_ascii=False).encode())
+        h.update(f"focus|{vars(self.focus) if self.focus is not None else None}|".encode())
         from importlib.resources import files
 
         from speechkit.outline import DATA_FILES as OUTLINE_FILES
@@ -150,7 +153,7 @@ class AnalysisTools:
 
             # terms match on the segmenter's token boundaries (and inside its dictionary compounds)
             self._matcher = ThemeMatcher(self.themes, tokenize=self.segmenter.cut,
-                                         compounds=self.segmenter.dictionary_words)
+                                         compounds=self.segmenter.dictionary_words, focus=self.focus)
         return self._matcher
 
 

@@ -50,6 +50,8 @@ __all__ = [
     "score_coded_sheet",
     "term_table",
     "suggest_terms",
+    "Focus",
+    "load_focus",
 ]
 
 #: Data files this module reads (part of the analyze stage's cache key).
@@ -323,7 +325,9 @@ class ThemeMatcher:
     has a boundary between them too: 人才 counts in 科技人才, 学生 not in 留学生. Without
     ``tokenize`` terms match as plain substrings (the matcher of speechkit ≤ 0.x; kept
     for comparison in ``scripts/eval_themes.py``). ``rules=False`` ignores the context
-    rules.
+    rules. ``focus`` (:class:`Focus`, the ``[focus]`` table of the lexicon file) keeps only
+    the themes a sentence is about: a theme named once in an enumeration of a sentence about
+    something else is dropped; without it every theme named counts.
 
     At each position the longest term that starts there (and passes the boundary test)
     is taken; a term inside a longer hit is not counted (``两癌筛查`` is one hit, not
@@ -340,8 +344,10 @@ class ThemeMatcher:
     """
 
     def __init__(self, themes: list[Theme], tokenize: Callable[[str], list[str]] | None = None,
-                 compounds: Iterable[str] = (), rules: bool = True, words: frozenset[str] | None = None):
+                 compounds: Iterable[str] = (), rules: bool = True, words: frozenset[str] | None = None,
+                 focus: "Focus | None" = None):
         self.themes = list(themes)
+        self.focus = focus
         self.tokenize = tokenize
         self.compounds = frozenset(_fold(w) for w in compounds)
         # a token of 4+ characters that is two dictionary words (科技人才 = 科技 + 人才) also has a boundary
@@ -670,7 +676,7 @@ class ThemeMatcher:
                     if self._rules and not self._allowed(name, term, sentence, a - s0, b - s0):
                         continue
                     found.setdefault(name, []).append(text[a:b])
-            result.append(found)
+            result.append(self.focus.select(sentence, found) if self.focus is not None else found)
         return result
 
     def document_sentence_hits(self, text: str, sentences: list[tuple[int, int, str]],
@@ -1124,3 +1130,110 @@ def suggest_terms(tokens, sentence_themes, sentences, theme: Theme, top: int = 2
     else:
         out["examples"] = []
     return out.reset_index(drop=True)[columns]
+
+
+# --- focus: which of the themes a sentence names it is about ----------------------------------
+
+#: Clause separators inside a sentence: the first clause is its head; a clause with 、 is an enumeration.
+_CLAUSE_SEPARATORS = frozenset("，；：,;:")
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Which of the themes a sentence names the sentence is *about* (``[focus]`` in ``themes.toml``).
+
+    A dictionary tags every theme a sentence names; a long 政府工作报告 sentence that lists ten
+    lines of work then carries ten themes although it is about one or two. Each term hit weighs
+    1, times ``head_weight`` when it stands in the sentence's first clause (before the first
+    ，；：, where these sentences state what they are about), times ``list_weight`` when its
+    clause is an enumeration (items joined by 、); a theme is kept when its summed weight is at
+    least ``min_share`` × that of the sentence's heaviest theme. ``min_share = 0`` keeps every
+    theme named (a count of mentions).
+
+    >>> focus = Focus(head_weight=2.0, list_weight=0.5, min_share=0.5)
+    >>> sorted(focus.select("深化医药卫生体制改革，提高基本医保和大病保险水平", {"改革": ["改革"], "民生": ["医保", "大病保险"]}))
+    ['改革', '民生']
+    >>> sorted(focus.select("推进乡村全面振兴，建好农田、道路、养老服务站", {"农业": ["乡村全面振兴", "农田"], "城市": ["道路"], "民生": ["养老服务"]}))
+    ['农业']
+    """
+
+    head_weight: float = 1.0
+    list_weight: float = 1.0
+    min_share: float = 0.0
+
+    def weights(self, sentence: str, found: dict[str, list[str]]) -> dict[str, float]:
+        """Theme → summed weight of its hits in ``sentence`` (``found``: theme → matched terms in order)."""
+        clause_of, enumerations = [], []  # per character: clause number; per clause: holds 、
+        k, has_list = 0, False
+        for ch in sentence:
+            clause_of.append(k)
+            if ch in _CLAUSE_SEPARATORS:
+                enumerations.append(has_list)
+                k, has_list = k + 1, False
+            elif ch == "、":
+                has_list = True
+        enumerations.append(has_list)
+        folded = _fold(sentence)
+        out: dict[str, float] = {}
+        for theme, terms in found.items():
+            total, at = 0.0, -1
+            for term in terms:
+                pos = folded.find(_fold(term), at + 1)
+                if pos < 0:
+                    pos = folded.find(_fold(term))
+                w = 1.0
+                if pos >= 0:
+                    at = pos
+                    clause = clause_of[pos]
+                    if clause == 0:
+                        w *= self.head_weight
+                    if enumerations[clause]:
+                        w *= self.list_weight
+                total += w
+            out[theme] = total
+        return out
+
+    def select(self, sentence: str, found: dict[str, list[str]]) -> dict[str, list[str]]:
+        """The themes of ``found`` the sentence is about (same mapping, the others dropped)."""
+        if len(found) < 2 or self.min_share <= 0:
+            return found
+        weights = self.weights(sentence, found)
+        bar = self.min_share * max(weights.values()) - 1e-9
+        return {theme: terms for theme, terms in found.items() if weights[theme] >= bar}
+
+
+def _read_focus(path: Path) -> dict[str, float]:
+    try:
+        data = tomllib.loads(Path(path).read_bytes().decode("utf-8").removeprefix("\ufeff"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: invalid TOML: {exc}") from exc
+    raw = data.get("focus", {})
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: 'focus' must be a table ([focus])")
+    unknown = set(raw) - {"head_weight", "list_weight", "min_share", "note"}
+    if unknown:
+        raise ValueError(f"{path}: [focus]: unknown keys {sorted(unknown)}")
+    out: dict[str, float] = {}
+    for key in ("head_weight", "list_weight", "min_share"):
+        if key in raw:
+            value = raw[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
+                    or (key == "min_share" and value > 1):
+                raise ValueError(f"{path}: [focus] {key} must be a number ≥ 0"
+                                 + (" and ≤ 1" if key == "min_share" else "") + f", got {value!r}")
+            out[key] = float(value)
+    return out
+
+
+def load_focus(path: Path | None = None, extra: Path | None = None) -> Focus | None:
+    """The ``[focus]`` table of the theme file (``extra`` overrides its keys); ``None`` when neither
+    file has one (every theme a sentence names counts).
+
+    >>> load_focus().min_share > 0
+    True
+    """
+    main_path = Path(path) if path is not None else _bundled_taxonomy_path()
+    values = _read_focus(main_path)
+    if extra is not None:
+        values.update(_read_focus(Path(extra)))
+    return Focus(**values) if values else None
