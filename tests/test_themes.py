@@ -517,3 +517,15 @@ def test_focus_on_the_seed_speeches_keeps_their_plan_themes(taxonomy, segmenter)
             assert bool(h_every) == bool(h_about) and set(h_about) <= set(h_every)
     plan = {t.name for t in taxonomy if t.field.startswith(("妇女纲要", "儿童纲要"))}
     assert len({n for hits in about.values() for h in hits for n in h if n in plan}) >= 12
+
+
+def test_round2_lexicon_terms_and_rules(taxonomy, segmenter):
+    m = _tokens_matcher(taxonomy, segmenter)
+    assert "生态文明与绿色低碳" in m.sentence_terms("完成城区清洁取暖“煤改气”工作")
+    assert "安全发展与社会治理" in m.sentence_terms("强化森林防火和防汛抗旱准备")
+    assert "民生保障与公共服务" in m.sentence_terms("加强文物保护利用，建设城市博物馆")
+    # 医药 in 医药卫生体制改革 is health care, not the pharmaceutical industry; 区域合作 is opening-up only
+    assert "现代化产业体系" not in m.sentence_terms("深化医药卫生体制改革")
+    assert "现代化产业体系" in m.sentence_terms("壮大生物医药产业")
+    found = m.sentence_terms("推动区域合作事项落地")
+    assert "改革开放与营商环境" in found and "城市建设与区域协调" not in found
