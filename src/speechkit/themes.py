@@ -509,11 +509,14 @@ class ThemeMatcher:
         >>> m.document_sentence_terms("办好民生实事。保障人民生命安全", [(0, 7, "办好民生实事。"), (7, 15, "保障人民生命安全")])
         [{'民生': ['民生实事']}, {}]
         """
+        found = None
         if len(sentences) >= _FAST_MIN_SENTENCES:
             found = self._fast_document_sentence_terms(text, sentences, tokens)
-            if found is not None:
-                return found
-        return self._reference_document_sentence_terms(text, sentences, tokens)
+        if found is None:
+            found = self._reference_document_sentence_terms(text, sentences, tokens)
+        if self.focus is not None:  # keep the themes each sentence is about (issue 18)
+            found = [self.focus.select(sentence, f) for (_, _, sentence), f in zip(sentences, found)]
+        return found
 
     def _fast_document_sentence_terms(self, text: str, sentences: list[tuple[int, int, str]],
                                       tokens: Sequence[list[str]] | None = None) -> list[dict[str, list[str]]] | None:
@@ -676,7 +679,7 @@ class ThemeMatcher:
                     if self._rules and not self._allowed(name, term, sentence, a - s0, b - s0):
                         continue
                     found.setdefault(name, []).append(text[a:b])
-            result.append(self.focus.select(sentence, found) if self.focus is not None else found)
+            result.append(found)
         return result
 
     def document_sentence_hits(self, text: str, sentences: list[tuple[int, int, str]],
