@@ -9,6 +9,7 @@ topics) run once over per-document term counts.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from speechkit.parallel import ENGINES
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
 from speechkit.io import open_parquet, require_table, table_run
 from speechkit.stage import StageRun, batched, start_beside
+from speechkit import steps
+from speechkit.steps import Doc, run_steps
+from speechkit.steps.targets import line_before as _line_before  # noqa: F401  (speechkit.chunked reads it)
 
 if TYPE_CHECKING:
     from speechkit.io import TableSink
@@ -30,34 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus", "TABLE_SCHEMAS"]
 
-TABLE_SCHEMAS: dict[str, pa.Schema] = {
-    "sentences": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()),
-                            ("commitment", pa.string())]),
-    "tokens": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("tokens", pa.list_(pa.string()))]),
-    # themes: share is compositional; rate (hits per 10,000 characters), sentences / sentence_share and the
-    # reliable flag (hits >= themes.RELIABLE_HITS) stand beside it (issue 18)
-    "themes": pa.schema([("doc_id", pa.string()), ("theme", pa.string()), ("field", pa.string()), ("hits", pa.int64()), ("share", pa.float64()),
-                         ("rate", pa.float64()), ("sentences", pa.int64()), ("sentence_share", pa.float64()), ("reliable", pa.bool_())]),
-    # sentence_themes.terms: the matched term of every hit, in order (len(terms) == hits)
-    "sentence_themes": pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("theme", pa.string()), ("hits", pa.int64()),
-                                  ("terms", pa.list_(pa.string()))]),
-    "sections": pa.schema([("doc_id", pa.string()), ("seq", pa.int64()), ("level", pa.int64()), ("parent_seq", pa.int64()), ("marker", pa.string()),
-                           ("number", pa.int64()), ("heading", pa.string()), ("start", pa.int64()), ("end", pa.int64())]),
-    "outlines": pa.schema([("doc_id", pa.string()), ("announced_phrase", pa.string()), ("announced_points", pa.int64()), ("found_points", pa.int64()),
-                           ("missing_numbers", pa.list_(pa.int64())), ("complete", pa.bool_()), ("sentences", pa.int64()), ("theme_sentences", pa.int64()),
-                           ("announced_vague", pa.bool_())]),
-    "targets": pa.schema([("doc_id", pa.string()), ("kind", pa.string()), ("indicator", pa.string()), ("value", pa.float64()), ("unit", pa.string()),
-                          ("comparator", pa.string()), ("deadline_year", pa.int64()), ("horizon", pa.string()), ("redacted", pa.bool_()),
-                          ("sentence", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
-                          ("as_of_year", pa.int64()), ("indicator_key", pa.string()),
-                          # targets (issue 13): range bounds, the year a target is for and how it was found, how binding it is,
-                          # and where the figure itself stands in the text
-                          ("value_low", pa.float64()), ("value_high", pa.float64()), ("target_year", pa.int64()),
-                          ("year_source", pa.string()), ("commitment", pa.string()), ("figure_start", pa.int64()),
-                          ("figure_end", pa.int64())]),
-    "keywords_textrank": pa.schema([("doc_id", pa.string()), ("method", pa.string()), ("rank", pa.int64()), ("term", pa.string()), ("score", pa.float64())]),
-}
-_STREAMED = ["sentences", "tokens", "themes", "sentence_themes", "sections", "outlines", "targets", "keywords_textrank"]
+#: the per-document tables, as the built-in steps declare them (speechkit.steps: one module per analysis)
+TABLE_SCHEMAS: dict[str, pa.Schema] = steps.schemas(steps.BUILTIN)
+_STREAMED = list(TABLE_SCHEMAS)
 #: columns of the corpus-level tables (computed over all documents, written as DataFrames)
 CORPUS_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "topics": ("topic", "rank", "term", "weight"),
@@ -82,13 +61,19 @@ class AnalyzeOptions:
 
 @dataclass
 class DocumentAnalysis:
-    """Everything the analyze stage derives from one document (rows per table + term counts)."""
+    """Everything the analyze stage derives from one document: one Arrow table per table its steps
+    write (``tables``), its term counts, and how many sentences it has and how many mention a theme."""
 
     doc_id: str
-    rows: dict[str, list[dict]]
+    tables: dict[str, pa.Table]
     counts: dict[str, int]
     sentences: int
     theme_sentences: int
+
+    @functools.cached_property
+    def rows(self) -> dict[str, list[dict]]:
+        """The tables as lists of row dicts (for a reader; the stage itself keeps the Arrow tables)."""
+        return {name: table.to_pylist() for name, table in self.tables.items()}
 
 
 @dataclass
@@ -103,8 +88,7 @@ class _CachedAnalysis:
 
     @classmethod
     def of(cls, analysis: DocumentAnalysis) -> "_CachedAnalysis":
-        tables = {name: pa.Table.from_pylist(analysis.rows.get(name, []), schema=TABLE_SCHEMAS[name])
-                  for name in _STREAMED}
+        tables = {name: analysis.tables.get(name, TABLE_SCHEMAS[name].empty_table()) for name in _STREAMED}
         return cls(tables, analysis.counts, analysis.sentences, analysis.theme_sentences)
 
 
@@ -122,23 +106,22 @@ class AnalysisTools:
         self._matcher: ThemeMatcher | None = None
         # a sentence keeps the themes it is about ([focus] of the lexicon file; issue 18)
         self.focus = load_focus(extra=Path(options.taxonomy) if options.taxonomy else None)
-        from speechkit.indicators import DATA_FILES as INDICATOR_FILES, load_indicators
+        from speechkit.indicators import load_indicators
 
         self.indicators = load_indicators(options.indicators)
-        h = hashlib.sha1(f"analyze|{__version__}|{options.top_keywords}|themes-token-boundaries-v2|".encode())
+        #: the per-document steps this process runs (built-in + registered, in dependency order)
+        self.steps = steps.registered()
+        h = hashlib.sha1(f"analyze|{__version__}|{options.top_keywords}|".encode())
         h.update(self.segmenter.fingerprint.encode())
         h.update(json.dumps([(t.name, t.field, list(t.terms), [vars(r) for r in t.rules]) for t in self.themes],
                             ensure_ascii=False).encode())
         h.update(f"focus|{vars(self.focus) if self.focus is not None else None}|".encode())
+        h.update(steps.data_fingerprint(self.steps).encode())  # names, versions and data files the steps declare
         from importlib.resources import files
-
-        from speechkit.outline import DATA_FILES as OUTLINE_FILES
-
-        from speechkit.targets import DATA_FILES as TARGET_FILES
 
         from speechkit.chunked import DATA_FILES as CHUNK_FILES  # where a huge document is cut
 
-        for name in (*OUTLINE_FILES, *TARGET_FILES, *INDICATOR_FILES, *CHUNK_FILES):
+        for name in CHUNK_FILES:
             h.update((files("speechkit") / "data" / name).read_bytes())
         if options.indicators:
             h.update(Path(options.indicators).read_bytes())
@@ -160,60 +143,21 @@ class AnalysisTools:
 def analyze_document(doc_id: str, text: str, tools: AnalysisTools, year: int | None = None) -> DocumentAnalysis:
     """Analyse one cleaned speech into rows of every per-document table.
 
-    ``year`` (the year the speech was given, when known) tells a deadline (到2025年底, a
-    target) from a status date (到2023年底 in a 2024 speech, an achievement).
+    Runs the steps of ``tools.steps`` (speechkit.steps: sentences → themes → outline, targets,
+    TextRank, and any registered step) in dependency order. ``year`` (the year the speech was
+    given, when known) tells a deadline (到2025年底, a target) from a status date (到2023年底 in a
+    2024 speech, an achievement).
 
     >>> tools = AnalysisTools(AnalyzeOptions())
     >>> a = analyze_document("d1", "同志们：下面我讲两点意见。一、发展普惠托育服务。到2025年，普惠性幼儿园覆盖率达到85%以上。二、开展两癌筛查。", tools)
     >>> a.rows["outlines"][0]["found_points"], a.rows["targets"][0]["value"]
     (2, 85.0)
     """
-    from speechkit.keywords import term_counts, textrank_table
-    from speechkit.outline import parse_outline
-    from speechkit.segment import split_sentences
-    from speechkit.targets import commitment_of, extract_targets
-    from speechkit.themes import document_theme_table
-
-    seg, matcher = tools.segmenter, tools.matcher
-    rows: dict[str, list[dict]] = {name: [] for name in _STREAMED}
-    all_tokens: list[str] = []
-    sentences = split_sentences(text)
-    raw_tokens = [seg.cut(sentence) for _, _, sentence in sentences]  # segmented once: themes and tokens
-    terms_per_sentence = matcher.document_sentence_terms(text, sentences, raw_tokens)
-    hits_per_sentence = [{name: len(terms) for name, terms in found.items()} if found else {} for found in terms_per_sentence]
-    for sid, (start, end, sentence) in enumerate(sentences):
-        tokens = seg.content_of(raw_tokens[sid])
-        all_tokens.extend(tokens)
-        rows["sentences"].append({"doc_id": doc_id, "sentence_id": sid, "start": start, "end": end, "text": sentence,
-                                  "commitment": commitment_of(sentence)})
-        rows["tokens"].append({"doc_id": doc_id, "sentence_id": sid, "tokens": tokens})
-        for theme, terms in terms_per_sentence[sid].items():
-            rows["sentence_themes"].append({"doc_id": doc_id, "sentence_id": sid, "theme": theme, "hits": len(terms),
-                                            "terms": terms})
-    rows["themes"] = document_theme_table(doc_id, hits_per_sentence, tools.themes, chars=len(text))
-    sections, outline = parse_outline(text)
-    rows["sections"] = [dict(vars(s), doc_id=doc_id) for s in sections]
-    covered = sum(1 for h in hits_per_sentence if h)
-    rows["outlines"] = [dict(vars(outline), doc_id=doc_id, sentences=len(hits_per_sentence), theme_sentences=covered)]
-    from speechkit.indicators import indicator_key
-
-    rows["targets"] = [dict(vars(t), doc_id=doc_id,
-                            indicator_key=indicator_key(indicator=t.indicator, sentence=t.sentence, value=t.value,
-                                                        unit=t.unit, indicators=tools.indicators,
-                                                        before=_line_before(text, t.start)))
-                       for t in extract_targets(text, year=year)]
-    rows["keywords_textrank"] = textrank_table(doc_id, all_tokens, tools.options.top_keywords)
-    return DocumentAnalysis(doc_id, rows, term_counts(all_tokens), len(hits_per_sentence), covered)
-
-
-def _line_before(text: str, start: int, chars: int = 40) -> str:
-    """The text of the line just before ``start`` when a sentence begins a line without ending the one before
-    (a figure broken across lines: …74.4⏎万亿元), else ""."""
-    if start <= 0 or text[start - 1] != "\n":
-        return ""
-    lo = max(0, start - 1 - chars)
-    prev = text[lo:start - 1]
-    return "" if not prev or prev[-1] in "。！？；!?;：:" else prev
+    doc = Doc(doc_id, text, year, tools)
+    tables = run_steps(doc, tools.steps)
+    values = doc.values
+    return DocumentAnalysis(doc_id, tables, values.get("term_counts", {}), len(values.get("sentences", ())),
+                            values.get("theme_sentences", 0))
 
 
 # --- workers ------------------------------------------------------------------------

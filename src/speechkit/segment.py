@@ -285,7 +285,7 @@ class Segmenter:
         self.stopwords: frozenset[str] = load_stopwords(stopwords)
         self.fingerprint: str = self._compute_fingerprint(stopwords)
         self._tokenizer = None
-        self._content_memo: dict[str, str | None] = {}
+        self._content_memo: dict[str, str] = {}
 
     def _compute_fingerprint(self, extra_stopwords: Path | None) -> str:
         digest = hashlib.sha1()
@@ -317,7 +317,9 @@ class Segmenter:
         tokenizer = self._load()
         if self.backend == "jieba":
             return list(tokenizer.cut(sentence))
-        return _split_like_jieba(tokenizer.cut(sentence))
+        tokens = tokenizer.cut(sentence)
+        # every token is a piece of the sentence: one with nothing to split needs no per-token check
+        return _split_like_jieba(tokens) if _NEEDS_SPLIT.search(sentence) else tokens
 
     def is_content(self, token: str) -> bool:
         """True for a token worth counting: not a stopword, punctuation, space, number,
@@ -366,17 +368,26 @@ class Segmenter:
         >>> seg.content_of(seg.cut("要切实推进普惠托育服务"))
         ['普惠托育服务']
         """
-        # tokens repeat a lot: memoise raw token -> content token (or None)
+        return list(filter(None, self.content_values(raw_tokens)))
+
+    def content_values(self, raw_tokens: list[str]) -> list[str]:
+        """For every raw token, its content token (what :meth:`content_of` keeps) or ``""``: one
+        value per raw token, so that a caller can tell which sentence each content token is from.
+
+        >>> seg = Segmenter()
+        >>> seg.content_values(["要", "切实", "推进", "普惠托育服务", "，"])
+        ['', '', '', '普惠托育服务', '']
+        """
+        # tokens repeat a lot: a memo raw token -> content token ("" when not content), looked up in
+        # one pass (map over the dict's get); only tokens not seen before go through is_content
         memo = self._content_memo
-        tokens: list[str] = []
-        for raw in raw_tokens:
-            if raw in memo:
-                token = memo[raw]
-            else:
-                stripped = raw.strip().strip(_REDACTION_CHARS)
-                token = stripped if self.is_content(stripped) else None
-                if len(memo) < 500_000:
-                    memo[raw] = token
-            if token is not None:
-                tokens.append(token)
-        return tokens
+        values = list(map(memo.get, raw_tokens))
+        if None in values:
+            for i, raw in enumerate(raw_tokens):
+                if values[i] is None:
+                    token = raw.strip().strip(_REDACTION_CHARS)
+                    token = token if self.is_content(token) else ""
+                    if len(memo) < 500_000:
+                        memo[raw] = token
+                    values[i] = token
+        return values

@@ -1,0 +1,115 @@
+"""Per-document analyses as declared steps (speechkit.steps): a new analysis is one module and one
+registration line; the chain is checked before it runs."""
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+import pytest
+
+from speechkit import steps
+from speechkit.analyze import TABLE_SCHEMAS, AnalysisTools, AnalyzeOptions, analyze_document
+from speechkit.steps import Doc, Step, StepError, ordered, run_steps
+
+SPEECH = ("同志们：下面我讲两点意见。一、今年全市安排托育补助资金1.2亿元，新增普惠托位3000个。"
+          "二、到2025年，普惠性幼儿园覆盖率达到85%以上。")
+
+# --- a new analysis, declared here as it would be in its own module --------------------------
+
+FUNDING = pa.schema([("doc_id", pa.string()), ("sentence_id", pa.int64()), ("amount", pa.float64()), ("unit", pa.string())])
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)(亿元|万元)")
+
+
+def _funding(doc: Doc) -> dict:
+    """Funding amounts stated in each sentence (reads the sentences step's output)."""
+    ids, amounts, units = [], [], []
+    for sid, (_, _, sentence) in enumerate(doc["sentences"]):
+        for m in _AMOUNT.finditer(sentence):
+            ids.append(sid)
+            amounts.append(float(m.group(1)))
+            units.append(m.group(2))
+    return {"funding": {"sentence_id": ids, "amount": amounts, "unit": units}}
+
+
+FUNDING_STEP = Step("funding", run=_funding, reads=("sentences",), writes={"funding": FUNDING})
+
+
+def test_a_step_declared_outside_analyze_adds_its_table_rows():
+    plain_tools = AnalysisTools(AnalyzeOptions())
+    steps.register(FUNDING_STEP)  # the one registration line a new analysis module ends with
+    try:
+        tools = AnalysisTools(AnalyzeOptions())
+    finally:
+        steps.unregister("funding")
+    assert [s.name for s in tools.steps][-1] == "funding"
+    result = analyze_document("d1", SPEECH, tools, year=2024)
+    assert result.rows["funding"] == [{"doc_id": "d1", "sentence_id": 1, "amount": 1.2, "unit": "亿元"}]
+    # the built-in tables are all still there, and unchanged by the new step
+    plain = analyze_document("d1", SPEECH, plain_tools, year=2024)
+    assert "funding" not in plain.tables
+    for name in TABLE_SCHEMAS:
+        assert result.tables[name].equals(plain.tables[name]), name
+    # the new step is part of the cache key: a cached analysis without it is never served
+    assert tools.fingerprint != plain_tools.fingerprint
+
+
+def test_the_builtin_steps_declare_every_per_document_table_and_run_in_data_flow_order():
+    names = [s.name for s in steps.registered()]
+    assert names == ["sentences", "themes", "outline", "targets", "textrank"]
+    assert steps.schemas(steps.BUILTIN) == TABLE_SCHEMAS
+    # each reads only what the document has or an earlier step provides
+    have = set(steps.GIVEN)
+    for step in steps.registered():
+        assert set(step.reads) <= have, step.name
+        have |= set(step.provides)
+
+
+def test_steps_are_ordered_by_what_they_read_not_by_the_order_given():
+    a = Step("a", run=lambda doc: doc.provide(x=1), provides=("x",))
+    b = Step("b", run=lambda doc: {"t": {"v": [doc["x"]]}}, reads=("x",),
+             writes={"t": pa.schema([("doc_id", pa.string()), ("v", pa.int64())])})
+    chain = ordered([b, a])
+    assert [s.name for s in chain] == ["a", "b"]
+    assert run_steps(Doc("d9", "", None), chain)["t"].to_pylist() == [{"doc_id": "d9", "v": 1}]
+
+
+def test_a_chain_that_cannot_run_is_refused_naming_the_step():
+    needs = Step("needs", run=dict, reads=("policy_measures",))
+    with pytest.raises(StepError, match=r"'needs' reads 'policy_measures', which no step provides"):
+        ordered([needs])
+    t = {"t": pa.schema([("doc_id", pa.string())])}
+    with pytest.raises(StepError, match=r"'one' and 'two' both write table 't'"):
+        ordered([Step("one", run=dict, writes=t), Step("two", run=dict, writes=t)])
+    loop = [Step("p", run=dict, reads=("y",), provides=("x",)), Step("q", run=dict, reads=("x",), provides=("y",))]
+    with pytest.raises(StepError, match="cycle: p, q"):
+        ordered(loop)
+    with pytest.raises(StepError, match="built in"):
+        steps.register(Step("targets", run=dict))
+
+
+def test_a_step_that_writes_or_provides_what_it_did_not_declare_is_an_error():
+    sneaky = Step("sneaky", run=lambda doc: {"other": []})
+    with pytest.raises(StepError, match=r"'sneaky' returned tables \['other'\]"):
+        run_steps(Doc("d1", "开展两癌筛查。", None), [sneaky])
+    silent = Step("silent", run=lambda doc: {}, provides=("x",))
+    with pytest.raises(StepError, match=r"did not provide \['x'\]"):
+        run_steps(Doc("d1", "开展两癌筛查。", None), [silent])
+
+
+def test_rows_may_be_given_as_columns_rows_or_an_arrow_table():
+    schema = pa.schema([("doc_id", pa.string()), ("n", pa.int64())])
+    as_columns = steps.to_table({"n": [1, 2]}, schema, "d1")
+    as_rows = steps.to_table([{"n": 1}, {"n": 2}], schema, "d1")
+    as_arrow = steps.to_table(pa.table({"n": [1, 2], "doc_id": ["d1", "d1"]}), schema, "d1")
+    assert as_columns.equals(as_rows) and as_rows.equals(as_arrow)
+    with pytest.raises(StepError, match="unequal length"):
+        steps.to_table({"n": [1, 2], "m": [1]}, pa.schema([("doc_id", pa.string()), ("n", pa.int64()), ("m", pa.int64())]), "d1")
+
+
+def test_a_data_file_a_step_declares_is_part_of_the_cache_key():
+    bare = Step("x", run=dict)
+    with_file = Step("x", run=dict, data_files=("outline.toml",))
+    assert steps.data_fingerprint([bare]) != steps.data_fingerprint([with_file])
+    assert steps.data_fingerprint([with_file]) == steps.data_fingerprint([with_file])
+    for step in steps.BUILTIN:
+        steps.data_fingerprint([step])  # every declared file exists (a missing one raises)
