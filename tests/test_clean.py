@@ -139,6 +139,24 @@ def test_cache_reuses_unchanged_files(tmp_path):
     assert "内容改了" in third.documents.set_index("source_path").loc["s1.txt", "text"]
 
 
+def test_a_source_larger_than_the_cache_cap_is_cleaned_but_not_cached(tmp_path, monkeypatch):
+    from speechkit import cache
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "small.txt").write_text("同志们：今天召开妇女儿童工作会议。", encoding="utf-8")
+    (raw / "huge.txt").write_text("同志们：" + "推进妇女儿童事业高质量发展。\n" * 200, encoding="utf-8")
+    monkeypatch.setattr(cache, "MAX_ENTRY_BYTES", 2000)  # huge.txt is ~8 KB, small.txt ~50 bytes
+    first = clean_corpus(raw, tmp_path / "out", jobs=1)
+    entries = list((tmp_path / "out" / ".cache" / "clean").rglob("*.json"))
+    assert len(entries) == 1  # only the small source
+    second = clean_corpus(raw, tmp_path / "out", jobs=1, use_cache=True)
+    assert set(second.documents["source_path"]) == {"small.txt", "huge.txt"}
+    pd.testing.assert_frame_equal(first.documents, second.documents)
+    assert cache.store_json_entry(tmp_path / "x" / "e.json", {"text": "长" * 3000}) is False
+    assert not (tmp_path / "x" / "e.json").exists()
+
+
 # --- the bundled demo corpus against its ground truth (tests/demo_truth.toml) ----------------
 
 def _nfkc(s):

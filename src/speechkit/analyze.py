@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from speechkit._version import __version__
 from speechkit.parallel import ENGINES
+from speechkit import cache as _cache
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
 from speechkit.io import open_parquet, require_table, table_run
 from speechkit.stage import StageRun, batched, start_beside
@@ -205,13 +206,12 @@ def _load_cached(path: Path | None) -> "_CachedAnalysis | None":
 def _store_cached(path: Path, result: "_CachedAnalysis") -> None:
     """Best effort: an entry too large to be worth keeping (over 64 MB) or that cannot be written is skipped."""
     size = sum(t.nbytes for t in result.tables.values())
-    if size > _MAX_ENTRY_BYTES:
+    if size > _cache.MAX_ENTRY_BYTES:
         return
     store_arrow_entry(path, result.tables, {"counts": result.counts, "sentences": result.sentences,
                                             "theme_sentences": result.theme_sentences})
 
 
-_MAX_ENTRY_BYTES = 64 << 20
 
 
 def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options: AnalyzeOptions, fingerprint: str,

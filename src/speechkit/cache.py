@@ -13,7 +13,11 @@ import json
 import struct
 from pathlib import Path
 
-__all__ = ["entry_path", "load_json_entry", "store_json_entry", "load_arrow_entry", "store_arrow_entry"]
+__all__ = ["MAX_ENTRY_BYTES", "entry_path", "load_json_entry", "store_json_entry", "load_arrow_entry", "store_arrow_entry"]
+
+#: an entry larger than this is not worth keeping (one huge document would write hundreds of MB that a
+#: re-run reads back no faster than it recomputes): clean and analyze skip such entries
+MAX_ENTRY_BYTES = 64 << 20
 
 _MAGIC = b"SKC1"  # speechkit cache, format 1
 _HEADER = struct.Struct("<4sQ")
@@ -32,8 +36,9 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def store_json_entry(path: Path, obj) -> bool:
-    """Write ``obj`` as a JSON entry at ``path`` (atomically); False (and no exception) when it cannot be written.
+def store_json_entry(path: Path, obj, *, max_bytes: int | None = None) -> bool:
+    """Write ``obj`` as a JSON entry at ``path`` (atomically); False (and no exception) when it cannot be
+    written or would be larger than ``max_bytes`` (default :data:`MAX_ENTRY_BYTES`; then nothing is written).
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "ab" / "x.json"
@@ -44,6 +49,8 @@ def store_json_entry(path: Path, obj) -> bool:
 
     try:
         data = json.dumps(obj, ensure_ascii=False, default=_json_default).encode("utf-8", "surrogatepass")
+        if len(data) > (MAX_ENTRY_BYTES if max_bytes is None else max_bytes):
+            return False
         atomic_write_bytes(path, data)
         return True
     except (OSError, TypeError, ValueError):

@@ -23,6 +23,7 @@ from speechkit.boilerplate import DATA_FILES as BOILERPLATE_DATA_FILES
 from speechkit.boilerplate import RuleTimeout, cut_in_context, load_rules
 from speechkit import readers
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
+from speechkit import cache as _cache
 from speechkit.cache import entry_path, load_json_entry, store_json_entry
 from speechkit.io import read_table
 from speechkit.stage import StageRun, batched
@@ -533,7 +534,9 @@ def _clean_batch(batch: list[tuple[str, str, bool]], options: CleanOptions, cach
             for row, _ in docs:
                 row["notes"] = "; ".join(filter(None, [row.get("notes"), _OUTSIDE_NOTE]))
         entry_rows = [e.as_dict() for e in entries]
-        if cache_dir:  # keyed by the very bytes that were cleaned (a file replaced mid-run cannot mix)
+        # keyed by the very bytes that were cleaned (a file replaced mid-run cannot mix); a source whose
+        # entry would exceed the cap (its text alone is as large as its bytes) is not cached at all
+        if cache_dir and len(data) <= _cache.MAX_ENTRY_BYTES:
             store_json_entry(entry_path(Path(cache_dir), _bytes_key(data, settings + "|" + rel), ".json"),
                              {"docs": [{"row": row, "removals": rem} for row, rem in docs], "files": entry_rows})
         out.append((rel, docs, entry_rows))

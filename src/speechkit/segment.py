@@ -8,6 +8,8 @@ Both can be extended with user files in the same formats.
 
 from __future__ import annotations
 
+from typing import cast
+
 import hashlib
 import importlib.metadata
 import importlib.resources
@@ -390,4 +392,4 @@ class Segmenter:
                     if len(memo) < 500_000:
                         memo[raw] = token
                     values[i] = token
-        return values
+        return cast("list[str]", values)  # every None was filled in above

@@ -35,5 +35,5 @@ def run(doc: Doc) -> dict:
                               theme_sentences=sum(1 for h in hits if h))]}
 
 
-STEP = Step("outline", run=run, reads=("text", "sentence_hits"), writes={"sections": SECTIONS, "outlines": OUTLINES},
+STEP: Step = Step("outline", run=run, reads=("text", "sentence_hits"), writes={"sections": SECTIONS, "outlines": OUTLINES},
             data_files=DATA_FILES)

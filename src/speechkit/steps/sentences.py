@@ -59,7 +59,7 @@ def run(doc: Doc) -> dict:
     return {"sentences": sentence_table, "tokens": token_table}
 
 
-STEP = Step("sentences", run=run, reads=("text",),
+STEP: Step = Step("sentences", run=run, reads=("text",),
             provides=("sentences", "raw_tokens", "tokens", "token_offsets", "term_counts"),
             writes={"sentences": SENTENCES, "tokens": TOKENS},
             data_files=("domain_dict.txt", "stopwords.txt", "targets.toml"))

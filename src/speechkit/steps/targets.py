@@ -54,5 +54,5 @@ def line_before(text: str, start: int, chars: int = 40) -> str:
     return "" if not prev or prev[-1] in "。！？；!?;：:" else prev
 
 
-STEP = Step("targets", run=run, reads=("text", "year"), writes={"targets": TARGETS},
+STEP: Step = Step("targets", run=run, reads=("text", "year"), writes={"targets": TARGETS},
             data_files=(*TARGET_FILES, *INDICATOR_FILES))

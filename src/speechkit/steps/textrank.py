@@ -34,4 +34,4 @@ def run(doc: Doc) -> dict:
          pa.array([s for _, s in found], pa.float64())], schema=KEYWORDS_TEXTRANK)}
 
 
-STEP = Step("textrank", run=run, reads=("tokens",), writes={"keywords_textrank": KEYWORDS_TEXTRANK})
+STEP: Step = Step("textrank", run=run, reads=("tokens",), writes={"keywords_textrank": KEYWORDS_TEXTRANK})

@@ -55,6 +55,6 @@ def run(doc: Doc) -> dict:
             "themes": document_theme_table(doc.doc_id, hits_per_sentence, tools.themes, chars=len(doc.text))}
 
 
-STEP = Step("themes", run=run, reads=("text", "sentences", "raw_tokens"), provides=("sentence_hits", "theme_sentences"),
+STEP: Step = Step("themes", run=run, reads=("text", "sentences", "raw_tokens"), provides=("sentence_hits", "theme_sentences"),
             writes={"themes": THEMES, "sentence_themes": SENTENCE_THEMES}, data_files=("themes.toml",),
             version="token-boundaries-v2")
