@@ -25,6 +25,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE))
+from office_fixtures import add_chinese_list_numbering, number_paragraph, wrap_by_width  # noqa: E402
 
 POLLUTION = re.compile(r"⟦(.*?)⟧", re.S)
 HEADER = "某某市人民政府办公室文件"
@@ -37,17 +39,6 @@ def sources() -> list[tuple[str, list[str]]]:
         paras = [POLLUTION.sub("", p).strip() for p in path.read_text(encoding="utf-8").split("\n")]
         out.append((path.stem, [p for p in paras if p]))
     return out
-
-
-def wrap(text: str, width: float, indent: float, measure) -> list[tuple[str, float]]:
-    lines, line, offset = [], "", indent
-    for ch in text:
-        if measure(line + ch) > width - offset:
-            lines.append((line, offset))
-            line, offset = "", 0.0
-        line += ch
-    lines.append((line, offset))
-    return lines
 
 
 def pdf_reportlab(paras: list[str]) -> bytes:
@@ -69,7 +60,7 @@ def pdf_reportlab(paras: list[str]) -> bytes:
     decorate()
     y = 760
     for text in paras:
-        for line, off in wrap(text, 451, 2 * size, lambda s: pdfmetrics.stringWidth(s, font, size)):
+        for line, off in wrap_by_width(text, 451, 2 * size, lambda s: pdfmetrics.stringWidth(s, font, size)):
             if y < 70:
                 c.showPage()
                 page += 1
@@ -104,7 +95,7 @@ def pdf_fpdf(paras: list[str]) -> bytes:
 
     y = new_page()
     for text in paras:
-        for line, off in wrap(text, 170, 8.5, pdf.get_string_width):
+        for line, off in wrap_by_width(text, 170, 8.5, pdf.get_string_width):
             if y > 270:
                 y = new_page()
             pdf.set_xy(20 + off, y)
@@ -119,20 +110,13 @@ def docx_numbered(paras: list[str]) -> bytes:
     from docx.oxml.ns import nsdecls
 
     document = docx.Document()
-    numbering = document.part.numbering_part.element
-    numbering.append(parse_xml(
-        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
-        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
-        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
-        '</w:abstractNum>'))
-    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    add_chinese_list_numbering(document)
     for text in paras:
         m = HEADINGS.match(text)
         p = document.add_paragraph(text[m.end():] if m else text)
         if m:
             level = 1 if text.startswith("（") else 0
-            p._p.get_or_add_pPr().append(parse_xml(
-                f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+            number_paragraph(p, level)
     document.sections[0].header.paragraphs[0].text = HEADER
     footer = document.sections[0].footer.paragraphs[0]
     for xml in ('<w:r {ns}><w:t>第</w:t></w:r>', '<w:r {ns}><w:fldChar w:fldCharType="begin"/></w:r>',

@@ -33,6 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from office_fixtures import add_chinese_list_numbering, number_paragraph  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 TEXTS = Path(__file__).resolve().with_name("demo_texts")
 RAW = REPO / "data" / "raw"
@@ -535,20 +538,12 @@ def docx_f01(d: Doc) -> bytes:
     from docx.oxml.ns import nsdecls
 
     document = docx.Document()
-    numbering = document.part.numbering_part.element
-    numbering.append(parse_xml(
-        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
-        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
-        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
-        '</w:abstractNum>'))
-    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    add_chinese_list_numbering(document)
     for text in d.page_paragraphs():
         m = _OUTLINE_MARK.match(text)
         p = document.add_paragraph(text[m.end():] if m else text)
         if m:  # the number is Word's, not typed: the reader must render it
-            level = 0 if m.group(1) else 1
-            p._p.get_or_add_pPr().append(parse_xml(
-                f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+            number_paragraph(p, 0 if m.group(1) else 1)
     section = document.sections[0]
     section.header.paragraphs[0].text = F01_HEADER
     footer = section.footer.paragraphs[0]

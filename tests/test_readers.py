@@ -4,6 +4,7 @@ reportlab/fpdf2, openpyxl, zipfile with GBK names)."""
 from __future__ import annotations
 
 import io
+import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -16,6 +17,9 @@ from speechkit.analyze import analyze_corpus
 from speechkit.clean import CleanOptions, clean_corpus, clean_source, scan_raw_dir
 from speechkit.cli import app
 from speechkit.readers import decode_member_name, read_source, render_number, skip_reason
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from office_fixtures import add_chinese_list_numbering, number_paragraph, wrap_by_width  # noqa: E402
 
 TITLE = "在2024年全市妇女儿童工作会议上的讲话"
 PARAGRAPHS = [
@@ -49,13 +53,7 @@ def make_docx(path: Path, numbered: bool = True) -> Path:
     from docx.oxml.ns import nsdecls, qn
 
     document = docx.Document()
-    numbering = document.part.numbering_part.element
-    numbering.append(parse_xml(
-        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
-        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
-        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
-        '</w:abstractNum>'))
-    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    add_chinese_list_numbering(document)
     for text in PARAGRAPHS:
         level = None
         if numbered and text[:2] in ("一、", "二、", "三、"):
@@ -64,8 +62,7 @@ def make_docx(path: Path, numbered: bool = True) -> Path:
             text, level = text[3:], 1
         p = document.add_paragraph(text)
         if level is not None:
-            p._p.get_or_add_pPr().append(parse_xml(
-                f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+            number_paragraph(p, level)
     section = document.sections[0]
     section.header.paragraphs[0].text = HEADER
     footer = section.footer.paragraphs[0]
@@ -82,19 +79,6 @@ def make_docx(path: Path, numbered: bool = True) -> Path:
     document.core_properties.author = "Administrator"
     document.save(path)
     return path
-
-
-def _wrap(text: str, width: float, first_indent: float, measure) -> list[tuple[str, float]]:
-    """Lines filled by width as a word processor does: ``(line, x offset)``."""
-    lines, line, offset = [], "", first_indent
-    for ch in text:
-        if measure(line + ch) > width - offset:
-            lines.append((line, offset))
-            line, offset = "", 0.0
-        line += ch
-    if line:
-        lines.append((line, offset))
-    return lines
 
 
 def make_pdf_reportlab(path: Path, pages_of_filler: int = 1) -> Path:
@@ -118,7 +102,7 @@ def make_pdf_reportlab(path: Path, pages_of_filler: int = 1) -> Path:
     y = height - 90
     body = PARAGRAPHS[:4] + [PARAGRAPHS[4] * (3 * pages_of_filler)] + PARAGRAPHS[5:]
     for text in body:
-        for line, offset in _wrap(text, width, 2 * size, lambda s: pdfmetrics.stringWidth(s, "STSong-Light", size)):
+        for line, offset in wrap_by_width(text, width, 2 * size, lambda s: pdfmetrics.stringWidth(s, "STSong-Light", size)):
             if y < 70:
                 c.showPage()
                 page += 1
@@ -157,7 +141,7 @@ def make_pdf_fpdf(path: Path) -> Path:
     y = new_page()
     body = PARAGRAPHS[:4] + [PARAGRAPHS[4] * 6] + PARAGRAPHS[5:]
     for text in body:
-        for line, offset in _wrap(text, 170, 2 * size_pt * 0.3528, pdf.get_string_width):
+        for line, offset in wrap_by_width(text, 170, 2 * size_pt * 0.3528, pdf.get_string_width):
             if y > 270:
                 y = new_page()
             pdf.set_xy(20 + offset, y)
