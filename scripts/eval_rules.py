@@ -30,15 +30,19 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 if not CORPUS.is_dir():
     CORPUS = Path("/work/shared/corpus")
 
+# an outline heading opening a line: 一、 （七） 第三，
 OUTLINE = re.compile(r"^[ \t\u3000]*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}[，,、])", re.M)
+# a body sentence: a clause comma between Chinese words, in a line of at least ten of them
 COMMA = re.compile(r"[\u4e00-\u9fff”）][，；][\u4e00-\u9fff“（]")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+
 CHROME = [r"评论\d", r"省略\d+字", r"全文共\d+字", r"当前只显示", r"当前位置", r"首页 >", r"上一篇", r"下一篇", r"相关栏目",
           r"欢迎访问", r"版权所有", r"Copyright", r"许可证", r"举报电话", r"喜欢就分享吧", r"标题:", r"链接地址", r"来源:",
           r"编辑:", r"阅读数", r"关于我们", r"\d/8", r"^\|", r"\|$", r"所有资源均是用户", r"记者 李"]
 
 
 def speech_in(cut: str) -> str | None:
+    """What in a removed text is speech (an outline heading or a body sentence), or None."""
     for line in cut.split("\n"):
         if OUTLINE.search(line):
             return "outline heading"

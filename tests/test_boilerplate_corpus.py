@@ -7,29 +7,19 @@ sentence — with patterns written for this test, independently of the cleaner's
 (speechkit/data/speech_guard.toml), and every offending cut is listed.
 """
 import re
+import sys
 
 import pytest
 
-from corpus_paths import shared
+from corpus_paths import REPO, shared
 from speechkit.boilerplate import load_rules
 from speechkit.clean import clean_file
 
+sys.path.insert(0, str(REPO / "scripts"))
+# the same judge of speech that `make eval` (scripts/eval_rules.py) reports with
+from eval_rules import speech_in  # noqa: E402
+
 CLEAN_CORPORA = ("city-reports-2024", "province-reports-2025", "national-reports")
-# an outline heading opening a line: 一、 （七） 第三，
-OUTLINE = re.compile(r"^[ \t\u3000]*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}[，,、])", re.M)
-# a body sentence: a clause comma between Chinese words, in a line of at least ten of them
-COMMA = re.compile(r"[\u4e00-\u9fff”）][，；][\u4e00-\u9fff“（]")
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def speech_in(cut: str) -> str | None:
-    """What in a removed text is speech, or None."""
-    for line in cut.split("\n"):
-        if OUTLINE.search(line):
-            return "outline heading"
-        if COMMA.search(line) and len(CJK.findall(line)) >= 10:
-            return "body sentence"
-    return None
 
 
 def test_the_checker_sees_the_speech_the_old_sponsor_rule_cut():
