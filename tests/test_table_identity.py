@@ -6,22 +6,18 @@ A change meant to alter results (a better rule, a lexicon fix) regenerates them 
 `make fingerprints` and says so in its commit message; a change meant only to be faster must
 leave them alone.
 """
-import importlib.util
 import json
+import sys
 
 from corpus_paths import REPO, shared
 
 from speechkit.analyze import analyze_corpus
 from speechkit.clean import clean_corpus
 
+sys.path.insert(0, str(REPO / "scripts"))
+import fingerprint_tables as fp  # noqa: E402
+
 GOLD = REPO / "tests" / "gold" / "table_fingerprints.json"
-
-
-def _fingerprint_module():
-    spec = importlib.util.spec_from_file_location("fingerprint_tables", REPO / "scripts" / "fingerprint_tables.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_table_on_the_shared_corpus_is_unchanged(tmp_path):
@@ -29,7 +25,6 @@ def test_every_table_on_the_shared_corpus_is_unchanged(tmp_path):
     out = tmp_path / "processed"
     clean_corpus(corpus, out, jobs=2, use_cache=False)
     analyze_corpus(out, jobs=2, use_cache=False)
-    fp = _fingerprint_module()
     found = fp.fingerprints(out)
     expected = json.loads(GOLD.read_text(encoding="utf-8"))
     assert fp.differences(found, expected) == []
@@ -39,7 +34,6 @@ def test_the_fingerprint_sees_a_changed_cell_and_ignores_the_run_id(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    fp = _fingerprint_module()
     table = pa.table({"doc_id": ["a", "b"], "score": [0.5, None], "text": ["推进妇女发展", "加强儿童保护"]})
     pq.write_table(table.replace_schema_metadata({b"speechkit.run_id": b"one"}), tmp_path / "t.parquet")
     first = fp.fingerprints(tmp_path)
