@@ -429,6 +429,7 @@ def report(
     meta: Optional[Path] = typer.Option(None, "--meta", help="CSV of extra document variables keyed by source_path."),
     svg: bool = typer.Option(False, "--svg", help="Also save charts as SVG."),
     only: List[str] = _only_option(),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes drawing the charts and writing the workbook (default: all cores)."),
 ) -> None:
     """Write report.html (self-contained, opens offline) and report.xlsx with every table and chart.
 
@@ -448,7 +449,7 @@ def report(
     by_cols = _guard(check_group_columns, corpus, _split_by(by))
     target = out or Path(processed_dir) / "report"
     with _console().status("building report (charts, tables, workbook)…"):
-        paths = _guard(build_report, corpus, by_cols, target, svg=svg, command=sys.argv)
+        paths = _guard(build_report, corpus, by_cols, target, svg=svg, command=sys.argv, jobs=jobs)
     from speechkit.summaries import escape
 
     _console().print(f"[green]report:[/] {escape(str(paths.get('html')))}  [green]workbook:[/] {escape(str(paths.get('xlsx')))}")
@@ -566,7 +567,7 @@ def run(
             indicators=indicators)
     followup(processed_dir=out, out=None, indicators=indicators, tolerance=0.0, by=None, fmt=fmt)
     if report_too:
-        report(processed_dir=out, by=by, out=None, meta=meta, svg=svg, only=[])
+        report(processed_dir=out, by=by, out=None, meta=meta, svg=svg, only=[], jobs=jobs)
 
 
 # --- followup (issue 14: target follow-through) -----------------------------------------------

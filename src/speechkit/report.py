@@ -21,16 +21,17 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from importlib import resources
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Callable, Union
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from speechkit import charts
+from speechkit import charts, fonts
 from speechkit.io import atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,10 +69,14 @@ _YEAR_COLUMN = re.compile(r"年份|年限|year", re.I)
 
 @dataclass
 class Chart:
-    """A figure to save under ``charts/<name>.png`` and embed with its caption."""
+    """A chart to draw, save under ``charts/<name>.png`` and embed with its caption.
+
+    ``render`` makes the figure (a :func:`functools.partial` of a :mod:`speechkit.charts` function
+    over plain frames): the report draws it in a worker process when it has more than one job.
+    """
 
     name: str
-    figure: Figure
+    render: Callable[[], Figure]
     caption: str
     alt: str
 
@@ -448,7 +453,7 @@ def _themes(ctx: _Context) -> Section:
         cap_note.append(groups_note)
     section.blocks.append(Chart(
         "theme_heatmap",
-        charts.theme_heatmap(shown.assign(group=shown["group"].astype(str)), title="各组主题平均占比（%）"),
+        partial(charts.theme_heatmap, shown.assign(group=shown["group"].astype(str)), title="各组主题平均占比（%）"),
         "每行一组、每列一个主题，格中数字是该组文档的主题平均占比（%），颜色越深占比越高。"
         "本图用占比，因为它回答“一组文档把注意力如何分配在各主题之间”；比较长度或文体差别很大的组时，"
         "请看明细表中的每万字命中数。"
@@ -508,7 +513,7 @@ def _trends(ctx: _Context) -> Section:
             "（这些表没有每万字命中数：用新版 speechkit analyze 重新分析即可得到）。")
     section.blocks.append(Chart(
         "theme_trends",
-        charts.theme_trends(by_year[by_year["theme"].isin(top)], x="year", series="theme",
+        partial(charts.theme_trends, by_year[by_year["theme"].isin(top)], x="year", series="theme",
                             value=measure, title=title),
         caption + "某年没有文档时曲线断开，而不是按 0 计。",
         "主题年度趋势图",
@@ -545,7 +550,7 @@ def _keyness(ctx: _Context) -> Section:
     shown = key[key["group"].astype(str).isin(groups)].assign(group=lambda d: d["group"].astype(str))
     section.blocks.append(Chart(
         "keyness",
-        charts.keyness_bars(shown, top=KEYNESS_TOP_CHART, title="各组关键词（G²）"),
+        partial(charts.keyness_bars, shown, top=KEYNESS_TOP_CHART, title="各组关键词（G²）"),
         f"每个小图是一组，条形长度为该词的 G²，越长越能代表该组；每组列出前 {KEYNESS_TOP_CHART} 个词。"
         + (groups_note + "。" if groups_note else ""),
         "各组关键词条形图",
@@ -580,13 +585,20 @@ def _wordclouds(ctx: _Context) -> Section:
     freqs = freqs[keep.to_numpy()]
     groups, groups_note = _capped_groups(ctx, freqs["group"], MAX_WORDCLOUD_GROUPS)
     clouds = []
+    parts = {group: freqs[freqs["group"].astype(str) == group].nlargest(WORDCLOUD_TERMS, "freq") for group in groups}
+    # one font subset with the characters of every cloud (cached by content): the same pixels as the full font
+    font_path = fonts.subset_font_file("".join("".join(p["term"].astype(str)) for p in parts.values()))
     for group, stem in zip(groups, charts.chart_file_stems("wordcloud", groups)):
-        part = freqs[freqs["group"].astype(str) == group].nlargest(WORDCLOUD_TERMS, "freq")
+        part = parts[group]
         weights = dict(zip(part["term"].astype(str), pd.to_numeric(part["freq"], errors="coerce")))
-        clouds.append(Chart(stem, charts.group_wordcloud(weights, group),
+        clouds.append(Chart(stem, partial(charts.group_wordcloud, weights, group, font_path=font_path),
                             f"{group}：出现最多的 {len(weights)} 个词。", f"{group} 词云"))
     section.blocks.append(Gallery(clouds, groups_note + "。" if groups_note else ""))
     return section
+
+
+#: The columns of the targets table that the timeline chart reads (the chart job carries only these).
+_TIMELINE_COLUMNS = ("indicator", "deadline_year", "target_year", "kind", "group")
 
 
 def _targets(ctx: _Context) -> Section:
@@ -596,7 +608,7 @@ def _targets(ctx: _Context) -> Section:
         "便于看出各组把哪些指标定在哪一年完成。",
     )
     if ctx.documents.empty or _frame(ctx.corpus.tables.get("targets")).empty:
-        section.blocks.append(Chart("target_timeline", charts.target_timeline(pd.DataFrame()),
+        section.blocks.append(Chart("target_timeline", partial(charts.target_timeline, pd.DataFrame()),
                                     "没有抽取到量化目标。", "量化目标时间表（无数据）"))
         return section
     targets = _with_group(ctx, ctx.corpus.targets(ctx.by))
@@ -618,7 +630,8 @@ def _targets(ctx: _Context) -> Section:
         f"共抽取 {len(targets)} 条量化表述，其中 {int(has_year.sum())} 条可确定目标年份。"))
     section.blocks.append(Chart(
         "target_timeline",
-        charts.target_timeline(targets, title="量化目标的目标年份", group_col="group"),
+        partial(charts.target_timeline, targets[[c for c in _TIMELINE_COLUMNS if c in targets.columns]],
+                title="量化目标的目标年份", group_col="group"),
         "只有能确定目标年份的表述出现在图中（写明的期限；今年、明年按报告年份推算；工作安排、预期目标部分按该部分的年份）。纵轴为指标（按出现次数排序，最多 40 个），"
         "点的形状表示类型，点越大表示同一年同一指标的表述越多；分组不超过 10 个时用颜色区分分组。",
         "量化目标时间表",
@@ -775,7 +788,7 @@ def _similarity(ctx: _Context) -> Section:
     labels = _doc_labels(ctx, [str(i) for i in shown.index])
     section.blocks.append(Chart(
         "similarity",
-        charts.similarity_heatmap(shown, labels=labels, title="文档相似度（TF-IDF 余弦）"),
+        partial(charts.similarity_heatmap, shown, labels=labels, title="文档相似度（TF-IDF 余弦）"),
         "行列都是文档（以分组和标题标注），颜色越深越相似；对角线是文档与自身的相似度 1。" + cap + pool_note,
         "文档相似度热力图",
     ))
@@ -815,7 +828,7 @@ def _followup(ctx: _Context) -> Section:
     section.blocks.append(Note(
         f"共有 {len(linked)} 个目标与后来文档中的实际数字对上：完成 {met} 个，未完成 {missed} 个，"
         f"其余 {len(linked) - met - missed} 个单位无法换算。"))
-    section.blocks.append(Chart("followup", charts.followup_chart(linked),
+    section.blocks.append(Chart("followup", partial(charts.followup_chart, linked),
                                 "每个小图一个指标：空心圆为目标（竖条为目标区间），箭头指向实际数字，"
                                 "绿色为完成，红色为未完成。最多画出对上次数最多的 6 个指标。", "目标与实际完成情况"))
     from speechkit.followup import summarise_followup
@@ -920,52 +933,47 @@ def html_table(frame: pd.DataFrame, percent=(), max_rows: int = MAX_HTML_ROWS) -
             f'<tbody>{"".join(rows)}</tbody></table></div>')
 
 
-def _embeddable_png(png: bytes) -> bytes:
-    """A smaller copy of a chart PNG for embedding: reduced to a 256-colour palette.
-
-    Charts have few colours, so this keeps them sharp at about a third of the
-    size; the full-colour file stays in charts/.
-    """
-    from PIL import Image
-
-    with Image.open(BytesIO(png)) as image:
-        palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
-                                                dither=Image.Dither.NONE)
-        out = BytesIO()
-        palette.save(out, format="PNG", compress_level=6)
-    small = out.getvalue()
-    return small if len(small) < len(png) else png
-
-
 def _png_width(png: bytes) -> int:
     """Pixel width of a PNG, read from its IHDR header."""
     return int.from_bytes(png[16:20], "big") if png[:8] == b"\x89PNG\r\n\x1a\n" else 0
 
 
-#: CSS pixels per chart pixel: charts are drawn at 150 dpi, CSS has 96 px per inch.
-_CSS_PER_PNG_PIXEL = 96 / charts.PNG_DPI
+def _png_dpi(png: bytes) -> float:
+    """The dpi a chart PNG was drawn at, from its pHYs chunk (:data:`charts.PNG_DPI` when it has none)."""
+    at = png.find(b"pHYs", 0, 4096)
+    if at < 0 or png[at + 12] != 1:  # unit 1: pixels per metre
+        return float(charts.PNG_DPI)
+    return int.from_bytes(png[at + 4:at + 8], "big") * 0.0254
+
+
 #: Content width of the page (see report.css .page), in CSS pixels.
 _PAGE_WIDTH = 1176
+_ZOOM_NOTE = "（图较大，点击图片可按原始大小查看，再点击还原。）"
 
 
 def _figure_html(chart: Chart, png: bytes, in_gallery: bool = False) -> str:
     data = base64.b64encode(png).decode("ascii")
-    natural = int(_png_width(png) * _CSS_PER_PNG_PIXEL)
+    natural = int(_png_width(png) * 96 / _png_dpi(png))   # CSS has 96 px per inch: the figure's size in inches
     zoom = not in_gallery and natural > _PAGE_WIDTH * 1.05
-    caption = chart.caption + ("（图较大，点击图片可按原始大小查看，再点击还原。）" if zoom else "")
+    caption = chart.caption + (_ZOOM_NOTE if zoom else "")
     figure_open = '<figure class="zoomable">' if zoom else "<figure>"
     width = f' width="{natural}"' if natural else ""
     return (f'{figure_open}<div class="fig-scroll"><img src="data:image/png;base64,{data}" '
             f'alt="{_esc(chart.alt)}"{width}></div><figcaption>{_esc(caption)}</figcaption></figure>')
 
 
-def _block_html(block: Block, pngs: dict[str, bytes], sheet_of: dict[int, str]) -> str:
+#: Where a chart goes in the page before its PNG is drawn: ``<!--chart:NAME:0-->`` (1 inside a gallery).
+_CHART_SLOT = re.compile(r"<!--chart:(\d+):([01])-->")
+
+
+def _block_html(block: Block, slots: dict[str, int], sheet_of: dict[int, str]) -> str:
+    """The HTML of one block; a chart is a numbered slot (``slots``: chart name → number) filled in later."""
     if isinstance(block, Note):
         return f'<p class="note {block.kind}">{_esc(block.text)}</p>'
     if isinstance(block, Chart):
-        return _figure_html(block, pngs[block.name])
+        return f"<!--chart:{slots.setdefault(block.name, len(slots))}:0-->"
     if isinstance(block, Gallery):
-        figures = "".join(_figure_html(c, pngs[c.name], in_gallery=True) for c in block.charts)
+        figures = "".join(f"<!--chart:{slots.setdefault(c.name, len(slots))}:1-->" for c in block.charts)
         caption = f'<p class="table-caption">{_esc(block.caption)}</p>' if block.caption else ""
         return f'<div class="gallery">{figures}</div>{caption}'
     if isinstance(block, Table):
@@ -1028,8 +1036,20 @@ def _record_html(ctx: _Context) -> str:
             '<p class="hint">完整记录（每个选项、每个规则/词典/词表文件的 SHA-256）见同目录的 run.json。</p></details>')
 
 
-def _render_html(ctx: _Context, sections: list[Section], pngs: dict[str, bytes],
-                 sheet_of: dict[int, str]) -> str:
+def _chart_blocks(sections: list[Section]) -> list[Chart]:
+    """Every chart of the report, in page order (a gallery's charts in its order)."""
+    found: list[Chart] = []
+    for section in sections:
+        for block in section.blocks:
+            found.extend(block.charts if isinstance(block, Gallery) else [block] if isinstance(block, Chart) else [])
+    return found
+
+
+def _render_html(ctx: _Context, sections: list[Section], sheet_of: dict[int, str]) -> tuple[str, dict[str, int]]:
+    """The page with a slot for each chart (see :func:`_fill_charts`), and the slots (chart name → number).
+
+    Needs no chart: the embedded font covers the captions of every chart already, so it is
+    subset while the charts are still being drawn."""
     css = (resources.files("speechkit") / "data" / "report.css").read_text(encoding="utf-8")
     js = (resources.files("speechkit") / "data" / "report.js").read_text(encoding="utf-8")
     by_text = "、".join(ctx.by) if ctx.by else "不分组"
@@ -1037,8 +1057,9 @@ def _render_html(ctx: _Context, sections: list[Section], pngs: dict[str, bytes],
                     for k, v in _summary_cards(ctx))
     toc = "".join(f'<li><a href="#{s.key}">{_esc(s.title)}</a></li>' for s in sections)
     body = []
+    slots: dict[str, int] = {}
     for s in sections:
-        blocks = "".join(_block_html(b, pngs, sheet_of) for b in s.blocks)
+        blocks = "".join(_block_html(b, slots, sheet_of) for b in s.blocks)
         body.append(f'<section id="{s.key}"><h2>{_esc(s.title)}</h2><p class="intro">{_esc(s.intro)}</p>{blocks}</section>')
     corpus_dir = getattr(ctx.corpus, "dir", "")
     generated = datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -1076,10 +1097,22 @@ def _render_html(ctx: _Context, sections: list[Section], pngs: dict[str, bytes],
     # embed the CJK font (subset to the characters used) so the page renders anywhere, offline
     from speechkit.fonts import embedded_font_css
 
-    font_css = embedded_font_css(re.sub(r"data:[^\"')]+", "", html))
+    chart_text = "".join(c.caption + c.alt for c in _chart_blocks(sections)) + _ZOOM_NOTE
+    font_css = embedded_font_css(re.sub(r"data:[^\"')]+", "", html) + chart_text)
     if font_css:
         font_css += 'html body, html body * { font-family: "speechkit CJK", "Noto Sans CJK SC", sans-serif !important; }\n'
-    return html.replace("/*speechkit-font*/", font_css, 1)
+    return html.replace("/*speechkit-font*/", font_css, 1), slots
+
+
+def _fill_charts(page: str, slots: dict[str, int], sections: list[Section], pngs: dict[str, bytes]) -> str:
+    """Put each chart (its PNG as a data URI, its caption) into its slot of ``page``."""
+    by_number = {slots[c.name]: c for c in _chart_blocks(sections) if c.name in slots}
+
+    def fill(match: re.Match) -> str:
+        chart = by_number[int(match.group(1))]
+        return _figure_html(chart, pngs[chart.name], in_gallery=match.group(2) == "1")
+
+    return _CHART_SLOT.sub(fill, page)
 
 
 # ---------------------------------------------------------------------------
@@ -1242,8 +1275,54 @@ def _split_group_columns(ctx: _Context, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _draw_chart(render: Callable[[], Figure], stem: Path, svg: bool) -> list[Path]:
+    """Make one chart's figure, save it (PNG, and SVG with ``svg``) and let it go: the work of a chart job."""
+    figure = render()
+    try:
+        return charts.save_figure(figure, stem, svg=svg)
+    finally:
+        figure.clear()
+
+
+class _Jobs:
+    """Runs the report's independent jobs (each chart, the workbook): in ``jobs`` worker processes, or here.
+
+    Results are the same either way (each job writes its own files); only the wall time differs.
+    """
+
+    def __init__(self, jobs: int):
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.pool = ProcessPoolExecutor(jobs) if jobs > 1 else None
+        self.futures: dict[str, object] = {}
+
+    def submit(self, key: str, fn: Callable, *args) -> None:
+        if self.pool is None:
+            self.futures[key] = fn(*args)
+        else:
+            self.futures[key] = self.pool.submit(fn, *args)
+
+    def result(self, key: str):
+        found = self.futures[key]
+        return found.result() if self.pool is not None else found  # type: ignore[attr-defined]
+
+    def close(self, failed: bool = False) -> None:
+        if self.pool is None:
+            return
+        if failed:  # Ctrl-C or an error: stop the workers now
+            from speechkit.parallel import _terminate
+
+            _terminate(self.pool)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: Sections in the order they are computed: the ones with the costliest charts first, so that their
+#: jobs start early (the page shows the sections in :data:`SECTION_BUILDERS` order).
+_COMPUTE_FIRST = ("_similarity", "_keyness", "_themes", "_wordclouds")
+
+
 def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool = False,
-                 command=None) -> dict[str, Path]:
+                 command=None, jobs: int | None = None) -> dict[str, Path]:
     """Write report.html, report.xlsx and charts/*.png for ``corpus`` grouped by ``by``.
 
     ``by`` names document variables (``["city", "year"]``, or ``[]`` for the
@@ -1254,10 +1333,16 @@ def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool
     Example: ``build_report(sk.load("data/processed"), ["province"], Path("out"))``
     gives a report comparing the provinces' speeches (主题、关键词、量化目标……).
 
+    The charts and the workbook are drawn and written by ``jobs`` worker processes (default:
+    all cores; 1: in this process) while this one builds the page: the files are the same
+    whatever ``jobs`` is.
+
     The header and the workbook sheet 运行记录 show the processed folder's run record;
     ``out_dir/run.json`` is that record plus this report (``command``: the CLI's argv).
     Groups of a single document are named in a note and raise a SpeechkitWarning.
     """
+    from speechkit.parallel import default_jobs
+
     by = [by] if isinstance(by, str) else list(by or [])
     valid = corpus.group_columns()
     unknown = [c for c in by if c not in valid]
@@ -1275,31 +1360,13 @@ def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool
 
         warnings.warn(small_groups_message(ctx.single_groups, len(ctx.group_sizes), by), SpeechkitWarning,
                       stacklevel=2)
-    sections = [builder(ctx) for builder in SECTION_BUILDERS]
-
-    written: dict[str, Path] = {"charts": chart_dir}
-    pngs: dict[str, bytes] = {}
-    sheet_of: dict[int, str] = {}
-    workbook: list[tuple[str, pd.DataFrame, tuple[str, ...]]] = []
-    taken: set[str] = set()
-    for section in sections:
-        for block in section.blocks:
-            charts_here = block.charts if isinstance(block, Gallery) else [block] if isinstance(block, Chart) else []
-            for chart in charts_here:
-                paths = charts.save_figure(chart.figure, chart_dir / chart.name, svg=svg)
-                for p in paths:
-                    written[f"charts/{p.name}"] = p
-                pngs[chart.name] = _embeddable_png(paths[0].read_bytes())
-                chart.figure.clear()
-            if isinstance(block, Table):
-                sheet = excel_sheet_name(block.sheet, taken)
-                sheet_of[id(block)] = sheet
-                workbook.append((sheet, _split_group_columns(ctx, block.frame), block.percent))
-
-    record_sheet = pd.DataFrame(_record_lines(ctx), columns=["项目", "内容"])
-    workbook.append((excel_sheet_name("运行记录", taken), record_sheet, ()))
-    written["html"] = atomic_write_text(out_dir / "report.html", _render_html(ctx, sections, pngs, sheet_of))
-    written["xlsx"] = write_workbook(out_dir / "report.xlsx", workbook)
+    work = _Jobs(default_jobs(jobs))
+    try:
+        written = _build(ctx, out_dir, chart_dir, svg, work)
+    except BaseException:
+        work.close(failed=True)
+        raise
+    work.close()
     from speechkit import runrecord
 
     meta_path = getattr(corpus, "meta_path", None)
@@ -1309,4 +1376,43 @@ def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool
                 "single_document_groups": len(ctx.single_groups)},
         user_files={"--meta": meta_path}, command=command, source=getattr(corpus, "dir", None)),
         inherit=getattr(corpus, "dir", None))
+    return written
+
+
+def _build(ctx: _Context, out_dir: Path, chart_dir: Path, svg: bool, work: _Jobs) -> dict[str, Path]:
+    """The sections, their charts and workbook handed to ``work`` as they come, then the page."""
+    order = sorted(range(len(SECTION_BUILDERS)), key=lambda k: (
+        _COMPUTE_FIRST.index(SECTION_BUILDERS[k].__name__) if SECTION_BUILDERS[k].__name__ in _COMPUTE_FIRST
+        else len(_COMPUTE_FIRST), k))
+    built: dict[int, Section] = {}
+    for k in order:
+        section = built[k] = SECTION_BUILDERS[k](ctx)
+        for block in section.blocks:
+            for chart in block.charts if isinstance(block, Gallery) else [block] if isinstance(block, Chart) else []:
+                work.submit(f"chart:{chart.name}", _draw_chart, chart.render, chart_dir / chart.name, svg)
+    sections = [built[k] for k in range(len(SECTION_BUILDERS))]
+
+    sheet_of: dict[int, str] = {}
+    workbook: list[tuple[str, pd.DataFrame, tuple[str, ...]]] = []
+    taken: set[str] = set()
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, Table):
+                sheet = excel_sheet_name(block.sheet, taken)
+                sheet_of[id(block)] = sheet
+                workbook.append((sheet, _split_group_columns(ctx, block.frame), block.percent))
+    record_sheet = pd.DataFrame(_record_lines(ctx), columns=["项目", "内容"])
+    workbook.append((excel_sheet_name("运行记录", taken), record_sheet, ()))
+    work.submit("xlsx", write_workbook, out_dir / "report.xlsx", workbook)
+
+    page, slots = _render_html(ctx, sections, sheet_of)   # here, while the jobs draw the charts
+    written: dict[str, Path] = {"charts": chart_dir}
+    pngs: dict[str, bytes] = {}
+    for chart in _chart_blocks(sections):
+        paths = work.result(f"chart:{chart.name}")
+        for p in paths:
+            written[f"charts/{p.name}"] = p
+        pngs[chart.name] = paths[0].read_bytes()
+    written["html"] = atomic_write_text(out_dir / "report.html", _fill_charts(page, slots, sections, pngs))
+    written["xlsx"] = work.result("xlsx")
     return written
