@@ -286,3 +286,42 @@ def test_group_labels_keep_their_year_when_cut():
     labels = _unique_labels(["新疆维吾尔自治区 · 2024", "新疆维吾尔自治区 · 2025", "宁夏回族自治区 · 2024"], 20)
     assert labels[0].endswith("· 2024") and labels[1].endswith("· 2025")
     assert len(set(labels)) == 3 and not any("(2)" in label for label in labels)
+
+
+# ---------------------------------------------------------------------------
+# the report's PNGs: one palette encode, big figures at a lower dpi, word clouds with a font subset
+# ---------------------------------------------------------------------------
+
+def test_png_bytes_is_a_palette_png_with_its_dpi(figures):
+    fig = figures["heatmap"]
+    with Image.open(io.BytesIO(charts.png_bytes(fig))) as png:
+        assert png.mode == "P"                                       # 256-colour palette
+        assert round(png.info["dpi"][0]) == charts.PNG_DPI
+        width_in, _ = fig.get_size_inches()
+        assert abs(png.size[0] - width_in * charts.PNG_DPI) <= 1
+        rgb = np.asarray(png.convert("RGB"))
+    assert tuple(rgb[0, 0]) == (255, 255, 255)                       # white background
+    assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 10           # the colour scale survives
+
+
+def test_big_figures_are_drawn_at_a_lower_dpi_but_never_below_screen_resolution():
+    n = 60
+    sim = pd.DataFrame(np.eye(n) * 0.5 + 0.5, index=[f"d{i}" for i in range(n)], columns=[f"d{i}" for i in range(n)])
+    big = charts.similarity_heatmap(sim, labels=[f"杭州市 2024 第{i}篇讲话" for i in range(n)])
+    dpi = charts.figure_dpi(big)
+    assert charts.MIN_PNG_DPI <= dpi < charts.PNG_DPI
+    with Image.open(io.BytesIO(charts.png_bytes(big))) as png:
+        assert png.size[0] * png.size[1] <= charts.MAX_PNG_PIXELS * 1.5
+        assert round(png.info["dpi"][0]) == dpi
+    assert charts.figure_dpi(charts.empty_figure("主题占比")) == charts.PNG_DPI
+
+
+def test_wordcloud_font_subset_draws_the_same_pixels_as_the_full_font(tmp_path, monkeypatch):
+    from speechkit.fonts import cjk_font_path
+
+    monkeypatch.setenv("SPEECHKIT_CACHE_DIR", str(tmp_path))
+    freqs = {"妇女": 30, "儿童": 25, "家庭": 12, "托育": 8, "就业": 5, "巾帼建功": 4, "高质量发展": 3}
+    subset = charts.group_wordcloud(freqs, "甲市").axes[0].images[0].get_array()
+    full = charts.group_wordcloud(freqs, "甲市", font_path=cjk_font_path()).axes[0].images[0].get_array()
+    assert np.array_equal(np.asarray(subset), np.asarray(full))
+    assert list((tmp_path / "fonts").glob("*.otf"))                  # the subset was cached

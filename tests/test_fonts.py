@@ -82,3 +82,37 @@ def test_no_font_raises_clear_error(monkeypatch, fresh_font_lookup):
     monkeypatch.setattr(fonts, "SYSTEM_CJK_FAMILIES", ("No Such Family",))
     with pytest.raises(RuntimeError, match="mplfonts"):
         cjk_font_path()
+
+
+# ---------------------------------------------------------------------------
+# subsets cached by content
+# ---------------------------------------------------------------------------
+
+def test_subset_cache_is_reused_for_the_same_text_and_invalidated_by_other_text(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPEECHKIT_CACHE_DIR", str(tmp_path))
+    made = []
+    real = fonts._make_subset
+    monkeypatch.setattr(fonts, "_make_subset", lambda chars, purpose: made.append(chars) or real(chars, purpose))
+    first = fonts.subset_font_file("妇女儿童工作")
+    again = fonts.subset_font_file("工作儿童妇女")                  # the same characters
+    other = fonts.subset_font_file("妇女儿童工作会议")               # one more: another subset
+    assert first == again and first != other and len(made) == 2
+    assert first.parent == tmp_path / "fonts" and first.stat().st_size > 0
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(other)) as font:
+        cmap = font.getBestCmap()
+    assert {ord(c) for c in "妇女儿童工作会议"} <= set(cmap) and ord("国") not in cmap
+
+
+def test_embedded_font_css_is_cached_by_content(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPEECHKIT_CACHE_DIR", str(tmp_path))
+    fonts._web_subset.cache_clear()
+    made = []
+    real = fonts._make_subset
+    monkeypatch.setattr(fonts, "_make_subset", lambda chars, purpose: made.append(chars) or real(chars, purpose))
+    css = fonts.embedded_font_css("各组主题占比")
+    fonts._web_subset.cache_clear()                                   # a new process: read from disk
+    assert fonts.embedded_font_css("比占题主组各") == css and len(made) == 1
+    assert fonts.embedded_font_css("各组主题占比与趋势") != css and len(made) == 2
+    fonts._web_subset.cache_clear()

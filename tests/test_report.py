@@ -444,3 +444,40 @@ def test_cleaning_section_warns_about_traditional_documents_unless_converted():
     tables["documents"]["notes"] = "written in traditional script; converted to Simplified (--to-simplified)"
     section = report._cleaning(report._context(FakeCorpus(tables), ["city"]))
     assert not [b for b in section.blocks if isinstance(b, report.Note) and "繁体" in b.text]
+
+
+# ---------------------------------------------------------------------------
+# chart jobs in worker processes
+# ---------------------------------------------------------------------------
+
+def _page_without_time(path: Path) -> str:
+    return re.sub(r"生成时间：[^<]*", "", path.read_text(encoding="utf-8"))
+
+
+def test_worker_processes_give_the_same_report_as_one_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPEECHKIT_CACHE_DIR", str(tmp_path / "cache"))
+    one = build_report(FakeCorpus(_tables()), ["city"], tmp_path / "one", jobs=1)
+    two = build_report(FakeCorpus(_tables()), ["city"], tmp_path / "two", jobs=2)
+    pngs = sorted(p.name for p in (tmp_path / "one" / "charts").glob("*.png"))
+    assert pngs and pngs == sorted(p.name for p in (tmp_path / "two" / "charts").glob("*.png"))
+    assert any(name.startswith("wordcloud_") for name in pngs)
+    for name in pngs:
+        assert one[f"charts/{name}"].read_bytes() == two[f"charts/{name}"].read_bytes(), name
+    assert _page_without_time(one["html"]) == _page_without_time(two["html"])
+    wb_one, wb_two = load_workbook(one["xlsx"]), load_workbook(two["xlsx"])
+    assert wb_one.sheetnames == wb_two.sheetnames
+    for name in wb_one.sheetnames:
+        rows = lambda wb: [tuple(c.value for c in row) for row in wb[name].iter_rows()]  # noqa: E731
+        assert rows(wb_one) == rows(wb_two), name
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_every_chart_is_embedded_in_its_slot_at_its_drawn_size(built):
+    page = _html(built)
+    assert "<!--chart:" not in page                                   # every slot filled
+    out, paths = built
+    images = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="[^"]*" width="(\d+)"', page)
+    assert len(images) == len(list((out / "charts").glob("*.png")))
+    for data, width in images:
+        png = base64.b64decode(data)
+        assert int(width) == int(report._png_width(png) * 96 / report._png_dpi(png))

@@ -797,6 +797,12 @@ def png_bytes(fig: Figure, dpi: int | None = None) -> bytes:
     height = len(raw) // (4 * width)
     image = Image.frombuffer("RGBA", (width, height), raw, "raw", "RGBA", 0, 1).convert("RGB")
     palette = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    colours = palette.getpalette() or []
+    # the octree averages the white background with its lightest neighbours (254, 254, 254): white again
+    snapped = [255 if max(colours[i:i + 3]) - min(colours[i:i + 3]) <= 1 and min(colours[i:i + 3]) >= 252 else v
+               for i in range(0, len(colours), 3) for v in colours[i:i + 3]]
+    if snapped != colours:
+        palette.putpalette(snapped)
     out = io.BytesIO()
     palette.save(out, format="PNG", compress_level=6, dpi=(dpi, dpi))
     return out.getvalue()

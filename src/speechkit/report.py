@@ -1333,8 +1333,10 @@ class _Jobs:
 
 
 #: Sections in the order they are computed: the ones with the costliest charts first, so that their
-#: jobs start early (the page shows the sections in :data:`SECTION_BUILDERS` order).
-_COMPUTE_FIRST = ("_similarity", "_keyness", "_themes", "_wordclouds")
+#: jobs start early; the word clouds (many small jobs, no table) last, after the workbook job (the page
+#: shows the sections in :data:`SECTION_BUILDERS` order).
+_COMPUTE_FIRST = ("_similarity", "_keyness", "_themes", "_targets", "_trends", "_followup")
+_COMPUTE_LAST = ("_wordclouds",)
 
 
 def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool = False,
@@ -1397,29 +1399,43 @@ def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool
 
 def _build(ctx: _Context, out_dir: Path, chart_dir: Path, svg: bool, work: _Jobs) -> dict[str, Path]:
     """The sections, their charts and workbook handed to ``work`` as they come, then the page."""
-    order = sorted(range(len(SECTION_BUILDERS)), key=lambda k: (
-        _COMPUTE_FIRST.index(SECTION_BUILDERS[k].__name__) if SECTION_BUILDERS[k].__name__ in _COMPUTE_FIRST
-        else len(_COMPUTE_FIRST), k))
+    names = [builder.__name__ for builder in SECTION_BUILDERS]
+    first = [k for name in _COMPUTE_FIRST for k, n in enumerate(names) if n == name]
+    last = [k for name in _COMPUTE_LAST for k, n in enumerate(names) if n == name]
+    middle = [k for k in range(len(names)) if k not in first and k not in last]
     built: dict[int, Section] = {}
-    for k in order:
+
+    def build(k: int) -> None:
         section = built[k] = SECTION_BUILDERS[k](ctx)
         for block in section.blocks:
             for chart in block.charts if isinstance(block, Gallery) else [block] if isinstance(block, Chart) else []:
                 work.submit(f"chart:{chart.name}", _draw_chart, chart.render, chart_dir / chart.name, svg)
-    sections = [built[k] for k in range(len(SECTION_BUILDERS))]
 
-    sheet_of: dict[int, str] = {}
-    workbook: list[tuple[str, pd.DataFrame, tuple[str, ...]]] = []
-    taken: set[str] = set()
-    for section in sections:
-        for block in section.blocks:
-            if isinstance(block, Table):
-                sheet = excel_sheet_name(block.sheet, taken)
-                sheet_of[id(block)] = sheet
-                workbook.append((sheet, _split_group_columns(ctx, block.frame), block.percent))
-    record_sheet = pd.DataFrame(_record_lines(ctx), columns=["项目", "内容"])
-    workbook.append((excel_sheet_name("运行记录", taken), record_sheet, ()))
+    def tables() -> tuple[list[tuple[str, pd.DataFrame, tuple[str, ...]]], dict[int, str]]:
+        sheet_of: dict[int, str] = {}
+        workbook: list[tuple[str, pd.DataFrame, tuple[str, ...]]] = []
+        taken: set[str] = set()
+        for k in sorted(built):
+            for block in built[k].blocks:
+                if isinstance(block, Table):
+                    sheet = excel_sheet_name(block.sheet, taken)
+                    sheet_of[id(block)] = sheet
+                    workbook.append((sheet, _split_group_columns(ctx, block.frame), block.percent))
+        record_sheet = pd.DataFrame(_record_lines(ctx), columns=["项目", "内容"])
+        workbook.append((excel_sheet_name("运行记录", taken), record_sheet, ()))
+        return workbook, sheet_of
+
+    for k in first + middle:
+        build(k)
+    workbook, sheet_of = tables()     # the workbook job starts before the word clouds' many small ones
     work.submit("xlsx", write_workbook, out_dir / "report.xlsx", workbook)
+    for k in last:
+        build(k)
+    if any(isinstance(b, Table) for k in last for b in built[k].blocks):  # a late section with a table:
+        work.result("xlsx")                                                # (after the first one is written)
+        workbook, sheet_of = tables()                                      # the workbook again, complete
+        work.submit("xlsx", write_workbook, out_dir / "report.xlsx", workbook)
+    sections = [built[k] for k in range(len(SECTION_BUILDERS))]
 
     page, slots = _render_html(ctx, sections, sheet_of)   # here, while the jobs draw the charts
     written: dict[str, Path] = {"charts": chart_dir}
