@@ -325,3 +325,20 @@ def test_wordcloud_font_subset_draws_the_same_pixels_as_the_full_font(tmp_path, 
     full = charts.group_wordcloud(freqs, "甲市", font_path=cjk_font_path()).axes[0].images[0].get_array()
     assert np.array_equal(np.asarray(subset), np.asarray(full))
     assert list((tmp_path / "fonts").glob("*.otf"))                  # the subset was cached
+
+
+def test_wordcloud_png_is_the_cloud_of_the_figure_below_its_title():
+    freqs = {"妇女": 30, "儿童": 25, "家庭": 12, "托育": 8, "就业": 5, "巾帼建功": 4}
+    png = charts.wordcloud_png(freqs, "杭州市·2023", scale=2.0)
+    cloud = np.asarray(charts.group_wordcloud(freqs, "杭州市·2023", scale=2.0).axes[0].images[0].get_array())
+    with Image.open(io.BytesIO(png)) as image:
+        rgb = np.asarray(image.convert("RGB")).astype(int)
+    band = round(0.45 * charts.PNG_DPI)
+    assert rgb.shape[:2] == (cloud.shape[0] + band, cloud.shape[1])
+    drawn = rgb[band:]                                                  # the same words in the same places
+    inked = (drawn.min(axis=2) < 200).mean()
+    assert abs(inked - (cloud[..., :3].min(axis=2) < 200).mean()) < 0.01 and inked > 0.05
+    assert np.abs(drawn - cloud[..., :3]).mean() < 3                    # colours kept by the palette
+    title = rgb[:band]
+    assert (title.max(axis=2) < 100).any() and tuple(title[0, 0]) == (255, 255, 255)
+    assert charts.wordcloud_png({}, "杭州市") is None

@@ -46,6 +46,7 @@ __all__ = [
     "theme_trends",
     "keyness_bars",
     "group_wordcloud",
+    "wordcloud_png",
     "target_timeline",
     "followup_chart",
     "similarity_heatmap",
@@ -510,16 +511,10 @@ def group_wordcloud(
     >>> group_wordcloud({"妇女": 12, "儿童": 9, "家庭": 5}, "杭州市").axes[0].get_title()
     '杭州市'
     """
-    clean = {str(term): float(weight) for term, weight in freqs.items()
-             if str(term).strip() and weight is not None and np.isfinite(weight) and weight > 0}
+    clean = _cloud_terms(freqs)
     if not clean:
         return empty_figure(title, detail="没有词频数据")
-    if font_path is None:
-        from speechkit.fonts import subset_font_file
-
-        font_path = subset_font_file("".join(clean)) or cjk_font_path()
-    with _wordcloud_fonts_cached():
-        pixels = _cloud_pixels(clean, width, height, max_words, random_state, scale, str(font_path))
+    pixels = _cloud_for(clean, width, height, max_words, random_state, scale, font_path)
     fig = _new_figure(width * scale / PNG_DPI, height * scale / PNG_DPI + 0.45)
     with matplotlib.rc_context(cjk_rc()):
         ax = fig.add_subplot()
@@ -529,6 +524,55 @@ def group_wordcloud(
         ax.set_axis_off()
         ax.set_title(shorten_label(title, 40), fontsize=20)
     return fig
+
+
+def wordcloud_png(
+    freqs: Mapping[str, float],
+    title: str,
+    max_words: int = 150,
+    random_state: int = 42,
+    width: int = 450,
+    height: int = 280,
+    scale: float = 3.0,
+    font_path: str | Path | None = None,
+) -> bytes | None:
+    """:func:`group_wordcloud` as PNG bytes, drawn without matplotlib (``None`` when there are no terms).
+
+    The same cloud (the same words, sizes, places and colours) on the same canvas as the figure saved
+    at :data:`PNG_DPI`: the cloud's pixels pasted 1:1 below a title band, the title drawn with the CJK
+    font, encoded like :func:`png_bytes`. The report uses it: a tenth of a second less per cloud.
+
+    >>> wordcloud_png({"妇女": 12, "儿童": 9}, "杭州市")[:8] == b"\x89PNG\r\n\x1a\n"
+    True
+    """
+    from PIL import Image, ImageDraw
+
+    clean = _cloud_terms(freqs)
+    if not clean:
+        return None
+    pixels = _cloud_for(clean, width, height, max_words, random_state, scale, font_path)
+    band = int(round(0.45 * PNG_DPI))                  # the figure's title band: 0.45 inch
+    canvas = Image.new("RGB", (pixels.shape[1], pixels.shape[0] + band), "white")
+    canvas.paste(Image.fromarray(np.ascontiguousarray(pixels[..., :3])), (0, band))
+    font = _truetype(str(cjk_font_path()), int(round(20 * PNG_DPI / 72)))   # 20 pt, as the figure's title
+    ImageDraw.Draw(canvas).text((canvas.width / 2, band * 0.6), shorten_label(title, 40), font=font,
+                                fill="black", anchor="mm")
+    return _encode_palette(canvas, PNG_DPI)
+
+
+def _cloud_terms(freqs: Mapping[str, float]) -> dict[str, float]:
+    return {str(term): float(weight) for term, weight in freqs.items()
+            if str(term).strip() and weight is not None and np.isfinite(weight) and weight > 0}
+
+
+def _cloud_for(clean: Mapping[str, float], width: int, height: int, max_words: int, random_state: int,
+               scale: float, font_path: str | Path | None) -> np.ndarray:
+    if font_path is None:
+        from speechkit.fonts import subset_font_file
+
+        font_path = subset_font_file("".join(clean)) or cjk_font_path()
+    with _wordcloud_fonts_cached():
+        return _cloud_pixels(clean, width, height, max_words, random_state, scale, str(font_path))
 
 
 def _cloud_pixels(clean: Mapping[str, float], width: int, height: int, max_words: int, random_state: int,
@@ -796,6 +840,13 @@ def png_bytes(fig: Figure, dpi: int | None = None) -> bytes:
         width = int(round(inches[0] * dpi))
     height = len(raw) // (4 * width)
     image = Image.frombuffer("RGBA", (width, height), raw, "raw", "RGBA", 0, 1).convert("RGB")
+    return _encode_palette(image, dpi)
+
+
+def _encode_palette(image, dpi: int) -> bytes:
+    """An RGB PIL image as a 256-colour palette PNG carrying ``dpi``."""
+    from PIL import Image
+
     palette = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     colours = palette.getpalette() or []
     # the octree averages the white background with its lightest neighbours (254, 254, 254): white again

@@ -82,6 +82,8 @@ class Chart:
     render: Callable[[], Figure]
     caption: str
     alt: str
+    picture: Callable[[], bytes | None] | None = None   # the PNG drawn directly, when that is quicker (no SVG)
+    font_text: str = ""   # text drawn with the page's font subset: the job gets ``font_path=`` that subset
 
 
 @dataclass
@@ -589,13 +591,14 @@ def _wordclouds(ctx: _Context) -> Section:
     groups, groups_note = _capped_groups(ctx, freqs["group"], MAX_WORDCLOUD_GROUPS)
     clouds = []
     parts = {group: freqs[freqs["group"].astype(str) == group].nlargest(WORDCLOUD_TERMS, "freq") for group in groups}
-    # one font subset with the characters of every cloud (cached by content): the same pixels as the full font
-    font_path = fonts.subset_font_file("".join("".join(p["term"].astype(str)) for p in parts.values()))
     for group, stem in zip(groups, charts.chart_file_stems("wordcloud", groups)):
         part = parts[group]
         weights = dict(zip(part["term"].astype(str), pd.to_numeric(part["freq"], errors="coerce")))
-        clouds.append(Chart(stem, partial(charts.group_wordcloud, weights, group, scale=WORDCLOUD_SCALE, font_path=font_path),
-                            f"{group}：出现最多的 {len(weights)} 个词。", f"{group} 词云"))
+        # font_text: the words are drawn with the page's own font subset (see _build), the same pixels as the full font
+        clouds.append(Chart(stem, partial(charts.group_wordcloud, weights, group, scale=WORDCLOUD_SCALE),
+                            f"{group}：出现最多的 {len(weights)} 个词。", f"{group} 词云",
+                            picture=partial(charts.wordcloud_png, weights, group, scale=WORDCLOUD_SCALE),
+                            font_text="".join(weights)))
     section.blocks.append(Gallery(clouds, groups_note + "。" if groups_note else ""))
     return section
 
@@ -1100,11 +1103,19 @@ def _render_html(ctx: _Context, sections: list[Section], sheet_of: dict[int, str
     # embed the CJK font (subset to the characters used) so the page renders anywhere, offline
     from speechkit.fonts import embedded_font_css
 
-    chart_text = "".join(c.caption + c.alt for c in _chart_blocks(sections)) + _ZOOM_NOTE
-    font_css = embedded_font_css(re.sub(r"data:[^\"')]+", "", html) + chart_text)
+    text, extra = _font_text(html, sections)
+    font_css = embedded_font_css(text, extra=extra)
     if font_css:
         font_css += 'html body, html body * { font-family: "speechkit CJK", "Noto Sans CJK SC", sans-serif !important; }\n'
     return html.replace("/*speechkit-font*/", font_css, 1), slots
+
+
+def _font_text(page: str, sections: list[Section]) -> tuple[str, str]:
+    """What the embedded font subset covers: the page's text (and every chart's caption), and the text
+    the charts draw with that subset (the word clouds' words)."""
+    charts_here = _chart_blocks(sections)
+    text = re.sub(r"data:[^\"')]+", "", page) + "".join(c.caption + c.alt for c in charts_here) + _ZOOM_NOTE
+    return text, "".join(c.font_text for c in charts_here)
 
 
 def _fill_charts(page: str, slots: dict[str, int], sections: list[Section], pngs: dict[str, bytes]) -> str:
@@ -1291,8 +1302,15 @@ def _split_group_columns(ctx: _Context, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _draw_chart(render: Callable[[], Figure], stem: Path, svg: bool) -> list[Path]:
-    """Make one chart's figure, save it (PNG, and SVG with ``svg``) and let it go: the work of a chart job."""
+def _draw_chart(render: Callable[[], Figure], stem: Path, svg: bool,
+                picture: Callable[[], bytes | None] | None = None) -> list[Path]:
+    """Make one chart's figure, save it (PNG, and SVG with ``svg``) and let it go: the work of a chart job.
+
+    A chart with a ``picture`` (the word clouds) has its PNG drawn directly, without a figure, unless an SVG is wanted."""
+    if picture is not None and not svg:
+        png = picture()
+        if png is not None:
+            return [atomic_write_bytes(stem.parent / f"{stem.name}.png", png)]
     figure = render()
     try:
         return charts.save_figure(figure, stem, svg=svg)
@@ -1405,11 +1423,23 @@ def _build(ctx: _Context, out_dir: Path, chart_dir: Path, svg: bool, work: _Jobs
     middle = [k for k in range(len(names)) if k not in first and k not in last]
     built: dict[int, Section] = {}
 
+    waiting: list[Chart] = []   # charts drawn with the page's font subset: submitted once the page is known
+
+    def submit(chart: Chart, font_path: Path | None = None) -> None:
+        render, picture = chart.render, chart.picture
+        if font_path is not None:
+            render = partial(render, font_path=font_path)
+            picture = partial(picture, font_path=font_path) if picture is not None else None
+        work.submit(f"chart:{chart.name}", _draw_chart, render, chart_dir / chart.name, svg, picture)
+
     def build(k: int) -> None:
         section = built[k] = SECTION_BUILDERS[k](ctx)
         for block in section.blocks:
             for chart in block.charts if isinstance(block, Gallery) else [block] if isinstance(block, Chart) else []:
-                work.submit(f"chart:{chart.name}", _draw_chart, chart.render, chart_dir / chart.name, svg)
+                if chart.font_text:
+                    waiting.append(chart)
+                else:
+                    submit(chart)
 
     def tables() -> tuple[list[tuple[str, pd.DataFrame, tuple[str, ...]]], dict[int, str]]:
         sheet_of: dict[int, str] = {}
@@ -1438,6 +1468,10 @@ def _build(ctx: _Context, out_dir: Path, chart_dir: Path, svg: bool, work: _Jobs
     sections = [built[k] for k in range(len(SECTION_BUILDERS))]
 
     page, slots = _render_html(ctx, sections, sheet_of)   # here, while the jobs draw the charts
+    if waiting:   # one font subset for the page and the clouds (web_font_file reuses the page's subset)
+        font_path = fonts.web_font_file(*_font_text(page, sections))
+        for chart in waiting:
+            submit(chart, font_path)
     written: dict[str, Path] = {"charts": chart_dir}
     pngs: dict[str, bytes] = {}
     for chart in _chart_blocks(sections):
