@@ -79,10 +79,10 @@ class Chart:
     """
 
     name: str
-    render: Callable[[], Figure]
+    render: Callable[..., Figure]
     caption: str
     alt: str
-    picture: Callable[[], bytes | None] | None = None   # the PNG drawn directly, when that is quicker (no SVG)
+    picture: Callable[..., bytes | None] | None = None   # the PNG drawn directly, when that is quicker (no SVG)
     font_text: str = ""   # text drawn with the page's font subset: the job gets ``font_path=`` that subset
 
 
