@@ -342,3 +342,14 @@ def test_wordcloud_png_is_the_cloud_of_the_figure_below_its_title():
     title = rgb[:band]
     assert (title.max(axis=2) < 100).any() and tuple(title[0, 0]) == (255, 255, 255)
     assert charts.wordcloud_png({}, "杭州市") is None
+
+
+def test_titles_sit_where_automatic_placement_would_put_them(figures):
+    """Titles are placed at y=1.0 (no re-measuring at each draw): right only while nothing is drawn above an axes."""
+    for name, fig in figures.items():
+        for ax in fig.axes:
+            if not ax.get_title():
+                continue
+            assert ax.title.get_position()[1] == 1.0, name
+            assert ax.xaxis.get_label_position() == "bottom", name
+            assert not any(tick.label2.get_visible() for tick in ax.xaxis.get_major_ticks()), name
