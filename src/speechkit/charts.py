@@ -545,7 +545,7 @@ def wordcloud_png(
     at :data:`PNG_DPI`: the cloud's pixels pasted 1:1 below a title band, the title drawn with the CJK
     font, encoded like :func:`png_bytes`. The report uses it: a tenth of a second less per cloud.
 
-    >>> wordcloud_png({"妇女": 12, "儿童": 9}, "杭州市")[:8] == b"\x89PNG\r\n\x1a\n"
+    >>> wordcloud_png({"妇女": 12, "儿童": 9}, "杭州市")[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
     True
     """
     from PIL import Image, ImageDraw
@@ -827,7 +827,7 @@ def png_bytes(fig: Figure, dpi: int | None = None) -> bytes:
     Drawn once to raw RGBA and encoded once: charts have few colours, so the palette keeps them
     sharp at about a third of the size of a full-colour PNG, in less time.
 
-    >>> png_bytes(empty_figure("主题占比"))[:8] == b"\x89PNG\r\n\x1a\n"
+    >>> png_bytes(empty_figure("主题占比"))[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
     True
     """
     from PIL import Image
