@@ -134,6 +134,12 @@ class _Context:
     group_sizes: pd.Series           # group label → number of documents, largest first
     record: dict = field(default_factory=dict)   # the run record of the processed folder (run.json)
     single_groups: list = field(default_factory=list)  # labels of groups holding one document
+    early: dict = field(default_factory=dict)    # name → a corpus computation started in a worker (see _Jobs.early)
+
+    def computed(self, name: str, compute: Callable):
+        """The result of the worker computation ``name`` when one was started, else ``compute()`` here."""
+        found = self.early.pop(name, None)
+        return found.result() if found is not None else compute()
 
 
 # ---------------------------------------------------------------------------
@@ -714,7 +720,7 @@ def _near_duplicates(ctx: _Context) -> Section:
     if len(ctx.documents) < 2:
         section.blocks.append(Note("文档少于两篇，无需查重。", "empty"))
         return section
-    dups = ctx.corpus.near_duplicates(threshold=NEAR_DUPLICATE_THRESHOLD)
+    dups = ctx.computed("near_duplicates", lambda: ctx.corpus.near_duplicates(threshold=NEAR_DUPLICATE_THRESHOLD))
     if dups.empty or "dup_group" not in dups.columns:
         section.blocks.append(Note("未发现近似重复的文档。", "info"))
         return section
@@ -1318,6 +1324,15 @@ def _draw_chart(render: Callable[[], Figure], stem: Path, svg: bool,
         figure.clear()
 
 
+#: The report's context, set before the workers fork (they inherit it): see :meth:`_Jobs.early`.
+_FORKED_CONTEXT: _Context | None = None
+
+
+def _near_duplicates_job(threshold: float) -> pd.DataFrame:
+    assert _FORKED_CONTEXT is not None, "started only in forked workers"
+    return _FORKED_CONTEXT.corpus.near_duplicates(threshold=threshold)
+
+
 class _Jobs:
     """Runs the report's independent jobs (each chart, the workbook): in ``jobs`` worker processes, or here.
 
@@ -1325,9 +1340,12 @@ class _Jobs:
     """
 
     def __init__(self, jobs: int):
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        self.pool = ProcessPoolExecutor(jobs) if jobs > 1 else None
+        context = multiprocessing.get_context()
+        self.forked = context.get_start_method() == "fork"
+        self.pool = ProcessPoolExecutor(jobs, mp_context=context) if jobs > 1 else None
         self.futures: dict[str, object] = {}
 
     def submit(self, key: str, fn: Callable, *args) -> None:
@@ -1339,6 +1357,17 @@ class _Jobs:
     def result(self, key: str):
         found = self.futures[key]
         return found.result() if self.pool is not None else found  # type: ignore[attr-defined]
+
+    def early(self, ctx: _Context) -> None:
+        """Start the corpus computations that need no section (the near-duplicate MinHash) in a worker.
+
+        Only with forked workers, which inherit the corpus from this process (nothing is sent to them).
+        """
+        global _FORKED_CONTEXT
+        if self.pool is None or not self.forked:
+            return
+        _FORKED_CONTEXT = ctx
+        ctx.early["near_duplicates"] = self.pool.submit(_near_duplicates_job, NEAR_DUPLICATE_THRESHOLD)
 
     def close(self, failed: bool = False) -> None:
         if self.pool is None:
@@ -1396,12 +1425,16 @@ def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool
 
         warnings.warn(small_groups_message(ctx.single_groups, len(ctx.group_sizes), by), SpeechkitWarning,
                       stacklevel=2)
+    global _FORKED_CONTEXT
     work = _Jobs(default_jobs(jobs))
     try:
+        work.early(ctx)
         written = _build(ctx, out_dir, chart_dir, svg, work)
     except BaseException:
         work.close(failed=True)
         raise
+    finally:
+        _FORKED_CONTEXT = None
     work.close()
     from speechkit import runrecord
 
