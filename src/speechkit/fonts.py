@@ -20,7 +20,7 @@ from pathlib import Path
 
 from matplotlib import font_manager
 
-__all__ = ["cjk_font", "cjk_font_path", "cjk_rc", "font_covers", "embedded_font_css", "web_font_file", "subset_font_file", "font_cache_dir"]
+__all__ = ["cjk_font", "cjk_font_path", "cjk_rc", "font_covers", "embedded_font_css", "subset_font_file", "font_cache_dir"]
 
 #: Font files looked for in mplfonts' ``fonts/`` folder, best first.
 MPLFONTS_FILES = (
@@ -279,39 +279,14 @@ def _web_subset(chars: frozenset[str]) -> bytes:
     return data
 
 
-def _web_chars(text: str, extra: str) -> frozenset[str]:
-    return frozenset(ch for ch in text if ord(ch) > 0x7F) | frozenset(ch for ch in extra if not ch.isspace()) | _ALWAYS_KEPT
-
-
-def web_font_file(text: str, extra: str = "") -> Path | None:
-    """The subset of :func:`embedded_font_css` for ``text`` and ``extra`` as a font file (for drawing with it too).
-
-    The report draws its word clouds with the very subset it embeds (``extra``: the clouds' words),
-    so the CJK font is cut down once per report, not twice. ``None`` when subsetting is impossible.
-    """
-    chars = _web_chars(text, extra)
-    data = _web_subset(chars)
-    if not data:
-        return None
-    path = font_cache_dir() / f"{_subset_key(chars, 'web')}.otf"
-    if path.is_file() or _store(path, data):
-        return path
-    import tempfile
-
-    tmp = Path(tempfile.mkdtemp(prefix="speechkit-font-")) / path.name
-    tmp.write_bytes(data)
-    return tmp
-
-
-def embedded_font_css(text: str, family: str = "speechkit CJK", extra: str = "") -> str:
+def embedded_font_css(text: str, family: str = "speechkit CJK") -> str:
     """An ``@font-face`` rule carrying the CJK font, subset to the characters of ``text``.
 
     The report embeds it so that its Chinese text renders on any machine, even one
     without CJK fonts (no tofu boxes, no network). Uses fontTools (a matplotlib
     dependency); returns ``""`` when subsetting is impossible. Subsets are cached
     by content (the font file and the set of characters) in :func:`font_cache_dir`,
-    so a report re-built over the same tables does not subset the 16 MB font again. Every character
-    of ``extra`` is kept too (ASCII included: text drawn elsewhere with :func:`web_font_file`).
+    so a report re-built over the same tables does not subset the 16 MB font again.
 
     >>> css = embedded_font_css("妇女儿童工作")
     >>> css.startswith("@font-face") and "base64," in css
@@ -319,7 +294,7 @@ def embedded_font_css(text: str, family: str = "speechkit CJK", extra: str = "")
     """
     import base64
 
-    data = _web_subset(_web_chars(text, extra))
+    data = _web_subset(frozenset(ch for ch in text if ord(ch) > 0x7F) | _ALWAYS_KEPT)
     if not data:
         return ""
     encoded = base64.b64encode(data).decode("ascii")

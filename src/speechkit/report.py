@@ -83,7 +83,7 @@ class Chart:
     caption: str
     alt: str
     picture: Callable[..., bytes | None] | None = None   # the PNG drawn directly, when that is quicker (no SVG)
-    font_text: str = ""   # text drawn with the page's font subset: the job gets ``font_path=`` that subset
+    font_text: str = ""   # text it draws: charts with one are drawn together with one font subset (_draw_with_subset)
 
 
 @dataclass
@@ -600,7 +600,7 @@ def _wordclouds(ctx: _Context) -> Section:
     for group, stem in zip(groups, charts.chart_file_stems("wordcloud", groups)):
         part = parts[group]
         weights = dict(zip(part["term"].astype(str), pd.to_numeric(part["freq"], errors="coerce")))
-        # font_text: the words are drawn with the page's own font subset (see _build), the same pixels as the full font
+        # font_text: all clouds are drawn by one job with one font subset of their words (the same pixels as the full font)
         clouds.append(Chart(stem, partial(charts.group_wordcloud, weights, group, scale=WORDCLOUD_SCALE),
                             f"{group}：出现最多的 {len(weights)} 个词。", f"{group} 词云",
                             picture=partial(charts.wordcloud_png, weights, group, scale=WORDCLOUD_SCALE),
@@ -1109,19 +1109,16 @@ def _render_html(ctx: _Context, sections: list[Section], sheet_of: dict[int, str
     # embed the CJK font (subset to the characters used) so the page renders anywhere, offline
     from speechkit.fonts import embedded_font_css
 
-    text, extra = _font_text(html, sections)
-    font_css = embedded_font_css(text, extra=extra)
+    font_css = embedded_font_css(_font_text(html, sections))
     if font_css:
         font_css += 'html body, html body * { font-family: "speechkit CJK", "Noto Sans CJK SC", sans-serif !important; }\n'
     return html.replace("/*speechkit-font*/", font_css, 1), slots
 
 
-def _font_text(page: str, sections: list[Section]) -> tuple[str, str]:
-    """What the embedded font subset covers: the page's text (and every chart's caption), and the text
-    the charts draw with that subset (the word clouds' words)."""
+def _font_text(page: str, sections: list[Section]) -> str:
+    """What the embedded font subset covers: the page's text and every chart's caption."""
     charts_here = _chart_blocks(sections)
-    text = re.sub(r"data:[^\"')]+", "", page) + "".join(c.caption + c.alt for c in charts_here) + _ZOOM_NOTE
-    return text, "".join(c.font_text for c in charts_here)
+    return re.sub(r"data:[^\"')]+", "", page) + "".join(c.caption + c.alt for c in charts_here) + _ZOOM_NOTE
 
 
 def _fill_charts(page: str, slots: dict[str, int], sections: list[Section], pngs: dict[str, bytes]) -> str:
@@ -1333,6 +1330,23 @@ def _near_duplicates_job(threshold: float) -> pd.DataFrame:
     return _FORKED_CONTEXT.corpus.near_duplicates(threshold=threshold)
 
 
+def _draw_with_subset(charts_here: list[tuple[str, Callable[..., Figure], Callable[..., bytes | None] | None]],
+                      text: str, chart_dir: Path, svg: bool) -> dict[str, list[Path]]:
+    """Draw several charts (the word clouds) with one subset of the CJK font holding the characters of ``text``.
+
+    One job for all of them: the subset is made (or read from its cache) once, in the worker, so the clouds
+    start while this process is still building the page.
+    """
+    font_path = fonts.subset_font_file(text)
+    drawn = {}
+    for name, render, picture in charts_here:
+        if font_path is not None:
+            render = partial(render, font_path=font_path)
+            picture = partial(picture, font_path=font_path) if picture is not None else None
+        drawn[name] = _draw_chart(render, chart_dir / name, svg, picture)
+    return drawn
+
+
 class _Jobs:
     """Runs the report's independent jobs (each chart, the workbook): in ``jobs`` worker processes, or here.
 
@@ -1456,14 +1470,10 @@ def _build(ctx: _Context, out_dir: Path, chart_dir: Path, svg: bool, work: _Jobs
     middle = [k for k in range(len(names)) if k not in first and k not in last]
     built: dict[int, Section] = {}
 
-    waiting: list[Chart] = []   # charts drawn with the page's font subset: submitted once the page is known
+    waiting: list[Chart] = []   # charts sharing one font subset (the word clouds): one job, submitted last
 
-    def submit(chart: Chart, font_path: Path | None = None) -> None:
-        render, picture = chart.render, chart.picture
-        if font_path is not None:
-            render = partial(render, font_path=font_path)
-            picture = partial(picture, font_path=font_path) if picture is not None else None
-        work.submit(f"chart:{chart.name}", _draw_chart, render, chart_dir / chart.name, svg, picture)
+    def submit(chart: Chart) -> None:
+        work.submit(f"chart:{chart.name}", _draw_chart, chart.render, chart_dir / chart.name, svg, chart.picture)
 
     def build(k: int) -> None:
         section = built[k] = SECTION_BUILDERS[k](ctx)
@@ -1494,6 +1504,9 @@ def _build(ctx: _Context, out_dir: Path, chart_dir: Path, svg: bool, work: _Jobs
     work.submit("xlsx", write_workbook, out_dir / "report.xlsx", workbook)
     for k in last:
         build(k)
+    if waiting:
+        work.submit("subset charts", _draw_with_subset, [(c.name, c.render, c.picture) for c in waiting],
+                    "".join(c.font_text for c in waiting), chart_dir, svg)
     if any(isinstance(b, Table) for k in last for b in built[k].blocks):  # a late section with a table:
         work.result("xlsx")                                                # (after the first one is written)
         workbook, sheet_of = tables()                                      # the workbook again, complete
@@ -1501,14 +1514,11 @@ def _build(ctx: _Context, out_dir: Path, chart_dir: Path, svg: bool, work: _Jobs
     sections = [built[k] for k in range(len(SECTION_BUILDERS))]
 
     page, slots = _render_html(ctx, sections, sheet_of)   # here, while the jobs draw the charts
-    if waiting:   # one font subset for the page and the clouds (web_font_file reuses the page's subset)
-        font_path = fonts.web_font_file(*_font_text(page, sections))
-        for chart in waiting:
-            submit(chart, font_path)
     written: dict[str, Path] = {"charts": chart_dir}
     pngs: dict[str, bytes] = {}
+    together = work.result("subset charts") if waiting else {}
     for chart in _chart_blocks(sections):
-        paths = work.result(f"chart:{chart.name}")
+        paths = together[chart.name] if chart.name in together else work.result(f"chart:{chart.name}")
         for p in paths:
             written[f"charts/{p.name}"] = p
         pngs[chart.name] = paths[0].read_bytes()
