@@ -178,8 +178,9 @@ def update_run_record(
 
     A new ``clean`` starts a new record (the later stages' entries described the previous
     tables). ``inherit`` copies the stages of another folder's record first (a report or an
-    export folder carries the record of the tables it was built from). ``tables`` merges
-    per-table summaries (see :func:`table_summary`). Returns the path written.
+    export folder carries the record of the tables it was built from). ``tables`` (see
+    :func:`table_summary`) replaces the per-table summaries this stage recorded before, each
+    marked with the stage. Returns the path written.
     """
     folder = Path(folder)
     record = read_run_record(folder)
@@ -194,8 +195,12 @@ def update_run_record(
     stages[str(entry["stage"])] = dict(entry)
     ordered = {k: stages[k] for k in STAGE_ORDER if k in stages}
     ordered.update({k: v for k, v in stages.items() if k not in ordered})
-    merged_tables = dict(record.get("tables", {}))
-    merged_tables.update({k: dict(v) for k, v in (tables or {}).items()})
+    # the tables this stage wrote replace the ones its previous run recorded (a table it no longer
+    # writes, e.g. of a step since unregistered, leaves the record)
+    stage = str(entry["stage"])
+    merged_tables = {k: v for k, v in record.get("tables", {}).items()
+                     if not (tables is not None and isinstance(v, dict) and v.get("stage") == stage)}
+    merged_tables.update({k: {**dict(v), "stage": stage} for k, v in (tables or {}).items()})
     out = {
         "tool": "speechkit",
         "schema": SCHEMA_VERSION,
