@@ -358,6 +358,19 @@ def _apply_variables(row: dict, variables: dict) -> None:
         row["notes"] = "; ".join(filter(None, [row.get("notes"), note]))
 
 
+def _text_id(text: str, block: int = 1 << 20) -> str:
+    """``sha1`` of the UTF-8 of ``text``, first 16 hex digits (a doc_id), encoded a block at a time
+    (a huge page is never copied whole as bytes).
+
+    >>> _text_id("同志们：") == hashlib.sha1("同志们：".encode()).hexdigest()[:16] == _text_id("同志们：", block=1)
+    True
+    """
+    h = hashlib.sha1()
+    for a in range(0, len(text), block):
+        h.update(text[a:a + block].encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:16]
+
+
 def _clean_doc(doc: "readers.ReadDoc", options: CleanOptions, rules) -> tuple[dict, list[dict]]:
     """Clean one document read by a reader: ``(documents row, removal rows)``."""
     rel = doc.source_path
@@ -373,7 +386,7 @@ def _clean_doc(doc: "readers.ReadDoc", options: CleanOptions, rules) -> tuple[di
         raw, cuts = _simplified_doc(doc)
     else:
         raw, cuts = doc.text, list(doc.cuts)
-    doc_id = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    doc_id = _text_id(raw)
     label = doc.label
     if doc.variables:
         aliases = readers._config()["tables"]["aliases"]
@@ -529,15 +542,19 @@ def _clean_batch(batch: list[tuple[str, str, bool]], options: CleanOptions, cach
             message = f"cannot read file: {exc.strerror or exc}"
             out.append((rel, [(_error_row(rel, message), [])], [readers.FileEntry(rel, "error", message).as_dict()]))
             continue
-        docs, entries = clean_source(Path(path), rel, options, rules, data=data)
+        # keyed by the very bytes that were cleaned (a file replaced mid-run cannot mix); a source whose
+        # entry would exceed the cap (its text alone is as large as its bytes) is not cached at all
+        key = _bytes_key(data, settings + "|" + rel) if cache_dir and len(data) <= _cache.MAX_ENTRY_BYTES else None
+        read, entries = readers.read_source(data, rel, options.read_options)  # what clean_source does, but
+        del data  # the bytes go as soon as they are decoded: a huge page is not held twice while it is cleaned
+        docs = [_clean_doc(doc, options, rules) for doc in read]
+        del read
         if note_outside:
             for row, _ in docs:
                 row["notes"] = "; ".join(filter(None, [row.get("notes"), _OUTSIDE_NOTE]))
         entry_rows = [e.as_dict() for e in entries]
-        # keyed by the very bytes that were cleaned (a file replaced mid-run cannot mix); a source whose
-        # entry would exceed the cap (its text alone is as large as its bytes) is not cached at all
-        if cache_dir and len(data) <= _cache.MAX_ENTRY_BYTES:
-            store_json_entry(entry_path(Path(cache_dir), _bytes_key(data, settings + "|" + rel), ".json"),
+        if key is not None and cache_dir:
+            store_json_entry(entry_path(Path(cache_dir), key, ".json"),
                              {"docs": [{"row": row, "removals": rem} for row, rem in docs], "files": entry_rows})
         out.append((rel, docs, entry_rows))
     return out
