@@ -676,15 +676,20 @@ def clean_corpus(
     if todo and engine == "local":  # warm up here: forked workers inherit the loaded gazetteer
         extract_metadata("同志们：", "同志们：", {}, "杭州")
     batches = batched(todo, StageRun.batch_size(len(todo), jobs, 64))
-    for batch_results in stage.batches(_clean_batch, batches, (options, stage.cache_arg), jobs=jobs, engine=engine,
-                                       scheduler=scheduler, initializer=_init_worker, initargs=(options.rules_files,)):
-        for rel, docs, entries in batch_results:
-            results[rel] = (docs, entries)
-            done += 1
-        if progress:
-            progress(done, total)
-    documents, removals = _assemble(results)
+
+    def collect() -> None:  # a function, so that no loop variable keeps the last batch's rows alive
+        nonlocal done
+        for batch_results in stage.batches(_clean_batch, batches, (options, stage.cache_arg), jobs=jobs, engine=engine,
+                                           scheduler=scheduler, initializer=_init_worker, initargs=(options.rules_files,)):
+            for rel, docs, entries in batch_results:
+                results[rel] = (docs, entries)
+                done += 1
+            if progress:
+                progress(done, total)
+
+    collect()
     file_table = _file_table([e for rel in sorted(results) for e in results[rel][1]] + skipped_rows)
+    documents, removals = _assemble(results)  # empties results: the rows live on only in the two tables
     # removals and files first, documents last: a run killed in between leaves tables of two runs,
     # which readers detect by their run ids (documents is what every later stage keys on)
     paths = stage.write(removals, "removals")
@@ -709,11 +714,14 @@ def _file_table(entries: list[dict]) -> pd.DataFrame:
 
 
 def _assemble(results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The documents and removals tables of the cleaned sources, in path order. Takes the rows out
+    of ``results`` (left empty): once the tables are built, their Python rows are freed (a huge
+    page is not held as Python text beside the table's copy while it is written)."""
     rows, removal_rows = [], []
     seen: dict[str, int] = {}  # doc_id -> how many documents had it so far
     extra: dict[str, None] = {}
     for rel in sorted(results):
-        for row, rem in results[rel][0]:
+        for row, rem in results.pop(rel)[0]:
             row = dict(row)
             doc_id = row["doc_id"]
             if doc_id in seen:  # identical content under two paths: keep both, distinct ids
@@ -730,9 +738,11 @@ def _assemble(results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]
             removal_rows.extend(rem)
     # columns of tables of speeches (document variables) come after the pipeline's columns
     documents = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS + list(extra))
+    del rows
     for col, dtype in _DTYPES.items():
         documents[col] = documents[col].astype(dtype)
     removals = pd.DataFrame(removal_rows, columns=REMOVAL_COLUMNS)
+    del removal_rows
     removals["start"] = removals["start"].astype("int64")
     removals["end"] = removals["end"].astype("int64")
     return documents, removals
