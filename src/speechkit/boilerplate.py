@@ -436,7 +436,7 @@ def _kept_view(text: str, spans: list[tuple[int, int]]) -> tuple[str, np.ndarray
     Memory stays about 5 bytes per character of ``text`` (a keep mask, and the offsets as int32):
     the kept runs are read off the mask, and the offsets are built in place from them.
 
-    >>> view, idx = _kept_view("当前位置:首页\n同志们", [(0, 8)])
+    >>> view, idx = _kept_view("当前位置:首页\\n同志们", [(0, 8)])
     >>> view, idx.tolist()
     ('同志们', [8, 9, 10])
     """
