@@ -164,11 +164,14 @@ def _atomic_via(path: Path, writer) -> Path:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         _publish(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename in (tmp, None):
+            # the user knows the table, not its hidden temp file: name the table (disk full, read-only …)
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
         raise
     return path
 
