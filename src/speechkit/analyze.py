@@ -261,7 +261,7 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
     """
     import pyarrow.parquet as pq
 
-    from speechkit.chunked import STREAMED_PER_CHUNK, ChunkedAnalysis, chunk_rules
+    from speechkit.chunked import ChunkedAnalysis, chunk_rules
 
     tools = _tools(options)
     schemas = streamed_schemas(tools.steps)  # the built-in steps' tables and any registered step's

@@ -454,7 +454,7 @@ def _kept_view(text: str, spans: list[tuple[int, int]]) -> tuple[str, np.ndarray
     total = int(lengths.sum())
     if total == n:
         return text, np.arange(n, dtype=_offset_dtype(n))
-    idx = np.ones(total, dtype=_offset_dtype(n))
+    idx: np.ndarray = np.ones(total, dtype=_offset_dtype(n))
     if total == 0:
         return "", idx
     # offsets in place: +1 inside a run, the jump to the next run's start at its first character
