@@ -157,6 +157,9 @@ def test_a_registered_steps_table_is_written_recorded_and_checked_like_a_builtin
         assert "funding" in json.dumps(manifest)
         assert run_problems(out) == []
         assert len(api.TableStore(out)["funding"]) == 2  # sk.load's tables read it like a built-in one
+        exported = cli.invoke(app, ["export", str(out), "--to", "csv", "-o", str(tmp_path / "csv")])
+        assert exported.exit_code == 0, exported.output
+        assert len(pd.read_csv(tmp_path / "csv" / "funding.csv")) == 2  # and an export hands it over
         # a funding table of another run next to these analyze tables: the one-run check names it
         stale = pq.read_table(out / "funding.parquet").to_pandas()
         write_table(stale, out, "funding", run={RUN_KEY: "another-run"})
