@@ -177,3 +177,16 @@ def test_a_registered_steps_table_is_written_recorded_and_checked_like_a_builtin
     assert plain.exit_code == 0
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert "funding" not in record["tables"] and set(builtin) <= set(record["tables"])
+
+
+def test_a_registered_step_may_not_take_the_name_of_another_table():
+    from speechkit.analyze import analyze_tables
+
+    clash = Step("clash", run=dict, writes={"topics": pa.schema([("doc_id", pa.string())])})
+    steps.register(clash)
+    try:
+        with pytest.raises(StepError, match=r"writes 'topics': that name is another table"):
+            analyze_tables()
+    finally:
+        steps.unregister("clash")
+    assert "clash" not in [s.name for s in steps.registered()]
