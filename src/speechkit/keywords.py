@@ -390,9 +390,8 @@ except ImportError:  # pragma: no cover - another scipy layout: the public produ
     _csr_matvec = None
 
 
-def _rank_nodes(graph: sp.csr_matrix, top: int, damping: float, iterations: int) -> tuple[list[int], list[float]]:
-    """The ``top`` nodes of ``graph`` by weighted PageRank and their scores (rounded to
-    ``_SCORE_DECIMALS``), best first, equal scores by node index.
+def _pagerank(graph: sp.csr_matrix, damping: float, iterations: int) -> np.ndarray:
+    """Weighted PageRank of every node of ``graph`` (unrounded).
 
     Power iteration from the uniform vector: ``x ← (1-d)/n + d·(T x + Σ x[dangling] / n)``,
     renormalised to sum 1, until the L1 change is below 1e-12 or after ``iterations`` steps.  The
@@ -426,7 +425,14 @@ def _rank_nodes(graph: sp.csr_matrix, top: int, damping: float, iterations: int)
         scores = updated
         if converged:
             break
+    return scores
 
+
+def _rank_nodes(graph: sp.csr_matrix, top: int, damping: float, iterations: int) -> tuple[list[int], list[float]]:
+    """The ``top`` nodes of ``graph`` by weighted PageRank (:func:`_pagerank`) and their scores
+    (rounded to ``_SCORE_DECIMALS``), best first, equal scores by node index."""
+    n_nodes = graph.shape[0]
+    scores = _pagerank(graph, damping, iterations)
     rounded = np.round(scores, _SCORE_DECIMALS)
     # np.lexsort: last key is primary → score descending, then term ascending
     # (node indices follow the sorted terms).
