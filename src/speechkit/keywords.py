@@ -281,7 +281,7 @@ def _cooccurrence_graph(node_of_token: np.ndarray, n_nodes: int, window: int) ->
     return graph
 
 
-def _node_sequence(tokens: Sequence[str]) -> tuple[pa.StringArray, np.ndarray]:
+def _node_sequence(tokens: "Sequence[str] | pa.Array") -> tuple[pa.Array, np.ndarray]:
     """The TextRank terms of a token sequence (tokens of ≥ 2 characters), sorted, and the node
     (index into those terms) of every such token, in order.
 
@@ -292,8 +292,8 @@ def _node_sequence(tokens: Sequence[str]) -> tuple[pa.StringArray, np.ndarray]:
     >>> terms.to_pylist(), nodes.tolist()
     (['托育', '服务'], [0, 1, 0])
     """
-    tokens = tokens if isinstance(tokens, pa.Array) else pa.array(tokens, pa.string())
-    kept = tokens.filter(pc.greater_equal(pc.utf8_length(tokens), 2))
+    array = tokens if isinstance(tokens, pa.Array) else pa.array(tokens, pa.string())
+    kept = array.filter(pc.greater_equal(pc.utf8_length(array), 2))
     encoded = pc.dictionary_encode(kept)
     order = pc.sort_indices(encoded.dictionary).to_numpy()
     rank = np.empty(order.size, dtype=np.int64)
