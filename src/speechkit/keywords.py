@@ -302,7 +302,7 @@ def _node_sequence(tokens: "Sequence[str] | pa.Array") -> tuple[pa.Array, np.nda
 
 
 def textrank_keywords(
-    tokens: Sequence[str],
+    tokens: "Sequence[str] | pa.Array",
     top: int = 20,
     window: int = TEXTRANK_WINDOW,
     damping: float = 0.85,
@@ -317,7 +317,8 @@ def textrank_keywords(
     ``iterations`` steps (stopping early once the scores no longer move).  Scores
     are PageRank probabilities (they sum to 1 over the document's terms).  Terms
     with equal scores are ordered by term, so the result is deterministic.  This
-    does not use ``jieba.analyse`` or any other global state.
+    does not use ``jieba.analyse`` or any other global state.  ``tokens`` may be an Arrow
+    string array (what the analyze stage hands over: no conversion per token).
 
     >>> textrank_keywords(["儿童", "托育", "服务", "托育", "家庭", "托育", "社区"], window=2)[0][0]
     '托育'
