@@ -256,7 +256,9 @@ def _cooccurrence_graph(node_of_token: np.ndarray, n_nodes: int, window: int) ->
     >>> _cooccurrence_graph(np.array([0, 1, 0, 2]), 3, 2).toarray().tolist()
     [[0.0, 2.0, 1.0], [2.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
     """
-    nodes = np.asarray(node_of_token, dtype=np.int64)
+    # edge keys in 32 bits when they fit (the sort, the pass that costs, moves half the bytes)
+    key_dtype = np.int32 if n_nodes * n_nodes < 2**31 else np.int64
+    nodes = np.asarray(node_of_token).astype(key_dtype, copy=False)
     keys: list[np.ndarray] = []
     for offset in range(1, min(window, nodes.size)):
         left, right = nodes[:-offset], nodes[offset:]
@@ -273,7 +275,7 @@ def _cooccurrence_graph(node_of_token: np.ndarray, n_nodes: int, window: int) ->
     starts = np.flatnonzero(first)
     unique = edges[starts]
     counts = np.diff(np.append(starts, edges.size)).astype(np.float64)
-    index_dtype = np.int32 if n_nodes * n_nodes < 2**31 and unique.size < 2**31 else np.int64
+    index_dtype = np.int32 if n_nodes < 2**31 and unique.size < 2**31 else np.int64
     indptr = np.zeros(n_nodes + 1, dtype=index_dtype)
     np.cumsum(np.bincount(unique // n_nodes, minlength=n_nodes), out=indptr[1:])
     graph = sp.csr_matrix((counts, (unique % n_nodes).astype(index_dtype), indptr), shape=(n_nodes, n_nodes))
