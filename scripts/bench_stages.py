@@ -80,8 +80,7 @@ def breakdown(files: list[Path] | None = None, report: bool = True, cpu: bool = 
     counts = {}
     for doc_id, text, year in texts:
         sentences = clock.time("analyze: sentence split", split_sentences, text)
-        # as the sentences step segments: one call over the document, tokens handed to sentences by offset
-        raw_tokens = clock.time("analyze: segmentation", tools.segmenter.cut_sentences, text, sentences)
+        raw_tokens = clock.time("analyze: segmentation", tools.segmenter.cut_many, [s for _, _, s in sentences])
         clock.time("analyze: themes", tools.matcher.document_sentence_terms, text, sentences, raw_tokens)
         content = clock.time("analyze: content tokens", lambda: [t for toks in raw_tokens for t in tools.segmenter.content_of(toks)])
         clock.time("analyze: outline", parse_outline, text)

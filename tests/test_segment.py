@@ -339,34 +339,18 @@ def test_rjieba_is_a_drop_in_for_jieba_on_real_text():
     assert differing == []
 
 
-# ── cut_sentences: one segmenter call per document ───────────────────────────
+# ── cut_many: the sentences of a document in one call ───────────────────────
 
 _EDGY = ("各位代表：\r\n  过去一年，全市GDP增长5.2%，PM_2.5浓度下降8%；Micro-LED项目投产。“办实事！”他说。\n"
          "〔*〕区新建托位300个  。\t2021-2030年规划（草案）……\n\n。。——a-b c\n最后一句没有句号")
 
 
 @pytest.mark.parametrize("backend", ["rjieba", "jieba"])
-def test_cut_sentences_is_the_cut_of_every_sentence(backend):
+def test_cut_many_is_the_cut_of_every_sentence(backend):
     seg = Segmenter(backend)
-    sentences = split_sentences(_EDGY)
-    assert seg.cut_sentences(_EDGY, sentences) == [seg.cut(s) for _, _, s in sentences]
-    tokens = seg.cut_sentences(_EDGY, sentences)[[i for i, (_, _, s) in enumerate(sentences) if "PM_2.5" in s][0]]
+    sentences = [s for _, _, s in split_sentences(_EDGY)]
+    cuts = seg.cut_many(sentences)
+    assert cuts == [seg.cut(s) for s in sentences]
+    tokens = cuts[[i for i, s in enumerate(sentences) if "PM_2.5" in s][0]]
     i = tokens.index("PM")
-    assert tokens[i:i + 3] == ["PM", "_", "2.5"]  # ASCII runs split the jieba way in a document cut too
-
-
-def test_cut_sentences_cuts_a_sentence_alone_when_its_edges_miss_token_edges():
-    seg = Segmenter("rjieba")
-    text = "发展普惠托育服务体系。开展两癌筛查"
-    # a "sentence" starting inside the word 普惠托育服务: the document's tokens do not fit it
-    sentences = [(0, 4, "发展普惠"), (4, 11, "托育服务体系。"), (11, 17, "开展两癌筛查")]
-    assert seg.cut_sentences(text, sentences) == [seg.cut(s) for _, _, s in sentences]
-
-
-def test_cut_sentences_on_shared_corpus_reports_matches_per_sentence_cuts():
-    folder = _corpus_dir("province-reports-2025")
-    seg = Segmenter("rjieba")
-    for path in sorted(folder.glob("*.txt"))[:6]:
-        text = path.read_text(encoding="utf-8")
-        sentences = split_sentences(text)
-        assert seg.cut_sentences(text, sentences) == [seg.cut(s) for _, _, s in sentences], path.name
+    assert tokens[i:i + 3] == ["PM", "_", "2.5"]  # ASCII runs split the jieba way by both backends

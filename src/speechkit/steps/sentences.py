@@ -39,7 +39,7 @@ def run(doc: Doc) -> dict:
     seg = doc.tools.segmenter
     sentences = split_sentences(doc.text)
     texts = [s for _, _, s in sentences]
-    raw_tokens = seg.cut_sentences(doc.text, sentences)  # one call per document: themes read the raw tokens, tables the content ones
+    raw_tokens = seg.cut_many(texts)  # segmented once: themes read the raw tokens, tables the content ones
     values = seg.content_values(list(chain.from_iterable(raw_tokens)))  # content token or "" per raw token
     keep = np.fromiter(map(bool, values), dtype=np.bool_, count=len(values))
     raw_bounds = np.zeros(len(raw_tokens) + 1, dtype=np.int64)
