@@ -263,7 +263,6 @@ def _make_tokenizer(backend: str):
 _REDACTION_CHARS = "".join(sorted(REDACTION_MARKS))
 
 
-
 class Segmenter:
     """Word segmenter with the speechkit domain dictionary and stopwords.
 
