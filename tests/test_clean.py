@@ -265,3 +265,49 @@ def test_explain_file_reports_exactly_the_cuts_clean_file_makes():
         assert {e["rule"]: e["cuts"] for e in info["rules"]} == by_rule
         listed = sorted((s["start"], s["end"]) for e in info["rules"] for s in e["samples"])
         assert listed == sorted((r["start"], r["end"]) for r in removals if r["rule"] != "whitespace")
+
+
+# --- a huge page is cleaned without whole-text copies: the lean helpers equal their definitions ---
+
+def test_the_kept_view_equals_its_definition_on_random_pages():
+    """boilerplate._kept_view builds its offsets in place from the kept runs (int32, no 8-byte
+    diff): the view and offsets must be exactly the characters no span covers, in order."""
+    import random
+
+    from speechkit.boilerplate import _gaps, _kept_view
+
+    rng = random.Random(15)
+    for _ in range(3000):
+        text = "".join(rng.choice("同志们\n 评论0") for _ in range(rng.randint(0, 40)))
+        spans = [tuple(sorted((rng.randint(0, len(text) + 2), rng.randint(0, len(text) + 2))))
+                 for _ in range(rng.randint(0, 6))]
+        kept = [i for i in range(len(text)) if not any(s <= i < e for s, e in spans)]
+        view, idx = _kept_view(text, spans)
+        assert view == "".join(text[i] for i in kept) and idx.tolist() == kept, (text, spans)
+        assert _gaps(idx, block=3).tolist() == [j for j in range(len(kept) - 1) if kept[j + 1] != kept[j] + 1]
+
+
+def test_the_traditional_share_equals_its_per_line_definition():
+    """script.traditional_share counts per line with reduceat and a blocked lookup: the same share as
+    counting each line's Chinese and Traditional-only characters one by one."""
+    import random
+
+    from speechkit import script
+
+    settings = script._settings()["line"]
+    traditional = script._traditional_only()
+
+    def by_lines(text: str) -> float:
+        total = on = 0
+        for line in text.split("\n"):
+            n = sum("\u4e00" <= ch <= "\u9fff" for ch in line)
+            t = sum(ch in traditional for ch in line)
+            total += n
+            if n >= settings["min_cjk"] and n > 0 and t >= settings["traditional_share"] * n:
+                on += n
+        return on / total if total else 0.0
+
+    rng = random.Random(15)
+    for _ in range(2000):
+        text = "".join(rng.choice("同志們们會会議议開开\n a") for _ in range(rng.randint(0, 80)))
+        assert script.traditional_share(text) == pytest.approx(by_lines(text), abs=0), text

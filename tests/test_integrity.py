@@ -92,13 +92,13 @@ def test_the_cache_holds_data_not_code(tmp_path):
 def test_an_analyze_entry_with_made_up_rows_of_another_schema_is_ignored(tmp_path):
     import pyarrow as pa
 
-    from speechkit.analyze import TABLE_SCHEMAS, _STREAMED
+    from speechkit.analyze import streamed_schemas
 
     a, out = _raw(tmp_path / "a", 1), tmp_path / "out"
     clean_corpus(a, out, jobs=1)
     analyze_corpus(out, jobs=1)
     entry = next((out / ".cache" / "analyze").rglob("*.arrow"))
-    schemas = {n: TABLE_SCHEMAS[n] for n in _STREAMED}
+    schemas = streamed_schemas()
     assert load_arrow_entry(entry, schemas) is not None
     entry.write_bytes(entry.read_bytes()[:-40])  # truncated
     assert load_arrow_entry(entry, schemas) is None
@@ -242,6 +242,45 @@ def test_an_output_folder_that_is_a_file_gives_one_line_naming_it(tmp_path):
     assert result.exit_code == 2
     assert "internal error" not in result.output
     assert "taken" in result.output and "choose another --out" in result.output
+
+
+def test_a_full_disk_or_ctrl_c_while_publishing_gives_one_true_line(tmp_path, monkeypatch):
+    """Disk full while a table is written: one line naming the file and the fix, the previous table
+    left whole; Ctrl-C there does not claim the tables are the previous run's (finding 10)."""
+    import errno
+
+    import pyarrow.parquet as pq_mod
+
+    a, out = _raw(tmp_path / "a", 2), tmp_path / "out"
+    assert _cli(["clean", str(a), "--out", str(out), "-j", "1"]).exit_code == 0
+    before = (out / "documents.parquet").read_bytes()
+    real_write = pq_mod.write_table
+
+    def full(table, where, **kwargs):
+        if "documents" in str(where):
+            raise OSError(errno.ENOSPC, "No space left on device", str(where))
+        return real_write(table, where, **kwargs)
+
+    monkeypatch.setattr(pq_mod, "write_table", full)
+    result = _cli(["clean", str(a), "--out", str(out), "-j", "1", "--no-cache"])
+    assert result.exit_code == 2 and "internal error" not in result.output
+    line = result.output.replace("\n", "")  # the terminal wraps long lines
+    assert f"{out / 'documents.parquet'}: the disk is full" in line  # the table, not its hidden temp file
+    assert (out / "documents.parquet").read_bytes() == before
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]  # no temp file left behind
+
+    def interrupted(table, where, **kwargs):
+        if "documents" in str(where):
+            raise KeyboardInterrupt
+        return real_write(table, where, **kwargs)
+
+    monkeypatch.setattr(pq_mod, "write_table", interrupted)
+    result = _cli(["clean", str(a), "--out", str(out), "-j", "1", "--no-cache"])
+    assert result.exit_code == 130
+    said = " ".join(result.output.split())
+    assert "may now come from two runs" in said and "previous complete" not in said
+    monkeypatch.setattr(pq_mod, "write_table", real_write)
+    assert run_problems(out)  # removals of the new run beside the old documents: the readers see it
 
 
 def test_control_characters_in_names_never_reach_the_terminal(tmp_path):

@@ -327,3 +327,105 @@ def test_city_reports_top_tfidf_keyword_is_place_specific():
     # TextRank on the same document favours terms the report says often.
     frequent = {t for t, _ in Counter(tokens["三亚"]).most_common(30)}
     assert textrank_keywords(tokens["三亚"], top=1)[0][0] in frequent
+
+
+# --- TextRank's fast power iteration against the plain scipy formulation -----------------------------
+
+
+def _reference_pagerank(graph, damping=0.85, iterations=50):
+    """TextRank's power iteration as it was written before the fast path (session 4): scipy's
+    product and the update as one expression. The fast path must give these floats to the last bit."""
+    import scipy.sparse as sp
+
+    n = graph.shape[0]
+    strength = np.asarray(graph.sum(axis=0)).ravel()
+    dangling = strength == 0
+    inverse = np.divide(1.0, strength, out=np.zeros_like(strength), where=~dangling)
+    transition = sp.csr_matrix(graph @ sp.diags(inverse))
+    scores = np.full(n, 1.0 / n)
+    teleport = (1.0 - damping) / n
+    for _ in range(iterations):
+        updated = teleport + damping * (transition @ scores + scores[dangling].sum() / n)
+        updated /= updated.sum()
+        converged = np.abs(updated - scores).sum() < 1e-12
+        scores = updated
+        if converged:
+            break
+    return scores
+
+
+def _reference_textrank(terms, graph, top):
+    n = len(terms)
+    rounded = np.round(_reference_pagerank(graph), 12)
+    order = np.lexsort((np.arange(n), -rounded))[:top]
+    return [(terms[i], float(rounded[i])) for i in order]
+
+
+def _speech_tokens(n=3000, seed=7):
+    """A token sequence with the skew of a speech: a few words said very often, many said once."""
+    words = ["发展", "推进", "建设", "妇女", "儿童", "托育", "服务", "保障", "体系", "机制", "家庭", "社区",
+             "两癌筛查", "普惠托育", "权益", "保护", "健康", "教育", "就业", "创业"] + [f"词{i}" for i in range(400)]
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, len(words) + 1)
+    return [words[i] for i in rng.choice(len(words), size=n, p=p / p.sum())]
+
+
+def test_textrank_fast_path_gives_the_reference_scores_bit_for_bit():
+    from speechkit.keywords import TEXTRANK_WINDOW, _cooccurrence_graph
+
+    tokens = _speech_tokens()
+    terms = sorted(set(tokens))
+    node = {t: i for i, t in enumerate(terms)}
+    graph = _cooccurrence_graph(np.array([node[t] for t in tokens]), len(terms), TEXTRANK_WINDOW)
+    from speechkit.keywords import _pagerank
+
+    # unrounded: the same sums in the same order (rows of the transition as scipy's product lays them out)
+    assert np.array_equal(_pagerank(graph, 0.85, 50), _reference_pagerank(graph))
+    expected = _reference_textrank(terms, graph, top=len(terms))
+    assert textrank_keywords(tokens, top=len(terms)) == expected  # every term, every score
+    assert expected[0][0] == "发展"
+
+
+def test_textrank_graph_is_the_canonical_coo_sum():
+    import scipy.sparse as sp
+
+    from speechkit.keywords import _cooccurrence_graph
+
+    rng = np.random.default_rng(3)
+    for window in (2, 3, 5):
+        seq = rng.integers(0, 40, 500)
+        graph = _cooccurrence_graph(seq, 40, window)
+        rows, cols = [], []
+        for offset in range(1, window):
+            for a, b in zip(seq[:-offset], seq[offset:]):
+                if a != b:
+                    rows += [a, b]
+                    cols += [b, a]
+        expected = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(40, 40)).tocsr()
+        expected.sum_duplicates()
+        assert graph.has_canonical_format
+        assert np.array_equal(graph.indptr, expected.indptr) and np.array_equal(graph.indices, expected.indices)
+        assert np.array_equal(graph.data, expected.data)
+    assert _cooccurrence_graph(np.array([4, 4, 4]), 5, 5).nnz == 0  # a token next to itself only
+
+
+def test_textrank_of_graph_any_csr_layout_gives_the_reference():
+    import scipy.sparse as sp
+
+    from speechkit.keywords import _pagerank, textrank_of_graph
+
+    rng = np.random.default_rng(11)
+    for trial in range(20):
+        n = int(rng.integers(2, 50))
+        terms = [f"词{i:02d}" for i in range(n)]
+        weights = sp.random(n, n, density=0.2, random_state=trial, format="csr") * 7
+        graph = sp.csr_matrix(weights + weights.T)  # real-valued weights, some nodes isolated
+        assert np.array_equal(_pagerank(graph, 0.85, 50), _reference_pagerank(graph))
+        assert textrank_of_graph(terms, graph, n) == _reference_textrank(terms, graph, n)
+        shuffled = graph.copy()  # columns unsorted within rows: scipy's own product is used
+        for r in range(n):
+            lo, hi = shuffled.indptr[r], shuffled.indptr[r + 1]
+            perm = rng.permutation(hi - lo) + lo
+            shuffled.indices[lo:hi], shuffled.data[lo:hi] = shuffled.indices[perm], shuffled.data[perm]
+        shuffled.has_sorted_indices = False
+        assert np.array_equal(_pagerank(shuffled, 0.85, 50), _reference_pagerank(shuffled))

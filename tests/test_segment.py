@@ -337,3 +337,20 @@ def test_rjieba_is_a_drop_in_for_jieba_on_real_text():
             if jieba_seg.cut(sentence) != rjieba_seg.cut(sentence):
                 differing.append(sentence)
     assert differing == []
+
+
+# ── cut_many: the sentences of a document in one call ───────────────────────
+
+_EDGY = ("各位代表：\r\n  过去一年，全市GDP增长5.2%，PM_2.5浓度下降8%；Micro-LED项目投产。“办实事！”他说。\n"
+         "〔*〕区新建托位300个  。\t2021-2030年规划（草案）……\n\n。。——a-b c\n最后一句没有句号")
+
+
+@pytest.mark.parametrize("backend", ["rjieba", "jieba"])
+def test_cut_many_is_the_cut_of_every_sentence(backend):
+    seg = Segmenter(backend)
+    sentences = [s for _, _, s in split_sentences(_EDGY)]
+    cuts = seg.cut_many(sentences)
+    assert cuts == [seg.cut(s) for s in sentences]
+    tokens = cuts[[i for i, s in enumerate(sentences) if "PM_2.5" in s][0]]
+    i = tokens.index("PM")
+    assert tokens[i:i + 3] == ["PM", "_", "2.5"]  # ASCII runs split the jieba way by both backends

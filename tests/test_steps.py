@@ -113,3 +113,80 @@ def test_a_data_file_a_step_declares_is_part_of_the_cache_key():
     assert steps.data_fingerprint([with_file]) == steps.data_fingerprint([with_file])
     for step in steps.BUILTIN:
         steps.data_fingerprint([step])  # every declared file exists (a missing one raises)
+
+
+# --- a registered step's table reaches the output by itself ----------------------------------
+
+def _two_speeches(folder):
+    folder.mkdir()
+    (folder / "a.txt").write_text(SPEECH, encoding="utf-8")
+    (folder / "b.txt").write_text(SPEECH.replace("1.2亿元", "3500万元").replace("托育", "养老"), encoding="utf-8")
+    return folder
+
+
+def test_a_registered_steps_table_is_written_recorded_and_checked_like_a_builtin_one(tmp_path):
+    import json
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from speechkit import api, tables
+    from speechkit.analyze import analyze_tables
+    from speechkit.cli import app
+    from speechkit.integrity import run_problems
+    from speechkit.io import RUN_KEY, write_table
+
+    builtin = analyze_tables()
+    raw, out = _two_speeches(tmp_path / "raw"), tmp_path / "out"
+    cli = CliRunner()
+    assert cli.invoke(app, ["clean", str(raw), "-o", str(out), "-j", "1"]).exit_code == 0
+    steps.register(FUNDING_STEP)
+    try:
+        assert analyze_tables() == [*builtin, "funding"]
+        assert tables.declared()["funding"].stage == "analyze"
+        assert api.TABLE_COLUMNS["funding"] == ("doc_id", "sentence_id", "amount", "unit")
+        result = cli.invoke(app, ["analyze", str(out), "-j", "2"])  # workers inherit the registration
+        assert result.exit_code == 0, result.output
+        funding = pd.read_parquet(out / "funding.parquet").sort_values("amount")
+        assert funding[["amount", "unit"]].values.tolist() == [[1.2, "亿元"], [3500.0, "万元"]]
+        record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        assert record["tables"]["funding"]["rows"] == 2
+        assert record["tables"]["funding"]["run_id"] == record["tables"]["targets"]["run_id"]
+        manifest = json.loads((out / ".cache" / "analyze_manifest.json").read_text(encoding="utf-8"))
+        assert "funding" in json.dumps(manifest)
+        assert run_problems(out) == []
+        assert len(api.TableStore(out)["funding"]) == 2  # sk.load's tables read it like a built-in one
+        exported = cli.invoke(app, ["export", str(out), "--to", "csv", "-o", str(tmp_path / "csv")])
+        assert exported.exit_code == 0, exported.output
+        assert len(pd.read_csv(tmp_path / "csv" / "funding.csv")) == 2  # and an export hands it over
+        # a funding table of another run next to these analyze tables: the one-run check names it
+        stale = pq.read_table(out / "funding.parquet").to_pandas()
+        write_table(stale, out, "funding", run={RUN_KEY: "another-run"})
+        assert any("funding" in p for p in run_problems(out))
+        # and the whole-run fast path does not serve the tables with a foreign funding table among them
+        again = cli.invoke(app, ["analyze", str(out), "-j", "1"])
+        assert again.exit_code == 0 and run_problems(out) == []
+        assert "funding" in json.loads((out / "run.json").read_text(encoding="utf-8"))["tables"]
+    finally:
+        steps.unregister("funding")
+    # unregistered: the old set of tables everywhere, and the funding table left behind is not judged
+    assert analyze_tables() == builtin and "funding" not in tables.declared()
+    assert run_problems(out) == []
+    plain = cli.invoke(app, ["analyze", str(out), "-j", "1"])
+    assert plain.exit_code == 0
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert "funding" not in record["tables"] and set(builtin) <= set(record["tables"])
+
+
+def test_a_registered_step_may_not_take_the_name_of_another_table():
+    from speechkit.analyze import analyze_tables
+
+    clash = Step("clash", run=dict, writes={"topics": pa.schema([("doc_id", pa.string())])})
+    steps.register(clash)
+    try:
+        with pytest.raises(StepError, match=r"writes 'topics': that name is another table"):
+            analyze_tables()
+    finally:
+        steps.unregister("clash")
+    assert "clash" not in [s.name for s in steps.registered()]

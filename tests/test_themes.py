@@ -529,3 +529,52 @@ def test_round2_lexicon_terms_and_rules(taxonomy, segmenter):
     assert "现代化产业体系" in m.sentence_terms("壮大生物医药产业")
     found = m.sentence_terms("推动区域合作事项落地")
     assert "改革开放与营商环境" in found and "城市建设与区域协调" not in found
+
+
+def _reference_focus_weights(focus, sentence, found):
+    """Focus.weights as first written (issue 18): a clause number and an enumeration flag per character."""
+    from speechkit.themes import _fold
+
+    clause_of, enumerations, k, has_list = [], [], 0, False
+    for ch in sentence:
+        clause_of.append(k)
+        if ch in "，；：,;:":
+            enumerations.append(has_list)
+            k, has_list = k + 1, False
+        elif ch == "、":
+            has_list = True
+    enumerations.append(has_list)
+    folded, out = _fold(sentence), {}
+    for theme, terms in found.items():
+        total, at = 0.0, -1
+        for term in terms:
+            pos = folded.find(_fold(term), at + 1)
+            if pos < 0:
+                pos = folded.find(_fold(term))
+            w = 1.0
+            if pos >= 0:
+                at = pos
+                if clause_of[pos] == 0:
+                    w *= focus.head_weight
+                if enumerations[clause_of[pos]]:
+                    w *= focus.list_weight
+            total += w
+        out[theme] = total
+    return out
+
+
+@pytest.mark.parametrize("sentence", [
+    "推进乡村全面振兴，建好农田、道路、养老服务站",
+    "农田、道路，养老服务站：HPV疫苗；托育",
+    "、农田，，道路、；养老服务站、",
+    "没有任何分隔的托育服务和农田建设",
+    "托育托育，托育、托育",
+    "",
+])
+def test_focus_weights_follow_clauses_and_enumerations_as_the_per_character_reference(sentence):
+    from speechkit.themes import Focus
+
+    found = {"农业": ["农田", "乡村全面振兴"], "城市": ["道路"], "民生": ["养老服务", "托育", "托育", "hpv疫苗"],
+             "缺": ["不在句中"]}
+    for focus in (Focus(2.0, 0.5, 0.5), Focus(3.0, 0.25, 0.3), Focus()):
+        assert focus.weights(sentence, found) == _reference_focus_weights(focus, sentence, found)

@@ -190,7 +190,20 @@ def test_run_record_of_clean_and_analyze_names_options_and_file_hashes(tmp_path,
     assert analyze["user_files"]["--user-dict"][0]["sha256"] == hashlib.sha256(words.read_bytes()).hexdigest()
     assert {"boilerplate.toml", "themes.toml", "stopwords.txt", "domain_dict.txt"} <= set(record["data_files"])
     assert record["tables"]["documents"]["rows"] == 1
-    assert "run_id" in record                      # room for the stage kernel's run id
+    assert record["run_id"] == record["tables"]["documents"]["run_id"]
+    # every table of both stages, with the hash of its file (what `sha256sum` shows) and its stage
+    assert {"documents", "removals", "files", "tokens", "targets", "keywords"} <= set(record["tables"])
+    for name, table in record["tables"].items():
+        assert table["sha256"] == hashlib.sha256((out / f"{name}.parquet").read_bytes()).hexdigest(), name
+    assert record["tables"]["files"]["stage"] == "clean" and record["tables"]["tokens"]["stage"] == "analyze"
+    # a re-run served from the cache keeps the hashes (the files are the same), a changed table gets a new one
+    assert invoke("analyze", out, "-j", "1", "--user-dict", words).exit_code == 0
+    again = runrecord.read_run_record(out)["tables"]
+    assert again["tokens"]["sha256"] == record["tables"]["tokens"]["sha256"]
+    assert invoke("clean", raw, "-o", out, "-j", "1", "--no-cache").exit_code == 0  # documents rewritten (new run id)
+    fresh = runrecord.read_run_record(out)["tables"]["documents"]
+    assert fresh["sha256"] == hashlib.sha256((out / "documents.parquet").read_bytes()).hexdigest() != \
+        record["tables"]["documents"]["sha256"]
 
 
 def test_report_shows_the_run_record_in_header_and_workbook(tiny_processed, tmp_path):

@@ -33,18 +33,55 @@ if TYPE_CHECKING:
     from speechkit.io import TableSink
     from speechkit.themes import ThemeMatcher
 
-__all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus", "TABLE_SCHEMAS"]
+__all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus",
+           "TABLE_SCHEMAS", "streamed_schemas", "analyze_tables"]  # noqa: F822 (ANALYZE_TABLES: module __getattr__)
 
 #: the per-document tables, as the built-in steps declare them (speechkit.steps: one module per analysis)
 TABLE_SCHEMAS: dict[str, pa.Schema] = steps.schemas(steps.BUILTIN)
-_STREAMED = list(TABLE_SCHEMAS)
 #: columns of the corpus-level tables (computed over all documents, written as DataFrames)
 CORPUS_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "topics": ("topic", "rank", "term", "weight"),
     "doc_topics": ("doc_id", "topic", "weight"),
     "keywords": tuple(TABLE_SCHEMAS["keywords_textrank"].names),
 }
-ANALYZE_TABLES = ["tokens", "sentences", "themes", "sentence_themes", "topics", "doc_topics", "keywords", "sections", "outlines", "targets"]
+#: the built-in tables in their published order (keywords_textrank is merged into keywords)
+_BUILTIN_TABLES = ("tokens", "sentences", "themes", "sentence_themes", "topics", "doc_topics", "keywords", "sections",
+                   "outlines", "targets")
+#: table names no registered step may write (another stage's, or a corpus-level one)
+_RESERVED = frozenset({"documents", "removals", "files", "followup", *CORPUS_TABLE_COLUMNS, *_BUILTIN_TABLES})
+
+
+def streamed_schemas(chain: tuple[steps.Step, ...] | None = None) -> dict[str, pa.Schema]:
+    """Table name → schema of every per-document table of ``chain`` (default: the steps registered
+    now, :func:`speechkit.steps.registered`) — the built-in ones first, in their order.
+
+    >>> list(streamed_schemas())[:3]
+    ['sentences', 'tokens', 'themes']
+    """
+    schemas = steps.schemas(steps.registered() if chain is None else chain)
+    taken = sorted(name for name in schemas if name not in TABLE_SCHEMAS and name in _RESERVED)
+    if taken:
+        raise steps.StepError(f"a registered step writes {', '.join(map(repr, taken))}: that name is another "
+                              "table of speechkit's; give the table another name")
+    return schemas
+
+
+def analyze_tables(chain: tuple[steps.Step, ...] | None = None) -> list[str]:
+    """The tables the analyze stage writes: the built-in ones in their order, then every table of a
+    registered step (``chain`` defaults to the steps registered now), so that a new analysis
+    reaches the output folder, the manifest, the run record and the one-run check by itself.
+
+    >>> analyze_tables()[:4], "keywords_textrank" in analyze_tables()
+    (['tokens', 'sentences', 'themes', 'sentence_themes'], False)
+    """
+    return [*_BUILTIN_TABLES, *(name for name in streamed_schemas(chain) if name not in TABLE_SCHEMAS)]
+
+
+def __getattr__(name: str):
+    """``ANALYZE_TABLES``: :func:`analyze_tables` of the steps registered now (kept for old callers)."""
+    if name == "ANALYZE_TABLES":
+        return analyze_tables()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -88,8 +125,8 @@ class _CachedAnalysis:
     theme_sentences: int
 
     @classmethod
-    def of(cls, analysis: DocumentAnalysis) -> "_CachedAnalysis":
-        tables = {name: analysis.tables.get(name, TABLE_SCHEMAS[name].empty_table()) for name in _STREAMED}
+    def of(cls, analysis: DocumentAnalysis, schemas: dict[str, pa.Schema]) -> "_CachedAnalysis":
+        tables = {name: analysis.tables.get(name, schema.empty_table()) for name, schema in schemas.items()}
         return cls(tables, analysis.counts, analysis.sentences, analysis.theme_sentences)
 
 
@@ -168,7 +205,7 @@ _TOOLS: AnalysisTools | None = None
 
 def _tools(options: AnalyzeOptions) -> AnalysisTools:
     global _TOOLS
-    if _TOOLS is None or _TOOLS.options != options:
+    if _TOOLS is None or _TOOLS.options != options or _TOOLS.steps != steps.registered():
         _TOOLS = AnalysisTools(options)
     return _TOOLS
 
@@ -186,11 +223,11 @@ class BatchSummary:
     theme_sentences: int
 
 
-def _load_cached(path: Path | None) -> "_CachedAnalysis | None":
+def _load_cached(path: Path | None, schemas: dict[str, pa.Schema]) -> "_CachedAnalysis | None":
     """The cached analysis at ``path``; None when absent, damaged, or of another schema (recomputed)."""
     if path is None:
         return None
-    loaded = load_arrow_entry(path, {name: TABLE_SCHEMAS[name] for name in _STREAMED})
+    loaded = load_arrow_entry(path, schemas)
     if loaded is None:
         return None
     tables, meta = loaded
@@ -224,12 +261,13 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
     """
     import pyarrow.parquet as pq
 
-    from speechkit.chunked import STREAMED_PER_CHUNK, ChunkedAnalysis, chunk_rules
+    from speechkit.chunked import ChunkedAnalysis, chunk_rules
 
     tools = _tools(options)
+    schemas = streamed_schemas(tools.steps)  # the built-in steps' tables and any registered step's
     huge = chunk_rules().threshold_chars
-    tables: dict[str, list[pa.Table]] = {name: [] for name in _STREAMED}
-    summary = BatchSummary(index, {}, {name: 0 for name in _STREAMED}, 0, 0, 0, 0)
+    tables: dict[str, list[pa.Table]] = {name: [] for name in schemas}
+    summary = BatchSummary(index, {}, {name: 0 for name in schemas}, 0, 0, 0, 0)
     extra = 0
 
     def write_extra(pending: dict[str, list[pa.Table]]) -> None:
@@ -250,31 +288,31 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
             write_extra(tables)  # the documents before it come first
             chunked = ChunkedAnalysis(doc_id, text, tools, year)
             for rows in chunked.chunks():
-                write_extra({name: [pa.Table.from_pylist(rows[name], schema=TABLE_SCHEMAS[name])] for name in STREAMED_PER_CHUNK})
+                write_extra({name: [pa.Table.from_pylist(chunk_rows, schema=schemas[name])] for name, chunk_rows in rows.items()})
             rows, counts, n_sentences, covered = chunked.finish()
-            result = _CachedAnalysis({name: pa.Table.from_pylist(rows.get(name, []), schema=TABLE_SCHEMAS[name]) for name in _STREAMED},
+            result = _CachedAnalysis({name: pa.Table.from_pylist(rows.get(name, []), schema=schema) for name, schema in schemas.items()},
                                      counts, n_sentences, covered)
         else:
             key = _doc_key(fingerprint, doc_id, text, year)
             entry = entry_path(Path(cache_dir), key, ".arrow") if cache_dir else None
-            cached = _load_cached(entry)
+            cached = _load_cached(entry, schemas)
             if cached is not None:
                 summary.cached += 1
                 result = cached
             else:
-                result = _CachedAnalysis.of(analyze_document(doc_id, text, tools, year))
+                result = _CachedAnalysis.of(analyze_document(doc_id, text, tools, year), schemas)
                 if entry is not None:
                     _store_cached(entry, result)
-        for name in _STREAMED:
+        for name in schemas:
             tables[name].append(result.tables[name])
         summary.counts[doc_id] = result.counts
         summary.documents += 1
         summary.sentences += result.sentences
         summary.theme_sentences += result.theme_sentences
-    for name in _STREAMED:
+    for name, schema in schemas.items():
         part = Path(parts_dir) / name / f"{index:08d}.parquet"
         part.parent.mkdir(parents=True, exist_ok=True)
-        table = pa.concat_tables(tables[name]) if tables[name] else TABLE_SCHEMAS[name].empty_table()
+        table = pa.concat_tables(tables[name]) if tables[name] else schema.empty_table()
         pq.write_table(table, part)
         summary.rows[name] += table.num_rows
     return summary
@@ -290,14 +328,14 @@ class _PartMerger:
     so that merging overlaps the workers instead of following them; TextRank rows are kept for the
     keywords table. Identical files to merging every part at the end: same tables, same order."""
 
-    def __init__(self, parts_dir: Path, stage: "StageRun"):
-        self.parts_dir = parts_dir
+    def __init__(self, parts_dir: Path, stage: "StageRun", schemas: dict[str, pa.Schema]):
+        self.parts_dir, self.schemas = parts_dir, schemas
         self.sinks: dict[str, TableSink] = {}
         self.textrank: list[pa.Table] = []
         try:
-            for name in _STREAMED:
+            for name, schema in schemas.items():
                 if name != "keywords_textrank":
-                    self.sinks[name] = stage.sink(name, TABLE_SCHEMAS[name])
+                    self.sinks[name] = stage.sink(name, schema)
         except BaseException:
             self.abort()
             raise
@@ -306,11 +344,11 @@ class _PartMerger:
         """Append batch ``index``'s parts (and delete them: the disk holds each row once)."""
         import pyarrow.parquet as pq
 
-        for name in _STREAMED:
+        for name, schema in self.schemas.items():
             folder = self.parts_dir / name
             # a huge document's chunks come first, as the batch's extra parts <index>-<n> (see _analyze_batch)
             for part in [*sorted(folder.glob(f"{index:08d}-*.parquet")), folder / f"{index:08d}.parquet"]:
-                table = pq.read_table(part, schema=TABLE_SCHEMAS[name])
+                table = pq.read_table(part, schema=schema)
                 if name == "keywords_textrank":
                     self.textrank.append(table)
                 else:
@@ -318,7 +356,7 @@ class _PartMerger:
                 part.unlink()
 
     def commit(self) -> list[Path]:
-        """Publish every streamed table (atomic each), in the order of ``_STREAMED``."""
+        """Publish every streamed table (atomic each), in the steps' order."""
         paths: list[Path] = []
         for name in list(self.sinks):
             paths += self.sinks.pop(name).commit()
@@ -435,9 +473,10 @@ def analyze_corpus(
     with open(documents_path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 22), b""):
             h.update(chunk)
-    stage = StageRun(stage="analyze", out_dir=out_dir, tables=ANALYZE_TABLES, key=h.hexdigest(), use_cache=use_cache,
+    schemas, names = streamed_schemas(tools.steps), analyze_tables(tools.steps)  # built-in + registered steps'
+    stage = StageRun(stage="analyze", out_dir=out_dir, tables=names, key=h.hexdigest(), use_cache=use_cache,
                      formats=formats, input_run=table_run(documents_path).get("run_id"))
-    hit = stage.cached(lambda: {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in ANALYZE_TABLES})
+    hit = stage.cached(lambda: {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in names})
     if hit is not None:
         saved, counts = hit
         total = saved.get("documents", 0)
@@ -450,7 +489,7 @@ def analyze_corpus(
         raise ValueError(f"{documents_path}: no documents with status 'ok' to analyse")
 
     doc_counts: dict[str, dict[str, int]] = {}
-    row_counts = {name: 0 for name in _STREAMED}
+    row_counts = {name: 0 for name in schemas}
     cached = done = sentences = covered = 0
     with stage.parts() as parts_dir:
         global _TOOLS
@@ -461,7 +500,7 @@ def analyze_corpus(
         # each unit of work is one numbered batch; parts are merged in batch order → identical tables
         batches = batched(_iter_documents(processed_dir), StageRun.batch_size(total, jobs, 32))
         numbered = ([(i, docs)] for i, docs in enumerate(batches))
-        merger = _PartMerger(parts_dir, stage)
+        merger = _PartMerger(parts_dir, stage, schemas)
         try:
             for (summary,) in stage.batches(_analyze_indexed, numbered,
                                             (options, fingerprint, stage.cache_arg, str(parts_dir)),
@@ -495,7 +534,7 @@ def analyze_corpus(
     paths += stage.write(keywords, "keywords")
     paths += stage.write(topics, "topics")
     paths += stage.write(doc_topics, "doc_topics")
-    counts = {name: row_counts[name] for name in _STREAMED if name != "keywords_textrank"}
+    counts = {name: row_counts[name] for name in schemas if name != "keywords_textrank"}
     counts.update(keywords=len(keywords), topics=len(topics), doc_topics=len(doc_topics))
     coverage = covered / sentences if sentences else 0.0
     themes = pd.read_parquet(out_dir / "themes.parquet")
@@ -503,4 +542,4 @@ def analyze_corpus(
     top["share"] = top["hits"] / top["hits"].sum() if len(top) else 0.0
     top = top.sort_values("hits", ascending=False).reset_index(drop=True)
     stage.finish(theme_coverage=coverage, documents=done, top_themes=top.head(30).to_dict("records"))
-    return AnalyzeReport(out_dir, {t: counts[t] for t in ANALYZE_TABLES}, done, cached, coverage, top, paths)
+    return AnalyzeReport(out_dir, {t: counts[t] for t in names}, done, cached, coverage, top, paths)

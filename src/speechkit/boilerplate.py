@@ -260,11 +260,9 @@ class _Page:
         """
         if self._zones is None:
             patterns = _speech_patterns()
-            covered = np.zeros(len(self.text) + 1, dtype=np.int64)
+            strong = np.zeros(len(self.text), dtype=bool)  # the characters a strong cut covers
             for s, e in self.strong or ():
-                covered[s] += 1
-                covered[e] -= 1
-            strong = np.cumsum(covered)[:-1] > 0 if len(self.text) else covered[:0].astype(bool)
+                strong[s:e] = True
             first: int | None = None
             last = 0
             for i in range(len(self.starts)):
@@ -427,20 +425,42 @@ _TITLE_LINE = re.compile(
 )
 
 
+def _offset_dtype(n: int) -> type:
+    """The integer type of the raw offsets of a text of ``n`` characters (int32 below 2**31: half the memory)."""
+    return np.int32 if n < 2**31 else np.int64
+
+
 def _kept_view(text: str, spans: list[tuple[int, int]]) -> tuple[str, np.ndarray]:
-    """The text with spans removed, and for each kept char its raw offset."""
-    keep = np.ones(len(text), dtype=bool)
+    """The text with spans removed, and for each kept char its raw offset.
+
+    Memory stays about 5 bytes per character of ``text`` (a keep mask, and the offsets as int32):
+    the kept runs are read off the mask, and the offsets are built in place from them.
+
+    >>> view, idx = _kept_view("当前位置:首页\\n同志们", [(0, 8)])
+    >>> view, idx.tolist()
+    ('同志们', [8, 9, 10])
+    """
+    n = len(text)
+    keep = np.ones(n, dtype=bool)
     for s, e in spans:
         keep[s:e] = False
-    idx = np.flatnonzero(keep).astype(np.int64)
-    if len(idx) == len(text):
-        return text, idx
-    # assemble kept text from contiguous runs
-    if len(idx) == 0:
+    # the runs of kept characters: where the mask switches (one byte per character to look at)
+    edges = np.flatnonzero(np.diff(keep.view(np.int8))) + 1
+    bounds = np.concatenate(([0], edges, [n])) if n else np.zeros(1, dtype=np.int64)
+    first = 0 if n and keep[0] else 1
+    starts, ends = bounds[:-1][first::2], bounds[1:][first::2]
+    del keep, edges, bounds
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if total == n:
+        return text, np.arange(n, dtype=_offset_dtype(n))
+    idx: np.ndarray = np.ones(total, dtype=_offset_dtype(n))
+    if total == 0:
         return "", idx
-    breaks = np.flatnonzero(np.diff(idx) != 1)
-    starts = np.concatenate(([idx[0]], idx[breaks + 1]))
-    ends = np.concatenate((idx[breaks] + 1, [idx[-1] + 1]))
+    # offsets in place: +1 inside a run, the jump to the next run's start at its first character
+    idx[0] = starts[0]
+    idx[np.cumsum(lengths)[:-1]] = starts[1:] - ends[:-1] + 1
+    np.cumsum(idx, dtype=idx.dtype, out=idx)
     return "".join(text[s:e] for s, e in zip(starts.tolist(), ends.tolist())), idx
 
 
@@ -545,6 +565,7 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
     extra = guard(extra)
     if extra:
         spans = _merge(spans + extra)
+        del view, idx  # the old view goes before the new one is built (a huge page holds one at a time)
         view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     if "preamble" in structural and view:
         pre = _preamble(view)
@@ -552,11 +573,13 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
             kept = guard([(a, b, "preamble") for a, b in _map_back(idx, 0, pre)])
             if kept:
                 spans = _merge(spans + kept)
+                del view, idx
                 view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     if "whitespace" in structural and view:
         ws = [(a, b, "whitespace") for a, b in _map_back_spans(idx, _whitespace_spans(view))]
         if ws:
             spans = _merge(spans + ws)
+            del view, idx, ws
             view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     # A cut can expose more chrome: 评论0(省略1字) leaves 评论0 alone on its line. Re-apply the
     # named rules to what is left until nothing more matches, so cleaning is idempotent.
@@ -576,9 +599,11 @@ def strip_boilerplate(text: str, rules: list[Rule] | None = None, title: str | N
         if "whitespace" in structural:
             kept_text, _idx = _kept_view(view, [(a, b) for a, b, _ in again])
             again += [(a, b, "whitespace") for a, b in _map_back_spans(_idx, _whitespace_spans(kept_text))]
+            del kept_text, _idx
         if not again:
             break
         spans = _merge(spans + [(a, b, rule) for s, e, rule in again for a, b in _map_back(idx, s, e)])
+        del view, idx
         view, idx = _kept_view(text, [(s, e) for s, e, _ in spans])
     removals = [Removal(rule, s, e, text[s:e]) for s, e, rule in spans]
     kept_out = sorted(protected.values(), key=lambda p: (p.start, p.rule))
@@ -594,7 +619,8 @@ def _guard_view(view: str, spans: list[tuple[int, int, str]], by_name: dict[str,
     vpage.strong = []
     head_end, foot_start = page.zones()
     # the page's zones in view coordinates: kept characters before the head end / after the foot start
-    vpage._zones = (int(np.searchsorted(idx, head_end)), int(np.searchsorted(idx, foot_start)))
+    head, foot = np.searchsorted(idx, np.asarray([head_end, foot_start], dtype=idx.dtype)).tolist()
+    vpage._zones = (head, foot)
     found: dict[tuple[int, int, str], Protected] = {}
     kept = _guard(vpage, spans, by_name, found)
     for (s, e, name), p in found.items():
@@ -610,10 +636,9 @@ _MAX_REPASSES = 3
 def _lines_around_cuts(view: str, idx: np.ndarray, spans: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
     """Windows of ``view`` (a line before to a line after) around each place a non-whitespace rule cut."""
     windows: list[list[int]] = []
-    for s, _e, rule in spans:
-        if rule == "whitespace":
-            continue
-        at = int(np.searchsorted(idx, s))  # the view position where the cut was
+    cuts = [s for s, _e, rule in spans if rule != "whitespace"]
+    # the view positions where the cuts were (searched as the offsets' own type: no copy of them per cut)
+    for at in np.searchsorted(idx, np.asarray(cuts, dtype=idx.dtype)).tolist():
         lo = view.rfind("\n", 0, max(at - 1, 0))
         lo = view.rfind("\n", 0, lo) + 1 if lo > 0 else 0
         hi = view.find("\n", at + 1)
@@ -698,6 +723,19 @@ def _timed_matches(rule: Rule, text: str) -> list:
                           "simplify the pattern") from None
 
 
+def _gaps(idx: np.ndarray, block: int = 1 << 22) -> np.ndarray:
+    """The positions ``j`` where ``idx[j + 1] != idx[j] + 1``, worked out block by block (a huge page's
+    offsets are not copied whole).
+
+    >>> _gaps(np.array([3, 4, 5, 9, 10, 12]), block=2).tolist()
+    [2, 4]
+    """
+    last = len(idx) - 1
+    parts = [np.flatnonzero(idx[a + 1:b + 1] - idx[a:b] != 1) + a
+             for a, b in ((a, min(a + block, last)) for a in range(0, max(last, 0), block))]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
 def _map_back_spans(idx: np.ndarray, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """:func:`_map_back` of every span, concatenated: spans the kept view holds in one piece are mapped at once."""
     spans = [(s, e) for s, e in spans if e > s]
@@ -707,7 +745,7 @@ def _map_back_spans(idx: np.ndarray, spans: list[tuple[int, int]]) -> list[tuple
         return [piece for s, e in spans for piece in _map_back(idx, s, e)]
     bounds = np.array(spans, dtype=np.int64)
     first, last = bounds[:, 0], bounds[:, 1] - 1
-    gaps = np.flatnonzero(np.diff(idx) != 1)  # kept char j and j + 1 are not neighbours in the raw text
+    gaps = _gaps(idx)  # kept char j and j + 1 are not neighbours in the raw text
     whole = np.searchsorted(gaps, first) == np.searchsorted(gaps, last)
     out: list[tuple[int, int]] = []
     for (s, e), a, b, one in zip(spans, idx[first].tolist(), (idx[last] + 1).tolist(), whole.tolist()):

@@ -153,13 +153,17 @@ class ChunkedAnalysis:
         self._tail = np.zeros(0, dtype=np.int64)  # the last window-1 tokens before the next chunk
 
     def chunks(self) -> Iterator[dict[str, list[dict]]]:
-        """Rows of :data:`STREAMED_PER_CHUNK` for each chunk, in text order."""
-        from speechkit.analyze import analyze_document
+        """Rows of :data:`STREAMED_PER_CHUNK` for each chunk, in text order, and the rows of every
+        registered step's table (:func:`speechkit.steps.register`): such a step sees each chunk as a
+        document of its own (its offsets and sentence ids are the chunk's)."""
+        from speechkit.analyze import TABLE_SCHEMAS, analyze_document
+        from speechkit.steps import schemas
 
+        names = (*STREAMED_PER_CHUNK, *(n for n in schemas(self.tools.steps) if n not in TABLE_SCHEMAS))
         r = self.rules
         for start, end in chunk_bounds(self.text, r.chunk_chars, r.heading, r.sentence_end, r.closing, self._frame_starts()):
             analysis = analyze_document(self.doc_id, self.text[start:end], self.tools, self.year)
-            rows = {name: analysis.rows.get(name, []) for name in STREAMED_PER_CHUNK}
+            rows = {name: analysis.rows.get(name, []) for name in names}
             self._shift(rows, start)
             self._gather(rows)
             self.counts.update(analysis.counts)

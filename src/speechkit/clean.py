@@ -358,6 +358,19 @@ def _apply_variables(row: dict, variables: dict) -> None:
         row["notes"] = "; ".join(filter(None, [row.get("notes"), note]))
 
 
+def _text_id(text: str, block: int = 1 << 20) -> str:
+    """``sha1`` of the UTF-8 of ``text``, first 16 hex digits (a doc_id), encoded a block at a time
+    (a huge page is never copied whole as bytes).
+
+    >>> _text_id("同志们：") == hashlib.sha1("同志们：".encode()).hexdigest()[:16] == _text_id("同志们：", block=1)
+    True
+    """
+    h = hashlib.sha1()
+    for a in range(0, len(text), block):
+        h.update(text[a:a + block].encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:16]
+
+
 def _clean_doc(doc: "readers.ReadDoc", options: CleanOptions, rules) -> tuple[dict, list[dict]]:
     """Clean one document read by a reader: ``(documents row, removal rows)``."""
     rel = doc.source_path
@@ -373,7 +386,7 @@ def _clean_doc(doc: "readers.ReadDoc", options: CleanOptions, rules) -> tuple[di
         raw, cuts = _simplified_doc(doc)
     else:
         raw, cuts = doc.text, list(doc.cuts)
-    doc_id = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    doc_id = _text_id(raw)
     label = doc.label
     if doc.variables:
         aliases = readers._config()["tables"]["aliases"]
@@ -529,15 +542,19 @@ def _clean_batch(batch: list[tuple[str, str, bool]], options: CleanOptions, cach
             message = f"cannot read file: {exc.strerror or exc}"
             out.append((rel, [(_error_row(rel, message), [])], [readers.FileEntry(rel, "error", message).as_dict()]))
             continue
-        docs, entries = clean_source(Path(path), rel, options, rules, data=data)
+        # keyed by the very bytes that were cleaned (a file replaced mid-run cannot mix); a source whose
+        # entry would exceed the cap (its text alone is as large as its bytes) is not cached at all
+        key = _bytes_key(data, settings + "|" + rel) if cache_dir and len(data) <= _cache.MAX_ENTRY_BYTES else None
+        read, entries = readers.read_source(data, rel, options.read_options)  # what clean_source does, but
+        del data  # the bytes go as soon as they are decoded: a huge page is not held twice while it is cleaned
+        docs = [_clean_doc(doc, options, rules) for doc in read]
+        del read
         if note_outside:
             for row, _ in docs:
                 row["notes"] = "; ".join(filter(None, [row.get("notes"), _OUTSIDE_NOTE]))
         entry_rows = [e.as_dict() for e in entries]
-        # keyed by the very bytes that were cleaned (a file replaced mid-run cannot mix); a source whose
-        # entry would exceed the cap (its text alone is as large as its bytes) is not cached at all
-        if cache_dir and len(data) <= _cache.MAX_ENTRY_BYTES:
-            store_json_entry(entry_path(Path(cache_dir), _bytes_key(data, settings + "|" + rel), ".json"),
+        if key is not None and cache_dir:
+            store_json_entry(entry_path(Path(cache_dir), key, ".json"),
                              {"docs": [{"row": row, "removals": rem} for row, rem in docs], "files": entry_rows})
         out.append((rel, docs, entry_rows))
     return out
@@ -659,15 +676,20 @@ def clean_corpus(
     if todo and engine == "local":  # warm up here: forked workers inherit the loaded gazetteer
         extract_metadata("同志们：", "同志们：", {}, "杭州")
     batches = batched(todo, StageRun.batch_size(len(todo), jobs, 64))
-    for batch_results in stage.batches(_clean_batch, batches, (options, stage.cache_arg), jobs=jobs, engine=engine,
-                                       scheduler=scheduler, initializer=_init_worker, initargs=(options.rules_files,)):
-        for rel, docs, entries in batch_results:
-            results[rel] = (docs, entries)
-            done += 1
-        if progress:
-            progress(done, total)
-    documents, removals = _assemble(results)
+
+    def collect() -> None:  # a function, so that no loop variable keeps the last batch's rows alive
+        nonlocal done
+        for batch_results in stage.batches(_clean_batch, batches, (options, stage.cache_arg), jobs=jobs, engine=engine,
+                                           scheduler=scheduler, initializer=_init_worker, initargs=(options.rules_files,)):
+            for rel, docs, entries in batch_results:
+                results[rel] = (docs, entries)
+                done += 1
+            if progress:
+                progress(done, total)
+
+    collect()
     file_table = _file_table([e for rel in sorted(results) for e in results[rel][1]] + skipped_rows)
+    documents, removals = _assemble(results)  # empties results: the rows live on only in the two tables
     # removals and files first, documents last: a run killed in between leaves tables of two runs,
     # which readers detect by their run ids (documents is what every later stage keys on)
     paths = stage.write(removals, "removals")
@@ -692,11 +714,14 @@ def _file_table(entries: list[dict]) -> pd.DataFrame:
 
 
 def _assemble(results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The documents and removals tables of the cleaned sources, in path order. Takes the rows out
+    of ``results`` (left empty): once the tables are built, their Python rows are freed (a huge
+    page is not held as Python text beside the table's copy while it is written)."""
     rows, removal_rows = [], []
     seen: dict[str, int] = {}  # doc_id -> how many documents had it so far
     extra: dict[str, None] = {}
     for rel in sorted(results):
-        for row, rem in results[rel][0]:
+        for row, rem in results.pop(rel)[0]:
             row = dict(row)
             doc_id = row["doc_id"]
             if doc_id in seen:  # identical content under two paths: keep both, distinct ids
@@ -713,9 +738,11 @@ def _assemble(results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]
             removal_rows.extend(rem)
     # columns of tables of speeches (document variables) come after the pipeline's columns
     documents = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS + list(extra))
+    del rows
     for col, dtype in _DTYPES.items():
         documents[col] = documents[col].astype(dtype)
     removals = pd.DataFrame(removal_rows, columns=REMOVAL_COLUMNS)
+    del removal_rows
     removals["start"] = removals["start"].astype("int64")
     removals["end"] = removals["end"].astype("int64")
     return documents, removals

@@ -244,7 +244,7 @@ def clean(
 
     Example:  speechkit clean --explain data/raw/洛阳/ly2021_fuer.txt   (what one page loses, and why)
     """
-    from speechkit.clean import CleanOptions, clean_corpus
+    from speechkit.clean import CLEAN_TABLES, CleanOptions, clean_corpus
     from speechkit.htmlmain import EXTRACTORS
 
     if html_extractor not in EXTRACTORS:
@@ -275,7 +275,7 @@ def clean(
                      "engine": engine, "scheduler": scheduler},
             inputs={"files": len(docs), "ok": int((docs["status"] == "ok").sum()),
                     "errors": int((docs["status"] == "error").sum()), "from_cache": int(report.cached)},
-            user_files={"--rules": [str(r) for r in rules]}, tables=("documents", "removals"), source=raw_dir)
+            user_files={"--rules": [str(r) for r in rules]}, tables=CLEAN_TABLES, source=raw_dir)
 
 
 @app.command()
@@ -322,15 +322,13 @@ def analyze(
         _console().print(table)
     from dataclasses import asdict
 
-    from speechkit.analyze import ANALYZE_TABLES
-
     _record(out or processed_dir, "analyze",
             options={"processed_dir": str(processed_dir), "out": str(out) if out else None, "format": fmt, "jobs": jobs,
                      **asdict(options), "engine": engine, "scheduler": scheduler, "no_cache": no_cache},
             inputs={"documents": int(report.documents), "from_cache": int(report.cached),
                     "theme_coverage": round(float(report.theme_coverage), 4)},
             user_files={"--user-dict": user_dict, "--stopwords": stopwords, "--themes": taxonomy},
-            tables=ANALYZE_TABLES, source=processed_dir)
+            tables=tuple(report.row_counts), source=processed_dir)  # every table the run wrote (registered steps' too)
 
 
 @app.command()

@@ -23,6 +23,7 @@ class MixedRunError(ValueError):
 
 
 def _analyze_tables() -> tuple[str, ...]:
+    """The analyze tables declared now (built-in and registered steps': :mod:`speechkit.tables`)."""
     from speechkit.tables import stage_tables
 
     return stage_tables("analyze")
@@ -38,7 +39,8 @@ def run_problems(processed_dir: Path) -> list[str]:
     directory = Path(processed_dir)
     runs: dict[str, dict[str, str]] = {}
     problems: list[str] = []
-    for name in CLEAN_TABLES + _analyze_tables() + ("followup",):
+    analyze_tables = _analyze_tables()
+    for name in CLEAN_TABLES + analyze_tables + ("followup",):
         path = directory / f"{name}.parquet"
         if not path.exists():
             continue
@@ -51,7 +53,7 @@ def run_problems(processed_dir: Path) -> list[str]:
     if documents and removals and documents != removals:
         problems.append("documents.parquet and removals.parquet were written by different clean runs "
                         "(an interrupted `speechkit clean`?)")
-    analyzed = {name: r for name, r in runs.items() if name in _analyze_tables() and r.get("run_id")}
+    analyzed = {name: r for name, r in runs.items() if name in analyze_tables and r.get("run_id")}
     ids = {r["run_id"] for r in analyzed.values()}
     if len(ids) > 1:
         newest = max(ids, key=lambda i: sum(r["run_id"] == i for r in analyzed.values()))

@@ -164,11 +164,14 @@ def _atomic_via(path: Path, writer) -> Path:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         _publish(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename in (tmp, None):
+            # the user knows the table, not its hidden temp file: name the table (disk full, read-only …)
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
         raise
     return path
 
@@ -222,6 +225,23 @@ def table_run(path: Path) -> dict[str, str]:
     return out
 
 
+def _statistics_columns(schema) -> list[str]:
+    """The columns whose Parquet min/max statistics are written: all but text and binary ones. The
+    statistics of a text column hold copies of its smallest and largest values — for the text of a
+    150 MB page, two more copies of the page in memory while the table is written — and no reader
+    of speechkit's tables filters on them.
+
+    >>> import pyarrow as pa
+    >>> _statistics_columns(pa.schema([("doc_id", pa.string()), ("year", pa.int64()), ("text", pa.large_string())]))
+    ['year']
+    """
+    import pyarrow as pa
+
+    textual = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view, pa.types.is_binary,
+               pa.types.is_large_binary, pa.types.is_binary_view)
+    return [f.name for f in schema if not any(test(f.type) for test in textual)]
+
+
 def write_table(df: pd.DataFrame, out_dir: Path, name: str, formats: tuple[str, ...] = ("parquet",),
                 run: dict | None = None) -> list[Path]:
     """Write ``df`` as ``out_dir/name.parquet`` (and ``name.csv`` when ``"csv"`` is in ``formats``).
@@ -238,7 +258,8 @@ def write_table(df: pd.DataFrame, out_dir: Path, name: str, formats: tuple[str, 
     written = [out_dir / f"{name}.parquet"]
     if "parquet" in formats:
         table = _with_run(pa.Table.from_pandas(df, preserve_index=False), run)
-        _atomic_via(written[0], lambda p: pq.write_table(table, p))
+        _atomic_via(written[0], lambda p: pq.write_table(table, p, write_statistics=_statistics_columns(table.schema)))
+        del table
     if "csv" in formats:
         csv_df = df.copy()
         csv_df.columns = [excel_safe_text(str(c)) for c in csv_df.columns]

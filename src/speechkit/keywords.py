@@ -18,6 +18,8 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 __all__ = [
@@ -245,26 +247,64 @@ TEXTRANK_WINDOW = 5
 
 
 def _cooccurrence_graph(node_of_token: np.ndarray, n_nodes: int, window: int) -> sp.csr_matrix:
-    """Symmetric co-occurrence counts of tokens at most ``window - 1`` positions apart."""
-    sources: list[np.ndarray] = []
-    targets: list[np.ndarray] = []
-    for offset in range(1, min(window, node_of_token.size)):
-        left, right = node_of_token[:-offset], node_of_token[offset:]
+    """Symmetric co-occurrence counts of tokens at most ``window - 1`` positions apart.
+
+    The graph is built in canonical CSR form (column indices sorted within each row, no
+    duplicates) straight from the sorted edge keys ``row * n_nodes + column``: the same matrix a
+    COO → CSR conversion with ``sum_duplicates`` gives, without its two sorting passes.
+
+    >>> _cooccurrence_graph(np.array([0, 1, 0, 2]), 3, 2).toarray().tolist()
+    [[0.0, 2.0, 1.0], [2.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
+    """
+    # edge keys in 32 bits when they fit (the sort, the pass that costs, moves half the bytes)
+    key_dtype = np.int32 if n_nodes * n_nodes < 2**31 else np.int64
+    nodes = np.asarray(node_of_token).astype(key_dtype, copy=False)
+    keys: list[np.ndarray] = []
+    for offset in range(1, min(window, nodes.size)):
+        left, right = nodes[:-offset], nodes[offset:]
         distinct = left != right  # a token next to itself is not an edge
-        sources += [left[distinct], right[distinct]]
-        targets += [right[distinct], left[distinct]]
-    if not sources:
+        left, right = left[distinct], right[distinct]
+        keys += [left * n_nodes + right, right * n_nodes + left]
+    edges = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
+    if edges.size == 0:
         return sp.csr_matrix((n_nodes, n_nodes), dtype=np.float64)
-    row = np.concatenate(sources)
-    col = np.concatenate(targets)
-    data = np.ones(row.size, dtype=np.float64)
-    graph = sp.coo_matrix((data, (row, col)), shape=(n_nodes, n_nodes)).tocsr()
-    graph.sum_duplicates()
+    edges.sort()
+    first = np.empty(edges.size, dtype=np.bool_)
+    first[0] = True
+    np.not_equal(edges[1:], edges[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    unique = edges[starts]
+    counts = np.diff(np.append(starts, edges.size)).astype(np.float64)
+    index_dtype = np.int32 if n_nodes < 2**31 and unique.size < 2**31 else np.int64
+    indptr = np.zeros(n_nodes + 1, dtype=index_dtype)
+    np.cumsum(np.bincount(unique // n_nodes, minlength=n_nodes), out=indptr[1:])
+    graph = sp.csr_matrix((counts, (unique % n_nodes).astype(index_dtype), indptr), shape=(n_nodes, n_nodes))
+    graph.has_canonical_format = True  # sorted by (row, column) and unique by construction
     return graph
 
 
+def _node_sequence(tokens: "Sequence[str] | pa.Array") -> tuple[pa.Array, np.ndarray]:
+    """The TextRank terms of a token sequence (tokens of ≥ 2 characters), sorted, and the node
+    (index into those terms) of every such token, in order.
+
+    Arrow does the filtering, the hashing and the sort (UTF-8 byte order is code-point order, the
+    order of Python's ``sorted``); no Python object per token.
+
+    >>> terms, nodes = _node_sequence(["托育", "和", "服务", "托育"])
+    >>> terms.to_pylist(), nodes.tolist()
+    (['托育', '服务'], [0, 1, 0])
+    """
+    array = tokens if isinstance(tokens, pa.Array) else pa.array(tokens, pa.string())
+    kept = array.filter(pc.greater_equal(pc.utf8_length(array), 2))
+    encoded = pc.dictionary_encode(kept)
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size, dtype=np.int64)
+    return encoded.dictionary.take(pa.array(order)), rank[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
 def textrank_keywords(
-    tokens: Sequence[str],
+    tokens: "Sequence[str] | pa.Array",
     top: int = 20,
     window: int = TEXTRANK_WINDOW,
     damping: float = 0.85,
@@ -279,7 +319,8 @@ def textrank_keywords(
     ``iterations`` steps (stopping early once the scores no longer move).  Scores
     are PageRank probabilities (they sum to 1 over the document's terms).  Terms
     with equal scores are ordered by term, so the result is deterministic.  This
-    does not use ``jieba.analyse`` or any other global state.
+    does not use ``jieba.analyse`` or any other global state.  ``tokens`` may be an Arrow
+    string array (what the analyze stage hands over: no conversion per token).
 
     >>> textrank_keywords(["儿童", "托育", "服务", "托育", "家庭", "托育", "社区"], window=2)[0][0]
     '托育'
@@ -293,15 +334,13 @@ def textrank_keywords(
     if iterations < 1:
         raise ValueError(f"iterations must be >= 1, got {iterations}")
 
-    kept = [token for token in tokens if len(token) >= 2]
-    if not kept:
+    terms, node_of_token = _node_sequence(tokens)
+    if not len(terms):
         return []
-    terms = sorted(set(kept))
-    n_nodes = len(terms)
-    node_index = {term: i for i, term in enumerate(terms)}
-    node_of_token = np.fromiter((node_index[t] for t in kept), dtype=np.int64, count=len(kept))
-    graph = _cooccurrence_graph(node_of_token, n_nodes, window)
-    return textrank_of_graph(terms, graph, top, damping, iterations)
+    graph = _cooccurrence_graph(node_of_token, len(terms), window)
+    ranked = _rank_nodes(graph, top, damping, iterations)
+    names = terms.take(pa.array(ranked[0])).to_pylist()
+    return list(zip(names, ranked[1]))
 
 
 def textrank_of_graph(terms: Sequence[str], graph: sp.csr_matrix, top: int = 20, damping: float = 0.85,
@@ -314,31 +353,94 @@ def textrank_of_graph(terms: Sequence[str], graph: sp.csr_matrix, top: int = 20,
     >>> textrank_of_graph(["服务", "托育"], sp.csr_matrix([[0.0, 1.0], [1.0, 0.0]]), top=1)
     [('服务', 0.5)]
     """
-    n_nodes = len(terms)
-    if n_nodes == 0:
+    if len(terms) == 0:
         return []
-    # Column-stochastic transition: a node passes its score to its neighbours in
-    # proportion to the link weights; isolated nodes spread theirs uniformly.
+    nodes, scores = _rank_nodes(sp.csr_matrix(graph), top, damping, iterations)
+    return [(terms[i], s) for i, s in zip(nodes, scores)]
+
+
+def _transition_arrays(graph: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(indptr, indices, data, dangling) of the column-stochastic transition ``graph @ diag(1/strength)``,
+    entry for entry as scipy's sparse product stores it, so that the power iteration adds up every
+    row in the same order and gives the same floats to the last bit.
+
+    Scipy's CSR × CSR product (SMMP) emits the columns of a row in reverse order of their first
+    appearance; times a diagonal that is the row of ``graph`` reversed, each value
+    ``graph[i, j] * (1 / strength[j])``.  A graph not in canonical form (unsorted or duplicate
+    entries) goes through scipy's product itself.
+    """
     strength = np.asarray(graph.sum(axis=0)).ravel()
     dangling = strength == 0
     inverse_strength = np.divide(1.0, strength, out=np.zeros_like(strength), where=~dangling)
+    if not graph.has_canonical_format:
+        transition = sp.csr_matrix(graph @ sp.diags(inverse_strength))
+        return transition.indptr, transition.indices, transition.data, dangling
+    indptr, indices = graph.indptr, graph.indices
+    data = graph.data * inverse_strength[indices]
+    # reversed within each row: entry k of row r goes to indptr[r] + indptr[r + 1] - 1 - k
+    lengths = np.diff(indptr)
+    mirror = np.repeat(indptr[:-1] + indptr[1:] - 1, lengths) - np.arange(indices.size)
+    keep = data[mirror] != 0  # the product drops zero values (none for a count graph)
+    if keep.all():
+        return indptr, indices[mirror], data[mirror], dangling
     transition = sp.csr_matrix(graph @ sp.diags(inverse_strength))
+    return transition.indptr, transition.indices, transition.data, dangling
 
+
+try:  # the kernel of ``csr_matrix @ vector``, called without scipy's per-call dispatch
+    from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
+except ImportError:  # pragma: no cover - another scipy layout: the public product (same kernel)
+    _csr_matvec = None
+
+
+def _pagerank(graph: sp.csr_matrix, damping: float, iterations: int) -> np.ndarray:
+    """Weighted PageRank of every node of ``graph`` (unrounded).
+
+    Power iteration from the uniform vector: ``x ← (1-d)/n + d·(T x + Σ x[dangling] / n)``,
+    renormalised to sum 1, until the L1 change is below 1e-12 or after ``iterations`` steps.  The
+    same numpy operations, in the same order, as a ``scipy.sparse`` product would run, on buffers
+    reused across iterations.
+    """
+    n_nodes = graph.shape[0]
+    indptr, indices, data, dangling = _transition_arrays(graph)
+    any_dangling = bool(dangling.any())
     scores = np.full(n_nodes, 1.0 / n_nodes)
     teleport = (1.0 - damping) / n_nodes
+    product = np.empty(n_nodes)
+    difference = np.empty(n_nodes)
+    if _csr_matvec is None:  # pragma: no cover
+        transition = sp.csr_matrix((data, indices, indptr), shape=(n_nodes, n_nodes))
     for _ in range(iterations):
-        updated = teleport + damping * (transition @ scores + scores[dangling].sum() / n_nodes)
+        if _csr_matvec is not None:
+            product.fill(0.0)
+            _csr_matvec(n_nodes, n_nodes, indptr, indices, data, scores, product)
+        else:  # pragma: no cover
+            product = transition @ scores
+        if any_dangling:
+            product += scores[dangling].sum() / n_nodes
+        # teleport + damping * product, evaluated as numpy evaluates that expression
+        updated = np.multiply(product, damping)
+        updated += teleport
         updated /= updated.sum()
-        converged = np.abs(updated - scores).sum() < 1e-12
+        np.subtract(updated, scores, out=difference)
+        np.abs(difference, out=difference)
+        converged = difference.sum() < 1e-12
         scores = updated
         if converged:
             break
+    return scores
 
+
+def _rank_nodes(graph: sp.csr_matrix, top: int, damping: float, iterations: int) -> tuple[list[int], list[float]]:
+    """The ``top`` nodes of ``graph`` by weighted PageRank (:func:`_pagerank`) and their scores
+    (rounded to ``_SCORE_DECIMALS``), best first, equal scores by node index."""
+    n_nodes = graph.shape[0]
+    scores = _pagerank(graph, damping, iterations)
     rounded = np.round(scores, _SCORE_DECIMALS)
     # np.lexsort: last key is primary → score descending, then term ascending
     # (node indices follow the sorted terms).
     order = np.lexsort((np.arange(n_nodes), -rounded))[:top]
-    return [(terms[i], float(rounded[i])) for i in order]
+    return order.tolist(), rounded[order].tolist()
 
 
 def textrank_table(doc_id: str, tokens: Sequence[str], top: int = 20) -> list[dict]:

@@ -11,9 +11,9 @@ entry to ``run.json`` there:
   (``--rules``, ``--user-dict``, ``--stopwords``, ``--themes``, ``--meta``),
   input counts (files, documents, errors …) and when it finished.
 
-The layout leaves room for the integrity work of the stage kernel:
-``run_id`` (null until a runner sets one) and ``tables`` (table name →
-``{"rows": n, "sha256": …}``, filled by :func:`table_summary`). The file is
+For the integrity checks (:mod:`speechkit.integrity`): ``run_id`` (the run of the documents
+table) and ``tables`` (table name → ``{"rows": n, "bytes": …, "sha256": …, "run_id": …, "stage": …}``,
+filled by :func:`table_summary`). The file is
 written atomically (:func:`speechkit.io.atomic_write_text`); a damaged or
 foreign ``run.json`` is replaced, never trusted.
 
@@ -178,8 +178,9 @@ def update_run_record(
 
     A new ``clean`` starts a new record (the later stages' entries described the previous
     tables). ``inherit`` copies the stages of another folder's record first (a report or an
-    export folder carries the record of the tables it was built from). ``tables`` merges
-    per-table summaries (see :func:`table_summary`). Returns the path written.
+    export folder carries the record of the tables it was built from). ``tables`` (see
+    :func:`table_summary`) replaces the per-table summaries this stage recorded before, each
+    marked with the stage. Returns the path written.
     """
     folder = Path(folder)
     record = read_run_record(folder)
@@ -194,8 +195,12 @@ def update_run_record(
     stages[str(entry["stage"])] = dict(entry)
     ordered = {k: stages[k] for k in STAGE_ORDER if k in stages}
     ordered.update({k: v for k, v in stages.items() if k not in ordered})
-    merged_tables = dict(record.get("tables", {}))
-    merged_tables.update({k: dict(v) for k, v in (tables or {}).items()})
+    # the tables this stage wrote replace the ones its previous run recorded (a table it no longer
+    # writes, e.g. of a step since unregistered, leaves the record)
+    stage = str(entry["stage"])
+    merged_tables = {k: v for k, v in record.get("tables", {}).items()
+                     if not (tables is not None and isinstance(v, dict) and v.get("stage") == stage)}
+    merged_tables.update({k: {**dict(v), "stage": stage} for k, v in (tables or {}).items()})
     out = {
         "tool": "speechkit",
         "schema": SCHEMA_VERSION,
@@ -210,22 +215,40 @@ def update_run_record(
     return atomic_write_text(folder / RUN_RECORD, json.dumps(out, ensure_ascii=False, indent=2) + "\n")
 
 
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def table_summary(folder: str | Path, names: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """``{name: {"rows": n, "bytes": size, "run_id": …}}`` for the Parquet tables ``names`` present in ``folder``.
+    """``{name: {"rows": n, "bytes": size, "mtime_ns": …, "sha256": …, "run_id": …}}`` for the
+    Parquet tables ``names`` present in ``folder``.
 
     Row counts and run ids (``run_id``, ``input_run``: see :mod:`speechkit.integrity`) come from the
-    Parquet footers (cheap); a content hash can be added here later.
+    Parquet footers; ``sha256`` is the hash of the file (``sha256sum TABLE.parquet`` shows the same),
+    so a table handed over can be checked against the record. A table that is still the very file
+    the folder's record describes (same size, time and run id) keeps its recorded hash instead of
+    being read again (a run served from the cache costs no hashing).
     """
     import pyarrow.parquet as pq
 
     from speechkit.io import table_run
 
+    previous = read_run_record(folder).get("tables", {})
     out: dict[str, dict[str, Any]] = {}
     for name in names:
         path = Path(folder) / f"{name}.parquet"
         try:
-            out[name] = {"rows": int(pq.ParquetFile(path).metadata.num_rows), "bytes": path.stat().st_size,
-                         **table_run(path)}
+            st = path.stat()
+            entry = {"rows": int(pq.ParquetFile(path).metadata.num_rows), "bytes": st.st_size,
+                     "mtime_ns": st.st_mtime_ns, **table_run(path)}
+            known = previous.get(name) if isinstance(previous, dict) else None
+            same = isinstance(known, dict) and all(known.get(k) == entry.get(k) for k in ("bytes", "mtime_ns", "run_id"))
+            entry["sha256"] = known["sha256"] if same and isinstance(known, dict) and known.get("sha256") else _file_sha256(path)
+            out[name] = entry
         except Exception:  # noqa: BLE001 - a missing or damaged table is simply not summarised
             continue
     return out

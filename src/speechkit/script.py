@@ -59,20 +59,29 @@ def traditional_share(text: str) -> float:
     """
     settings = _settings()["line"]
     # every character at once (numpy over the code points) instead of a Python loop per character:
-    # per line, its Chinese characters (n) and its Traditional-only ones (t)
+    # per line, its Chinese characters (n) and its Traditional-only ones (t); one byte per character
+    # besides the code points themselves (a huge page is not copied as 8-byte numbers)
     points = code_points(text)
     cjk = (points >= 0x4E00) & (points <= 0x9FFF)
     total = int(np.count_nonzero(cjk))
     if not total:
         return 0.0
-    trad = _traditional_table()[points]
+    table = _traditional_table()
+    trad = np.empty(len(points), dtype=bool)
+    for a in range(0, len(points), _BLOCK):  # the lookup in blocks: its index array is a block's
+        trad[a:a + _BLOCK] = table[points[a:a + _BLOCK]]
     if not trad.any() and settings["traditional_share"] > 0:
         return 0.0  # no line can reach a positive share of Traditional characters
-    line = np.cumsum(points == 10)  # the line of each character (a newline closes its line: it is neither kind)
-    n = np.bincount(line, weights=cjk)
-    t = np.bincount(line, weights=trad)
+    # a line runs from a newline (or the start) to the next newline, which is neither kind
+    starts = np.concatenate(([0], np.flatnonzero(points == 10)))
+    del points
+    n = np.add.reduceat(cjk.view(np.uint8), starts, dtype=np.int64)
+    t = np.add.reduceat(trad.view(np.uint8), starts, dtype=np.int64)
     on_traditional = int(n[(n >= settings["min_cjk"]) & (n > 0) & (t >= settings["traditional_share"] * n)].sum())
     return on_traditional / total
+
+
+_BLOCK = 1 << 22
 
 
 def code_points(text: str) -> "np.ndarray":

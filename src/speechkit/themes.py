@@ -18,6 +18,7 @@ per-term counts, and corpus-driven term suggestions (G² over sentences).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.resources
 import itertools
@@ -1139,6 +1140,9 @@ def suggest_terms(tokens, sentence_themes, sentences, theme: Theme, top: int = 2
 
 #: Clause separators inside a sentence: the first clause is its head; a clause with 、 is an enumeration.
 _CLAUSE_SEPARATORS = frozenset("，；：,;:")
+_CLAUSE_SEPARATOR_RE = re.compile("[，；：,;:]")
+_LIST_MARK_RE = re.compile("、")
+_FOLDED_TERMS: dict[str, str] = {}  # term -> _fold(term): the lexicon's terms, folded once
 
 
 @dataclass(frozen=True)
@@ -1165,33 +1169,44 @@ class Focus:
     min_share: float = 0.0
 
     def weights(self, sentence: str, found: dict[str, list[str]]) -> dict[str, float]:
-        """Theme → summed weight of its hits in ``sentence`` (``found``: theme → matched terms in order)."""
-        clause_of, enumerations = [], []  # per character: clause number; per clause: holds 、
-        k, has_list = 0, False
-        for ch in sentence:
-            clause_of.append(k)
-            if ch in _CLAUSE_SEPARATORS:
-                enumerations.append(has_list)
-                k, has_list = k + 1, False
-            elif ch == "、":
-                has_list = True
-        enumerations.append(has_list)
+        """Theme → summed weight of its hits in ``sentence`` (``found``: theme → matched terms in order).
+
+        A character's clause is the number of separators before it (a separator ends its clause); a
+        clause is an enumeration when a 、 stands in it. Both come from the separators' positions
+        (bisect), not from a pass over every character.
+
+        >>> Focus(head_weight=2.0, list_weight=0.5).weights("推进乡村振兴，建好农田、道路", {"农业": ["乡村振兴", "农田"]})
+        {'农业': 2.5}
+        """
+        separators = [m.start() for m in _CLAUSE_SEPARATOR_RE.finditer(sentence)]
+        marks = [m.start() for m in _LIST_MARK_RE.finditer(sentence)] if "、" in sentence else []
+        n_sep = len(separators)
         folded = _fold(sentence)
+        head_weight, list_weight = self.head_weight, self.list_weight
         out: dict[str, float] = {}
         for theme, terms in found.items():
             total, at = 0.0, -1
             for term in terms:
-                pos = folded.find(_fold(term), at + 1)
+                folded_term = _FOLDED_TERMS.get(term)
+                if folded_term is None:
+                    folded_term = _fold(term)
+                    if len(_FOLDED_TERMS) < 100_000:
+                        _FOLDED_TERMS[term] = folded_term
+                pos = folded.find(folded_term, at + 1)
                 if pos < 0:
-                    pos = folded.find(_fold(term))
+                    pos = folded.find(folded_term)
                 w = 1.0
                 if pos >= 0:
                     at = pos
-                    clause = clause_of[pos]
+                    clause = bisect.bisect_left(separators, pos) if n_sep else 0
                     if clause == 0:
-                        w *= self.head_weight
-                    if enumerations[clause]:
-                        w *= self.list_weight
+                        w *= head_weight
+                    if marks:  # a 、 after the separator that opens the clause and before the one that ends it
+                        lo = separators[clause - 1] if clause else -1
+                        hi = separators[clause] if clause < n_sep else len(sentence)
+                        i = bisect.bisect_right(marks, lo)
+                        if i < len(marks) and marks[i] < hi:
+                            w *= list_weight
                 total += w
             out[theme] = total
         return out

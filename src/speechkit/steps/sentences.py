@@ -3,7 +3,9 @@
 Writes ``sentences`` (offsets, text, commitment) and ``tokens`` (content tokens per sentence);
 provides ``sentences`` ((start, end, text) triples), ``raw_tokens`` (the segmenter's tokens per
 sentence, for the theme matcher), ``tokens`` (the document's content tokens, in order, one flat
-list), ``token_offsets`` (where each sentence's content tokens begin in it) and ``term_counts``.
+list), ``token_array`` (the same tokens as one Arrow string array, converted once: the ``tokens`` table's
+values and TextRank's input), ``token_offsets`` (where each sentence's content tokens begin in it) and
+``term_counts``.
 The tables are built column by column (no dict per row), the content filter runs once per
 document over all its tokens.
 """
@@ -37,7 +39,7 @@ def run(doc: Doc) -> dict:
     seg = doc.tools.segmenter
     sentences = split_sentences(doc.text)
     texts = [s for _, _, s in sentences]
-    raw_tokens = [seg.cut(s) for s in texts]  # segmented once: themes read the raw tokens, tables the content ones
+    raw_tokens = seg.cut_many(texts)  # segmented once: themes read the raw tokens, tables the content ones
     values = seg.content_values(list(chain.from_iterable(raw_tokens)))  # content token or "" per raw token
     keep = np.fromiter(map(bool, values), dtype=np.bool_, count=len(values))
     raw_bounds = np.zeros(len(raw_tokens) + 1, dtype=np.int64)
@@ -52,14 +54,15 @@ def run(doc: Doc) -> dict:
     sentence_table = pa.Table.from_arrays(
         [doc_ids, ids, pa.array([s for s, _, _ in sentences], pa.int64()), pa.array([e for _, e, _ in sentences], pa.int64()),
          pa.array(texts, pa.string()), pa.array([commitment_of(s) for s in texts], pa.string())], schema=SENTENCES)
-    token_lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(tokens, pa.string()))
+    token_array = pa.array(tokens, pa.string())
+    token_lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), token_array)
     token_table = pa.Table.from_arrays([doc_ids, ids, token_lists], schema=TOKENS)
-    doc.provide(sentences=sentences, raw_tokens=raw_tokens, tokens=tokens, token_offsets=offsets,
+    doc.provide(sentences=sentences, raw_tokens=raw_tokens, tokens=tokens, token_array=token_array, token_offsets=offsets,
                 term_counts=term_counts(tokens))
     return {"sentences": sentence_table, "tokens": token_table}
 
 
 STEP: Step = Step("sentences", run=run, reads=("text",),
-            provides=("sentences", "raw_tokens", "tokens", "token_offsets", "term_counts"),
+            provides=("sentences", "raw_tokens", "tokens", "token_array", "token_offsets", "term_counts"),
             writes={"sentences": SENTENCES, "tokens": TOKENS},
             data_files=("domain_dict.txt", "stopwords.txt", "targets.toml"))

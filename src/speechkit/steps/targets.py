@@ -25,7 +25,7 @@ def run(doc: Doc) -> dict:
     """The ``targets`` table of one document.
 
     >>> from speechkit.analyze import AnalysisTools, AnalyzeOptions
-    >>> row = run(Doc("d1", "到2025年，普惠性幼儿园覆盖率达到85%以上。", 2021, AnalysisTools(AnalyzeOptions())))["targets"][0]
+    >>> row = run(Doc("d1", "到2025年，普惠性幼儿园覆盖率达到85%以上。", 2021, AnalysisTools(AnalyzeOptions())))["targets"].to_pylist()[0]
     >>> row["value"], row["deadline_year"]
     (85.0, 2025)
     """
@@ -33,11 +33,16 @@ def run(doc: Doc) -> dict:
     from speechkit.targets import extract_targets
 
     text, indicators = doc.text, doc.tools.indicators
-    return {"targets": [dict(vars(t), doc_id=doc.doc_id,
-                             indicator_key=indicator_key(indicator=t.indicator, sentence=t.sentence, value=t.value,
-                                                         unit=t.unit, indicators=indicators,
-                                                         before=line_before(text, t.start)))
-                        for t in extract_targets(text, year=doc.year)]}
+    found = extract_targets(text, year=doc.year)
+    # column by column (no dict per row): every field of Target is a column of the table
+    columns = {name: [getattr(t, name) for t in found] for name in TARGETS.names if name not in _NOT_FIELDS}
+    columns["doc_id"] = [doc.doc_id] * len(found)
+    columns["indicator_key"] = [indicator_key(indicator=t.indicator, sentence=t.sentence, value=t.value, unit=t.unit,
+                                              indicators=indicators, before=line_before(text, t.start)) for t in found]
+    return {"targets": pa.Table.from_pydict(columns, schema=TARGETS)}
+
+
+_NOT_FIELDS = ("doc_id", "indicator_key")  # the columns the step adds to the fields of a Target
 
 
 def line_before(text: str, start: int, chars: int = 40) -> str:

@@ -1,6 +1,6 @@
 """Step ``textrank``: the TextRank keywords of one document (over its content tokens, in order).
 
-Reads ``tokens`` (step ``sentences``); writes ``keywords_textrank`` (the analyze stage puts these
+Reads ``token_array`` (step ``sentences``: the content tokens as one Arrow array); writes ``keywords_textrank`` (the analyze stage puts these
 rows into ``keywords.parquet`` beside the corpus-level TF-IDF ones). The number of keywords is
 ``AnalyzeOptions.top_keywords``.
 """
@@ -20,13 +20,13 @@ def run(doc: Doc) -> dict:
     >>> from speechkit.analyze import AnalyzeOptions
     >>> from types import SimpleNamespace
     >>> doc = Doc("d1", "", None, SimpleNamespace(options=AnalyzeOptions(top_keywords=1)))
-    >>> doc.provide(tokens=["托育", "服务", "托育", "机构"])
+    >>> doc.provide(token_array=pa.array(["托育", "服务", "托育", "机构"]))
     >>> run(doc)["keywords_textrank"].to_pylist()
     [{'doc_id': 'd1', 'method': 'textrank', 'rank': 1, 'term': '托育', 'score': 0.393617021277}]
     """
     from speechkit.keywords import textrank_keywords
 
-    found = textrank_keywords(doc["tokens"], top=doc.tools.options.top_keywords)
+    found = textrank_keywords(doc["token_array"], top=doc.tools.options.top_keywords)
     n = len(found)
     return {"keywords_textrank": pa.Table.from_arrays(
         [pa.array([doc.doc_id] * n, pa.string()), pa.array(["textrank"] * n, pa.string()),
@@ -34,4 +34,4 @@ def run(doc: Doc) -> dict:
          pa.array([s for _, s in found], pa.float64())], schema=KEYWORDS_TEXTRANK)}
 
 
-STEP: Step = Step("textrank", run=run, reads=("tokens",), writes={"keywords_textrank": KEYWORDS_TEXTRANK})
+STEP: Step = Step("textrank", run=run, reads=("token_array",), writes={"keywords_textrank": KEYWORDS_TEXTRANK})
