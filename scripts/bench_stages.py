@@ -9,7 +9,8 @@ pipeline runs:
   analyze   sentence split, segmentation, themes, outline, targets (+ indicator_key), TextRank
   corpus    TF-IDF keywords, NMF topics
   report    `speechkit report --by province` over the 143 city reports (charts, HTML, workbook; 2 jobs),
-            beside the clean + analyze of those reports (2 jobs), wall and CPU (incl. worker processes)
+            beside the clean + analyze of those reports (2 jobs): the CLI commands, each a fresh process,
+            wall and CPU (user + sys incl. worker processes), font cache cold
 
 and prints seconds and MB/s per stage (MB of cleaned text for the analyze steps). Not a test:
 nothing asserts. The sum of the per-document rows is what one core does; the cold pipeline spreads
@@ -61,9 +62,9 @@ def _cpu() -> float:
 def breakdown(files: list[Path] | None = None, report: bool = True, cpu: bool = False) -> dict:
     """Seconds per stage (see the module docstring) and the MB they were measured on; ``cpu``: CPU
     seconds of the process instead of wall-clock seconds."""
-    from speechkit.analyze import AnalysisTools, AnalyzeOptions, analyze_corpus
+    from speechkit.analyze import AnalysisTools, AnalyzeOptions
     from speechkit.boilerplate import load_rules
-    from speechkit.clean import clean_corpus, clean_file
+    from speechkit.clean import clean_file
     from speechkit.decode import read_raw
     from speechkit.indicators import indicator_key
     from speechkit.keywords import term_counts, textrank_table, tfidf_keywords
@@ -105,22 +106,27 @@ def breakdown(files: list[Path] | None = None, report: bool = True, cpu: bool = 
     result = {"files": len(files), "raw_mb": round(raw_mb, 2), "text_mb": round(text_mb, 2), "seconds": clock.seconds,
               "cpu": cpu}
     if report:
-        import speechkit as sk
-        from speechkit.report import build_report
+        # as issue 16 measures it: the commands, each a fresh process (`speechkit clean … -j 2 && speechkit
+        # analyze … -j 2`, then `speechkit report … --by province`), wall and user + sys of them and their workers
+        import subprocess
 
+        cli = [sys.executable, "-m", "speechkit.cli"]
         with tempfile.TemporaryDirectory() as tmp:
             root = files[0].parents[1] if SHARED.exists() else REPO / "data" / "raw"
             city = SHARED / "city-reports-2024" if SHARED.exists() else root
             out = Path(tmp) / "out"
+            env = dict(os.environ, SPEECHKIT_CACHE_DIR=str(Path(tmp) / "cache"))  # cold: no font subset cached
+
+            def run(*args: str) -> None:
+                subprocess.run([*cli, *args], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
             t, cpu = time.perf_counter(), _cpu()
-            clean_corpus(city, out, jobs=2)
-            analyze_corpus(out, jobs=2)
+            run("clean", str(city), "-o", str(out), "-j", "2")
+            run("analyze", str(out), "-j", "2")
             result["report_corpus_analysis_s"] = time.perf_counter() - t
             result["report_corpus_analysis_cpu_s"] = _cpu() - cpu
-            corpus = sk.load(out)
-            os.environ["SPEECHKIT_CACHE_DIR"] = str(Path(tmp) / "cache")  # cold: no font subset cached yet
             t, cpu = time.perf_counter(), _cpu()
-            build_report(corpus, ["province"], out / "report", jobs=2)   # charts + workbook in 2 worker processes
+            run("report", str(out), "--by", "province", "-j", "2", "-o", str(out / "report"))
             result["report_s"] = time.perf_counter() - t
             result["report_cpu_s"] = _cpu() - cpu
     return result
