@@ -15,9 +15,8 @@ import json
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import pandas as pd
 import pyarrow as pa
 
 from speechkit._version import __version__
@@ -30,7 +29,9 @@ from speechkit import steps
 from speechkit.steps import Doc, run_steps
 from speechkit.steps.targets import line_before as _line_before  # noqa: F401  (speechkit.chunked reads it)
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: the whole-run fast path never needs it
+    import pandas as pd
+
     from speechkit.io import TableSink
     from speechkit.themes import ThemeMatcher
 
@@ -364,8 +365,10 @@ class _PartMerger:
             sink.abort()
         self.sinks = {}
 
-    def textrank_frame(self) -> pd.DataFrame:
+    def textrank_frame(self) -> "pd.DataFrame":
         """The TextRank keyword rows of every batch, in batch order, as a DataFrame."""
+        import pandas as pd
+
         schema = TABLE_SCHEMAS["keywords_textrank"]
         return pd.concat([t.to_pandas() for t in self.textrank] or [schema.empty_table().to_pandas()],
                          ignore_index=True)
@@ -373,16 +376,26 @@ class _PartMerger:
 
 @dataclass
 class AnalyzeReport:
-    """What an analyze run did."""
+    """What an analyze run did. ``top_themes`` (a DataFrame: theme, field, docs, hits, share) is made
+    on first use from ``top_theme_rows``, the 30 leading themes as the run recorded them."""
 
     out_dir: Path
     row_counts: dict[str, int]
     documents: int
     cached: int
     theme_coverage: float
-    top_themes: pd.DataFrame | None = None
+    top_theme_rows: list[dict] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
     skipped_unchanged: bool = False
+    _top_frame: Any = field(default=None, repr=False)
+
+    @property
+    def top_themes(self) -> "pd.DataFrame":
+        if self._top_frame is None:
+            import pandas as pd
+
+            self._top_frame = pd.DataFrame(self.top_theme_rows, columns=["theme", "field", "docs", "hits", "share"])
+        return self._top_frame
 
 
 def _doc_key(fingerprint: str, doc_id: str, text: str, year: int | None = None) -> str:
@@ -603,7 +616,7 @@ def analyze_corpus(
         if progress:
             progress(total, total)
         return AnalyzeReport(out_dir, counts, total, total, saved.get("theme_coverage", 0.0),
-                             pd.DataFrame(saved.get("top_themes", [])), [], True)
+                             list(saved.get("top_themes", [])), [], True)
     # which documents need analysing: a document with a cache entry is taken from it by this process
     # (its term counts now, for the corpus-level steps; its rows while the tables are written)
     plan, counts = _plan(processed_dir, fingerprint, stage)
@@ -682,6 +695,8 @@ def analyze_corpus(
             raise
         textrank = merger.textrank_frame()
 
+    import pandas as pd
+
     keywords = pd.concat([tfidf_future.result(), textrank], ignore_index=True)
     keywords = keywords.sort_values(["doc_id", "method", "rank"], kind="stable").reset_index(drop=True)
     topics, doc_topics = topics_future.result()
@@ -695,5 +710,7 @@ def analyze_corpus(
     top = (themes.groupby(["theme", "field"]).agg(docs=("doc_id", "nunique"), hits=("hits", "sum")).reset_index())
     top["share"] = top["hits"] / top["hits"].sum() if len(top) else 0.0
     top = top.sort_values("hits", ascending=False).reset_index(drop=True)
-    stage.finish(theme_coverage=coverage, documents=done, top_themes=top.head(30).to_dict("records"))
-    return AnalyzeReport(out_dir, {t: counts[t] for t in ANALYZE_TABLES}, done, cached, coverage, top, paths)
+    rows = top.head(30).to_dict("records")
+    stage.finish(theme_coverage=coverage, documents=done, top_themes=rows)
+    return AnalyzeReport(out_dir, {t: counts[t] for t in ANALYZE_TABLES}, done, cached, coverage, rows, paths,
+                         _top_frame=top)
