@@ -570,10 +570,34 @@ def _take_cached(first: int, docs: list, tools: AnalysisTools, stage: StageRun) 
     return taken
 
 
+def _both_corpus_steps(corpus, k: int | None, top: int) -> tuple:
+    """TF-IDF keywords, then NMF topics, in one process (one import of scikit-learn)."""
+    return _tfidf_keywords(corpus, top), _fit_topics(corpus, k)
+
+
+class _Part:
+    """One part of a future's result (``future.result()[i]``)."""
+
+    def __init__(self, future, i: int):
+        self.future, self.i = future, i
+
+    def result(self):
+        return self.future.result()[self.i]
+
+
 def _start_corpus_steps(counts: _Counts, options: AnalyzeOptions, doc_ids: list[str]) -> tuple:
-    """NMF topics and TF-IDF keywords over every document's term counts, beside this process."""
+    """NMF topics and TF-IDF keywords over every document's term counts, beside this process:
+    ``(topics future, TF-IDF future)``. When this process has imported scikit-learn already (a run
+    with much to analyse), each step gets its own forked process; otherwise one process runs both,
+    so that scikit-learn is imported once (~1 s) while this process writes the tables."""
+    import sys
+
     corpus = counts.corpus(doc_ids)
-    return start_beside(_fit_topics, corpus, options.topics), start_beside(_tfidf_keywords, corpus, options.top_keywords)
+    if "sklearn.decomposition" in sys.modules:
+        return (start_beside(_fit_topics, corpus, options.topics),
+                start_beside(_tfidf_keywords, corpus, options.top_keywords))
+    both = start_beside(_both_corpus_steps, corpus, options.topics, options.top_keywords)
+    return _Part(both, 1), _Part(both, 0)
 
 
 def analyze_corpus(
