@@ -55,7 +55,8 @@ def test_new_pages_are_the_only_new_work_and_the_tables_equal_a_cold_run(tmp_pat
 
 def test_pages_added_back_from_the_cache_give_the_cold_tables(tmp_path):
     """The bench's case: the pages were analysed by an earlier run, so every document comes from the
-    cache and only the corpus-level steps (TF-IDF, topics) and the tables are redone."""
+    cache, and the corpus is as it was then, so TF-IDF and topics come from the corpus cache (keyed by
+    the whole documents × terms matrix); only the tables are rewritten."""
     raw, out = tmp_path / "raw", tmp_path / "out"
     shutil.copytree(DEMO, raw)
     clean_corpus(raw, out, jobs=2)
@@ -66,8 +67,11 @@ def test_pages_added_back_from_the_cache_give_the_cold_tables(tmp_path):
     for page, held in moved:
         shutil.copyfile(held, page)
     clean_corpus(raw, out, jobs=2)
+    entries = sorted((out / ".cache" / "analyze" / "corpus").glob("*.arrow"))
     again = analyze_corpus(out, jobs=2)
     assert again.cached == again.documents > fewer.documents
+    # the corpus is back in the state of the first run: its TF-IDF and topics came from the corpus cache
+    assert sorted((out / ".cache" / "analyze" / "corpus").glob("*.arrow")) == entries and len(entries) == 4
     assert fp.differences(fp.fingerprints(out), _cold(raw, tmp_path / "cold")) == []
 
 

@@ -570,9 +570,70 @@ def _take_cached(first: int, docs: list, tools: AnalysisTools, stage: StageRun) 
     return taken
 
 
-def _both_corpus_steps(corpus, k: int | None, top: int) -> tuple:
-    """TF-IDF keywords, then NMF topics, in one process (one import of scikit-learn)."""
-    return _tfidf_keywords(corpus, top), _fit_topics(corpus, k)
+#: the corpus-level tables as a corpus cache entry holds them
+_CORPUS_SCHEMAS: dict[str, pa.Schema] = {
+    "tfidf": pa.schema([("doc_id", pa.string()), ("method", pa.string()), ("rank", pa.int64()), ("term", pa.string()),
+                        ("score", pa.float64())]),
+    "topics": pa.schema([("topic", pa.int64()), ("rank", pa.int64()), ("term", pa.string()), ("weight", pa.float64())]),
+    "doc_topics": pa.schema([("doc_id", pa.string()), ("topic", pa.int64()), ("weight", pa.float64())]),
+}
+_CORPUS_ENTRIES_KEPT = 8
+
+
+def _cached_corpus_step(name: str, tables: tuple[str, ...], key: str | None, cache_dir: str | None, compute: Callable):
+    """``compute()`` (DataFrames named ``tables``), or what it returned for this very key before.
+
+    The key is a digest of the whole documents × terms matrix and the settings, so an entry is the
+    result of the same computation on the same input: a corpus brought back to a state it was in
+    (pages removed and added again) gets its TF-IDF and topics without refitting them. The newest
+    :data:`_CORPUS_ENTRIES_KEPT` entries are kept."""
+    if cache_dir is None or key is None:
+        return compute()
+    folder = Path(cache_dir) / "corpus"
+    path = folder / f"{name}-{key}.arrow"
+    loaded = load_arrow_entry(path, {t: _CORPUS_SCHEMAS[t] for t in tables})
+    if loaded is not None:
+        frames = tuple(loaded[0][t].to_pandas() for t in tables)
+        return frames if len(frames) > 1 else frames[0]
+    result = compute()
+    frames = result if isinstance(result, tuple) else (result,)
+    try:
+        arrow = {t: pa.Table.from_pandas(f, schema=_CORPUS_SCHEMAS[t], preserve_index=False) for t, f in zip(tables, frames)}
+        if store_arrow_entry(path, arrow, {}):
+            old = sorted(folder.glob("*.arrow"), key=lambda p: p.stat().st_mtime)[:-_CORPUS_ENTRIES_KEPT]
+            for stale in old:
+                stale.unlink(missing_ok=True)
+    except (OSError, pa.ArrowException, ValueError, TypeError):
+        pass  # best effort, like every cache entry
+    return result
+
+
+def _corpus_step(which: str, counts: _Counts, doc_ids: list[str], options: AnalyzeOptions, fingerprint: str,
+                 cache_dir: str | None):
+    """In the process beside the driver: the corpus's counts assembled (no scipy in the driver), then
+    ``"topics"`` (NMF), ``"tfidf"`` (TF-IDF keywords) or ``"both"`` (TF-IDF, then topics, one import
+    of scikit-learn) — each taken from the corpus cache when its input is one it has seen."""
+    corpus = counts.corpus(doc_ids)
+    digest = corpus.digest() if cache_dir is not None else None
+
+    def key(step: str, setting) -> str | None:
+        if digest is None:
+            return None
+        return hashlib.sha1(f"{step}|{fingerprint}|{setting}|{digest}".encode()).hexdigest()
+
+    def topics():
+        return _cached_corpus_step("topics", ("topics", "doc_topics"), key("topics", options.topics), cache_dir,
+                                   lambda: _fit_topics(corpus, options.topics))
+
+    def tfidf():
+        return _cached_corpus_step("tfidf", ("tfidf",), key("tfidf", options.top_keywords), cache_dir,
+                                   lambda: _tfidf_keywords(corpus, options.top_keywords))
+
+    if which == "topics":
+        return topics()
+    if which == "tfidf":
+        return tfidf()
+    return tfidf(), topics()
 
 
 class _Part:
@@ -585,18 +646,18 @@ class _Part:
         return self.future.result()[self.i]
 
 
-def _start_corpus_steps(counts: _Counts, options: AnalyzeOptions, doc_ids: list[str]) -> tuple:
+def _start_corpus_steps(counts: _Counts, options: AnalyzeOptions, doc_ids: list[str], fingerprint: str,
+                        cache_dir: str | None) -> tuple:
     """NMF topics and TF-IDF keywords over every document's term counts, beside this process:
     ``(topics future, TF-IDF future)``. When this process has imported scikit-learn already (a run
     with much to analyse), each step gets its own forked process; otherwise one process runs both,
     so that scikit-learn is imported once (~1 s) while this process writes the tables."""
     import sys
 
-    corpus = counts.corpus(doc_ids)
     if "sklearn.decomposition" in sys.modules:
-        return (start_beside(_fit_topics, corpus, options.topics),
-                start_beside(_tfidf_keywords, corpus, options.top_keywords))
-    both = start_beside(_both_corpus_steps, corpus, options.topics, options.top_keywords)
+        return (start_beside(_corpus_step, "topics", counts, doc_ids, options, fingerprint, cache_dir),
+                start_beside(_corpus_step, "tfidf", counts, doc_ids, options, fingerprint, cache_dir))
+    both = start_beside(_corpus_step, "both", counts, doc_ids, options, fingerprint, cache_dir)
     return _Part(both, 1), _Part(both, 0)
 
 
@@ -686,7 +747,8 @@ def analyze_corpus(
                     if corpus_steps is None and len(futures) == n_batches and all(f.done() for _, f in futures):
                         for first, future in futures:  # every term count is known: start the corpus-level steps
                             counts.add_batch(first, future.result()[0])
-                        corpus_steps = _start_corpus_steps(counts, options, [doc_id for doc_id, _ in plan])
+                        corpus_steps = _start_corpus_steps(counts, options, [doc_id for doc_id, _ in plan],
+                                                          fingerprint, stage.cache_arg)
                     if not queue:
                         break
                     item = queue.popleft()

@@ -162,6 +162,26 @@ class CorpusCounts:
         return CorpusCounts([self.doc_ids[i] for i in order], rank[self.rows] if self.rows.size else self.rows,
                             self.terms, self.counts)
 
+    def digest(self) -> str:
+        """A SHA-1 of the documents × terms matrix these counts make (document ids, vocabulary, every
+        count, in the matrix's canonical order): equal digests, equal inputs to TF-IDF and topics.
+
+        >>> a = CorpusCounts.from_mapping({"甲": {"托育": 2, "服务": 1}})
+        >>> b = CorpusCounts.from_mapping({"甲": {"服务": 1, "托育": 2}})
+        >>> a.digest() == b.digest(), a.digest() == CorpusCounts.from_mapping({"甲": {"托育": 3}}).digest()
+        (True, False)
+        """
+        import hashlib
+
+        matrix, doc_ids, vocabulary = self.matrix()
+        h = hashlib.sha1(repr(matrix.shape).encode())
+        for names in (doc_ids, vocabulary):
+            h.update("\0".join(names).encode("utf-8", "surrogatepass"))
+            h.update(b"\1")
+        for array in (matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), matrix.data.astype(np.float64)):
+            h.update(np.ascontiguousarray(array).tobytes())
+        return h.hexdigest()
+
     def matrix(self, min_df: int | float = 1, max_df: int | float = 1.0) -> tuple[sp.csr_matrix, list[str], list[str]]:
         """``(counts, doc_ids, vocabulary)`` as :func:`build_term_matrix` returns them for these counts."""
         import pyarrow.compute as pc
