@@ -319,6 +319,8 @@ class _PartMerger:
         self.parts_dir = parts_dir
         self.sinks: dict[str, TableSink] = {}
         self.textrank: list[pa.Table] = []
+        self._writing: Any = None  # the future of the cached rows being encoded to Parquet in a thread
+        self._writer: Any = None
         try:
             for name in _STREAMED:
                 if name != "keywords_textrank":
@@ -327,9 +329,17 @@ class _PartMerger:
             self.abort()
             raise
 
+    def _wait(self) -> None:
+        """Let the rows handed to the writer thread reach their sinks (and raise what it raised)."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()
+
     def add(self, index: int) -> None:
         """Append batch ``index``'s parts (and delete them: the disk holds each row once)."""
         import pyarrow.parquet as pq
+
+        self._wait()
 
         for name in _STREAMED:
             folder = self.parts_dir / name
@@ -343,24 +353,50 @@ class _PartMerger:
                 part.unlink()
 
     def add_tables(self, tables: dict[str, list[pa.Table]]) -> None:
-        """Append rows this process holds (cached documents), one row group per table."""
+        """Append rows this process holds (cached documents), one row group per table. The Parquet
+        encoding (which releases the GIL) runs in a thread while the next cached rows are read; one
+        run of rows at a time, in order."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        joined = {}
         for name in _STREAMED:
-            if not tables[name]:
-                continue
-            table = pa.concat_tables(tables[name])
-            if name == "keywords_textrank":
-                self.textrank.append(table)
-            else:
-                self.sinks[name].write_arrow(table)
+            if tables[name]:
+                table = pa.concat_tables(tables[name])
+                if name == "keywords_textrank":
+                    self.textrank.append(table)
+                else:
+                    joined[name] = table
+        self._wait()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-parquet")
+        sinks = self.sinks
+
+        def write() -> None:
+            for name, table in joined.items():
+                sinks[name].write_arrow(table)
+
+        self._writing = self._writer.submit(write)
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
 
     def commit(self) -> list[Path]:
         """Publish every streamed table (atomic each), in the order of ``_STREAMED``."""
+        self._wait()
+        self._close_writer()
         paths: list[Path] = []
         for name in list(self.sinks):
             paths += self.sinks.pop(name).commit()
         return paths
 
     def abort(self) -> None:
+        try:
+            self._wait()
+        except BaseException:  # noqa: BLE001 - aborting anyway: the error that got us here is the one raised
+            pass
+        self._close_writer()
         for sink in self.sinks.values():
             sink.abort()
         self.sinks = {}
