@@ -676,9 +676,6 @@ def clean_corpus(
         return CleanReport(None, None, [], sum(k is not None for k in keys.values()), skipped_unchanged=True,
                            out_dir=out_dir, facts=facts if isinstance(facts, dict) else None,
                            summary_rows=rows if isinstance(rows, list) else None)
-    # compile the rules and load the gazetteer here, before any worker starts: a bad --rules
-    # file is one clear error for the user, and forked workers inherit the compiled rules
-    _init_worker(options.rules_files)
     results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}
     todo: list[tuple[str, str, bool]] = []
     cached = 0
@@ -697,6 +694,8 @@ def clean_corpus(
     done = total - len(todo)
     if progress:
         progress(done, total)
+    if todo:  # compile the rules here, before any worker starts: a bad --rules file is one clear error
+        _init_worker(options.rules_files)  # for the user, and forked workers inherit the compiled rules
     if todo and engine == "local":  # warm up here: forked workers inherit the loaded gazetteer
         extract_metadata("同志们：", "同志们：", {}, "杭州")
     batches = batched(todo, StageRun.batch_size(len(todo), jobs, 64))
