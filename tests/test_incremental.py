@@ -67,11 +67,11 @@ def test_pages_added_back_from_the_cache_give_the_cold_tables(tmp_path):
     for page, held in moved:
         shutil.copyfile(held, page)
     clean_corpus(raw, out, jobs=2)
-    entries = sorted((out / ".cache" / "analyze" / "corpus").glob("*.arrow"))
+    entries = sorted((out / ".cache" / "analyze_corpus").glob("*.arrow"))
     again = analyze_corpus(out, jobs=2)
     assert again.cached == again.documents > fewer.documents
     # the corpus is back in the state of the first run: its TF-IDF and topics came from the corpus cache
-    assert sorted((out / ".cache" / "analyze" / "corpus").glob("*.arrow")) == entries and len(entries) == 4
+    assert sorted((out / ".cache" / "analyze_corpus").glob("*.arrow")) == entries and len(entries) == 4
     assert fp.differences(fp.fingerprints(out), _cold(raw, tmp_path / "cold")) == []
 
 

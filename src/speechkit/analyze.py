@@ -625,7 +625,7 @@ def _cached_corpus_step(name: str, tables: tuple[str, ...], key: str | None, cac
     :data:`_CORPUS_ENTRIES_KEPT` entries are kept."""
     if cache_dir is None or key is None:
         return compute()
-    folder = Path(cache_dir) / "corpus"
+    folder = Path(cache_dir).parent / "analyze_corpus"  # beside the per-document entries (OUT/.cache/analyze)
     path = folder / f"{name}-{key}.arrow"
     loaded = load_arrow_entry(path, {t: _CORPUS_SCHEMAS[t] for t in tables})
     if loaded is not None:
