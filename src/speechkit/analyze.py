@@ -767,7 +767,9 @@ def analyze_corpus(
         futures: list = []  # (first position, future) of every batch submitted
         try:
             with BatchPool(_analyze_indexed, (options, fingerprint, stage.cache_arg, str(parts_dir)),
-                           jobs=default_jobs(jobs), engine=engine, scheduler=scheduler) as pool:
+                           jobs=default_jobs(jobs), engine=engine, scheduler=scheduler,
+                           # a few new documents: one worker loads the dictionaries (~1.5 s), not every core
+                           processes=None if many else 1) as pool:
                 exhausted = False
                 while True:
                     while not exhausted and len(queue) < 8 and sum(item[0] == "work" for item in queue) < limit:

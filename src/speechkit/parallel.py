@@ -113,10 +113,12 @@ class BatchPool:
     """
 
     def __init__(self, work: Callable, extra_args: tuple = (), jobs: int = 1, engine: str = "local",
-                 scheduler: str | None = None):
+                 scheduler: str | None = None, processes: int | None = None):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
         self.work, self.extra_args, self.jobs, self.engine, self.scheduler = work, extra_args, jobs, engine, scheduler
+        #: local worker processes (default ``jobs``); with ``jobs > 1``, fewer may do a little work
+        self.processes = max(1, min(jobs, processes)) if processes else jobs
         self._pool: ProcessPoolExecutor | None = None
         self._client: Any = None
         self._cluster: Any = None
@@ -135,7 +137,7 @@ class BatchPool:
             future.set_result(self.work(batch, *self.extra_args))
             return future
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.jobs)
+            self._pool = ProcessPoolExecutor(self.processes)
         return self._pool.submit(self.work, batch, *self.extra_args)
 
     def _start_dask(self) -> None:
