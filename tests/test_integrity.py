@@ -92,13 +92,13 @@ def test_the_cache_holds_data_not_code(tmp_path):
 def test_an_analyze_entry_with_made_up_rows_of_another_schema_is_ignored(tmp_path):
     import pyarrow as pa
 
-    from speechkit.analyze import streamed_schemas
+    from speechkit.analyze import entry_schemas, streamed_schemas
 
     a, out = _raw(tmp_path / "a", 1), tmp_path / "out"
     clean_corpus(a, out, jobs=1)
     analyze_corpus(out, jobs=1)
     entry = next((out / ".cache" / "analyze").rglob("*.arrow"))
-    schemas = streamed_schemas()
+    schemas = entry_schemas(streamed_schemas())  # the streamed tables and the document's term counts
     assert load_arrow_entry(entry, schemas) is not None
     entry.write_bytes(entry.read_bytes()[:-40])  # truncated
     assert load_arrow_entry(entry, schemas) is None

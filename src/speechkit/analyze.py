@@ -12,24 +12,26 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import pandas as pd
 import pyarrow as pa
 
 from speechkit._version import __version__
-from speechkit.parallel import ENGINES
+from speechkit.parallel import ENGINES, BatchPool, default_jobs
 from speechkit import cache as _cache
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
 from speechkit.io import open_parquet, require_table, table_run
-from speechkit.stage import StageRun, batched, start_beside
+from speechkit.stage import StageRun, start_beside
 from speechkit import steps
 from speechkit.steps import Doc, run_steps
 from speechkit.steps.targets import line_before as _line_before  # noqa: F401  (speechkit.chunked reads it)
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: the whole-run fast path never needs it
+    import pandas as pd
+
     from speechkit.io import TableSink
     from speechkit.themes import ThemeMatcher
 
@@ -114,20 +116,36 @@ class DocumentAnalysis:
         return {name: table.to_pylist() for name, table in self.tables.items()}
 
 
+#: a document's term counts as its cache entry and its batch carry them (no dict per document)
+TERM_COUNTS_SCHEMA = pa.schema([("term", pa.string()), ("count", pa.int64())])
+
+
+def entry_schemas(schemas: dict[str, pa.Schema]) -> dict[str, pa.Schema]:
+    """The tables a document's cache entry holds: its streamed tables (``schemas``, see
+    :func:`streamed_schemas`) and its term counts."""
+    return {**schemas, "term_counts": TERM_COUNTS_SCHEMA}
+
+
+def _counts_table(counts: dict[str, int]) -> pa.Table:
+    """``{term: count}`` as a two-column Arrow table (term, count), in the dict's order."""
+    return pa.Table.from_arrays([pa.array(list(counts), pa.string()), pa.array(list(counts.values()), pa.int64())],
+                                schema=TERM_COUNTS_SCHEMA)
+
+
 @dataclass
 class _CachedAnalysis:
-    """A :class:`DocumentAnalysis` as it is cached: rows as Arrow tables (read back as data, with
-    no Python objects per row, and concatenated without a Python loop)."""
+    """A :class:`DocumentAnalysis` as it is cached: rows and term counts as Arrow tables (read back
+    as data, with no Python objects per row or term, and concatenated without a Python loop)."""
 
     tables: dict[str, "pa.Table"]
-    counts: dict[str, int]
+    counts: "pa.Table"  # TERM_COUNTS_SCHEMA
     sentences: int
     theme_sentences: int
 
     @classmethod
     def of(cls, analysis: DocumentAnalysis, schemas: dict[str, pa.Schema]) -> "_CachedAnalysis":
         tables = {name: analysis.tables.get(name, schema.empty_table()) for name, schema in schemas.items()}
-        return cls(tables, analysis.counts, analysis.sentences, analysis.theme_sentences)
+        return cls(tables, _counts_table(analysis.counts), analysis.sentences, analysis.theme_sentences)
 
 
 class AnalysisTools:
@@ -215,25 +233,35 @@ class BatchSummary:
     """What a worker sends back for one batch: the rows went to Parquet parts on disk."""
 
     index: int
-    counts: dict[str, dict[str, int]]  # doc_id -> term counts (for TF-IDF and topics)
+    counts: "pa.Table"  # the batch's term counts: doc (position in doc_ids), term, count
     rows: dict[str, int]
     documents: int
     cached: int
     sentences: int
     theme_sentences: int
+    doc_ids: list[str] = field(default_factory=list)
 
 
-def _load_cached(path: Path | None, schemas: dict[str, pa.Schema]) -> "_CachedAnalysis | None":
-    """The cached analysis at ``path``; None when absent, damaged, or of another schema (recomputed)."""
+def _batch_counts(counts: list["pa.Table"]) -> "pa.Table":
+    """The term counts of a batch's documents as one table, column ``doc`` their position in the batch."""
+    import numpy as np
+
+    lengths = [t.num_rows for t in counts]
+    doc = pa.array(np.repeat(np.arange(len(counts), dtype=np.int32), lengths), pa.int32())
+    table = pa.concat_tables(counts) if counts else TERM_COUNTS_SCHEMA.empty_table()
+    return table.add_column(0, "doc", doc)
+
+
+def _load_cached(path: Path | None, schemas: dict[str, pa.Schema], only: tuple[str, ...] | None = None) -> "_CachedAnalysis | None":
+    """The cached analysis at ``path``; None when absent, damaged, or of another schema (recomputed).
+    ``only=("term_counts",)`` reads the term counts alone (``tables`` is then empty)."""
     if path is None:
         return None
-    loaded = load_arrow_entry(path, schemas)
+    loaded = load_arrow_entry(path, entry_schemas(schemas), only)
     if loaded is None:
         return None
     tables, meta = loaded
-    counts = meta.get("counts")
-    if not isinstance(counts, dict) or not all(isinstance(v, int) for v in counts.values()):
-        return None
+    counts = tables.pop("term_counts", None)
     try:
         return _CachedAnalysis(tables, counts, int(meta["sentences"]), int(meta["theme_sentences"]))
     except (KeyError, TypeError, ValueError):
@@ -242,13 +270,11 @@ def _load_cached(path: Path | None, schemas: dict[str, pa.Schema]) -> "_CachedAn
 
 def _store_cached(path: Path, result: "_CachedAnalysis") -> None:
     """Best effort: an entry too large to be worth keeping (over 64 MB) or that cannot be written is skipped."""
-    size = sum(t.nbytes for t in result.tables.values())
+    size = sum(t.nbytes for t in result.tables.values()) + result.counts.nbytes
     if size > _cache.MAX_ENTRY_BYTES:
         return
-    store_arrow_entry(path, result.tables, {"counts": result.counts, "sentences": result.sentences,
-                                            "theme_sentences": result.theme_sentences})
-
-
+    store_arrow_entry(path, {**result.tables, "term_counts": result.counts},
+                      {"sentences": result.sentences, "theme_sentences": result.theme_sentences})
 
 
 def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options: AnalyzeOptions, fingerprint: str,
@@ -267,7 +293,8 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
     schemas = streamed_schemas(tools.steps)  # the built-in steps' tables and any registered step's
     huge = chunk_rules().threshold_chars
     tables: dict[str, list[pa.Table]] = {name: [] for name in schemas}
-    summary = BatchSummary(index, {}, {name: 0 for name in schemas}, 0, 0, 0, 0)
+    counts: list[pa.Table] = []
+    summary = BatchSummary(index, TERM_COUNTS_SCHEMA.empty_table(), {name: 0 for name in schemas}, 0, 0, 0, 0)
     extra = 0
 
     def write_extra(pending: dict[str, list[pa.Table]]) -> None:
@@ -289,9 +316,9 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
             chunked = ChunkedAnalysis(doc_id, text, tools, year)
             for rows in chunked.chunks():
                 write_extra({name: [pa.Table.from_pylist(chunk_rows, schema=schemas[name])] for name, chunk_rows in rows.items()})
-            rows, counts, n_sentences, covered = chunked.finish()
+            rows, doc_counts, n_sentences, covered = chunked.finish()
             result = _CachedAnalysis({name: pa.Table.from_pylist(rows.get(name, []), schema=schema) for name, schema in schemas.items()},
-                                     counts, n_sentences, covered)
+                                     _counts_table(doc_counts), n_sentences, covered)
         else:
             key = _doc_key(fingerprint, doc_id, text, year)
             entry = entry_path(Path(cache_dir), key, ".arrow") if cache_dir else None
@@ -305,7 +332,8 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
                     _store_cached(entry, result)
         for name in schemas:
             tables[name].append(result.tables[name])
-        summary.counts[doc_id] = result.counts
+        counts.append(result.counts)
+        summary.doc_ids.append(doc_id)
         summary.documents += 1
         summary.sentences += result.sentences
         summary.theme_sentences += result.theme_sentences
@@ -315,6 +343,7 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
         table = pa.concat_tables(tables[name]) if tables[name] else schema.empty_table()
         pq.write_table(table, part)
         summary.rows[name] += table.num_rows
+    summary.counts = _batch_counts(counts)
     return summary
 
 
@@ -332,6 +361,8 @@ class _PartMerger:
         self.parts_dir, self.schemas = parts_dir, schemas
         self.sinks: dict[str, TableSink] = {}
         self.textrank: list[pa.Table] = []
+        self._writing: Any = None  # the future of the cached rows being encoded to Parquet in a thread
+        self._writer: Any = None
         try:
             for name, schema in schemas.items():
                 if name != "keywords_textrank":
@@ -340,9 +371,17 @@ class _PartMerger:
             self.abort()
             raise
 
+    def _wait(self) -> None:
+        """Let the rows handed to the writer thread reach their sinks (and raise what it raised)."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()
+
     def add(self, index: int) -> None:
         """Append batch ``index``'s parts (and delete them: the disk holds each row once)."""
         import pyarrow.parquet as pq
+
+        self._wait()
 
         for name, schema in self.schemas.items():
             folder = self.parts_dir / name
@@ -355,20 +394,59 @@ class _PartMerger:
                     self.sinks[name].write_arrow(table)
                 part.unlink()
 
+    def add_tables(self, tables: dict[str, list[pa.Table]]) -> None:
+        """Append rows this process holds (cached documents), one row group per table. The Parquet
+        encoding (which releases the GIL) runs in a thread while the next cached rows are read; one
+        run of rows at a time, in order."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        joined = {}
+        for name in self.schemas:
+            if tables[name]:
+                table = pa.concat_tables(tables[name])
+                if name == "keywords_textrank":
+                    self.textrank.append(table)
+                else:
+                    joined[name] = table
+        self._wait()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-parquet")
+        sinks = self.sinks
+
+        def write() -> None:
+            for name, table in joined.items():
+                sinks[name].write_arrow(table)
+
+        self._writing = self._writer.submit(write)
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+
     def commit(self) -> list[Path]:
         """Publish every streamed table (atomic each), in the steps' order."""
+        self._wait()
+        self._close_writer()
         paths: list[Path] = []
         for name in list(self.sinks):
             paths += self.sinks.pop(name).commit()
         return paths
 
     def abort(self) -> None:
+        try:
+            self._wait()
+        except BaseException:  # noqa: BLE001 - aborting anyway: the error that got us here is the one raised
+            pass
+        self._close_writer()
         for sink in self.sinks.values():
             sink.abort()
         self.sinks = {}
 
-    def textrank_frame(self) -> pd.DataFrame:
+    def textrank_frame(self) -> "pd.DataFrame":
         """The TextRank keyword rows of every batch, in batch order, as a DataFrame."""
+        import pandas as pd
+
         schema = TABLE_SCHEMAS["keywords_textrank"]
         return pd.concat([t.to_pandas() for t in self.textrank] or [schema.empty_table().to_pandas()],
                          ignore_index=True)
@@ -376,16 +454,26 @@ class _PartMerger:
 
 @dataclass
 class AnalyzeReport:
-    """What an analyze run did."""
+    """What an analyze run did. ``top_themes`` (a DataFrame: theme, field, docs, hits, share) is made
+    on first use from ``top_theme_rows``, the 30 leading themes as the run recorded them."""
 
     out_dir: Path
     row_counts: dict[str, int]
     documents: int
     cached: int
     theme_coverage: float
-    top_themes: pd.DataFrame | None = None
+    top_theme_rows: list[dict] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
     skipped_unchanged: bool = False
+    _top_frame: Any = field(default=None, repr=False)
+
+    @property
+    def top_themes(self) -> "pd.DataFrame":
+        if self._top_frame is None:
+            import pandas as pd
+
+            self._top_frame = pd.DataFrame(self.top_theme_rows, columns=["theme", "field", "docs", "hits", "share"])
+        return self._top_frame
 
 
 def _doc_key(fingerprint: str, doc_id: str, text: str, year: int | None = None) -> str:
@@ -441,6 +529,218 @@ def _as_year(value) -> int | None:
     return year if 1949 <= year <= 2100 else None
 
 
+class _Counts:
+    """The term counts of every planned document, gathered as Arrow tables (one per cached document,
+    one per worker batch) and handed to the corpus-level steps as one :class:`CorpusCounts`."""
+
+    def __init__(self) -> None:
+        self.chunks: list[tuple[int, "pa.Table"]] = []  # (position of the first document, table with doc)
+
+    def add_document(self, position: int, table: "pa.Table") -> None:
+        import numpy as np
+
+        self.chunks.append((position, table.add_column(0, "doc", pa.array(np.zeros(table.num_rows, np.int32)))))
+
+    def add_batch(self, first: int, summary: BatchSummary) -> None:
+        self.chunks.append((first, summary.counts))
+
+    def corpus(self, doc_ids: list[str]):
+        """The :class:`speechkit.keywords.CorpusCounts` of ``doc_ids`` (planned order), sorted by doc_id;
+        a doc_id given twice keeps its last document's counts (as a dict keyed by doc_id would)."""
+        import numpy as np
+
+        from speechkit.keywords import CorpusCounts
+
+        rows = [np.asarray(t.column("doc").to_numpy(zero_copy_only=False), dtype=np.int64) + first
+                for first, t in self.chunks]
+        row = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        terms = pa.chunked_array([c for _, t in self.chunks for c in t.column("term").chunks], pa.string())
+        values = (np.concatenate([t.column("count").to_numpy() for _, t in self.chunks]) if self.chunks
+                  else np.zeros(0, np.int64))
+        last = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+        if len(last) != len(doc_ids):  # duplicate ids: the last one wins, the rows are renumbered
+            keep_doc = np.zeros(len(doc_ids), bool)
+            keep_doc[list(last.values())] = True
+            renumber = np.cumsum(keep_doc) - 1
+            keep = keep_doc[row]
+            row, values = renumber[row[keep]], values[keep]
+            terms = terms.filter(pa.array(keep))
+            doc_ids = [d for d, k in zip(doc_ids, keep_doc) if k]
+        return CorpusCounts(doc_ids, row, terms, values).sorted()
+
+
+def _plan(processed_dir: Path, fingerprint: str, stage: StageRun,
+          schemas: dict[str, pa.Schema]) -> tuple[list[tuple[str, Path | None]], _Counts]:
+    """``[(doc_id, cache entry or None)]`` of every document to analyse, in order, and the term counts
+    of those with a usable entry (read now: only the counts, not the rows). A document without an
+    entry (or over the chunking threshold: never cached) goes to a worker."""
+    from speechkit.chunked import chunk_rules
+
+    huge = chunk_rules().threshold_chars
+    plan: list[tuple[str, Path | None]] = []
+    counts = _Counts()
+    for doc_id, text, year in _iter_documents(processed_dir):
+        entry = None
+        if stage.cache_dir is not None and len(text) <= huge:
+            path = stage.entry(_doc_key(fingerprint, doc_id, text, year), ".arrow")
+            found = _load_cached(path, schemas, only=("term_counts",)) if path is not None else None
+            if found is not None:
+                counts.add_document(len(plan), found.counts)
+                entry = path
+        plan.append((doc_id, entry))
+    return plan, counts
+
+
+_CACHED_RUN = 128  # cached documents written as one row group (their rows are in memory meanwhile)
+
+
+def _runs(plan: list, size: int) -> Iterator[tuple[bool, int, int]]:
+    """``(needs a worker, first position, length)`` of the runs the planned documents are cut into:
+    documents without an entry in batches of ``size``, cached ones in runs of :data:`_CACHED_RUN`."""
+    first, kind = 0, None
+    for position, (_, entry) in enumerate(plan):
+        this = entry is None
+        if position > first and (this != kind or position - first >= (size if kind else _CACHED_RUN)):
+            yield bool(kind), first, position - first
+            first = position
+        kind = this
+    if len(plan) > first:
+        yield bool(kind), first, len(plan) - first
+
+
+def _segments(documents: Iterator[tuple[str, str, int | None]], plan: list, size: int):
+    """The planned documents in order, as runs: ``("work", batch index, first position, docs)`` for a
+    worker, ``("cached", first position, [(doc_id, text, year, entry)])`` for this process."""
+    index = 0
+    for work, first, length in _runs(plan, size):
+        docs = [next(documents) for _ in range(length)]
+        if work:
+            yield "work", index, first, docs
+            index += 1
+        else:
+            yield "cached", first, [(d, t, y, plan[first + i][1]) for i, (d, t, y) in enumerate(docs)]
+
+
+@dataclass
+class _Taken:
+    tables: dict[str, list["pa.Table"]]
+    rows: dict[str, int]
+    cached: int = 0
+    sentences: int = 0
+    theme_sentences: int = 0
+
+
+def _take_cached(first: int, docs: list, tools: AnalysisTools, stage: StageRun) -> _Taken:
+    """The rows of a run of cached documents, read from their entries in this process; an entry that
+    turns out unreadable now is recomputed here (and stored again)."""
+    schemas = streamed_schemas(tools.steps)
+    taken = _Taken({name: [] for name in schemas}, {name: 0 for name in schemas})
+    for doc_id, text, year, entry in docs:
+        result = _load_cached(entry, schemas)
+        if result is None:
+            result = _CachedAnalysis.of(analyze_document(doc_id, text, tools, year), schemas)
+            _store_cached(entry, result)
+        else:
+            taken.cached += 1
+        for name in schemas:
+            taken.tables[name].append(result.tables[name])
+            taken.rows[name] += result.tables[name].num_rows
+        taken.sentences += result.sentences
+        taken.theme_sentences += result.theme_sentences
+    return taken
+
+
+#: the corpus-level tables as a corpus cache entry holds them
+_CORPUS_SCHEMAS: dict[str, pa.Schema] = {
+    "tfidf": pa.schema([("doc_id", pa.string()), ("method", pa.string()), ("rank", pa.int64()), ("term", pa.string()),
+                        ("score", pa.float64())]),
+    "topics": pa.schema([("topic", pa.int64()), ("rank", pa.int64()), ("term", pa.string()), ("weight", pa.float64())]),
+    "doc_topics": pa.schema([("doc_id", pa.string()), ("topic", pa.int64()), ("weight", pa.float64())]),
+}
+_CORPUS_ENTRIES_KEPT = 8
+
+
+def _cached_corpus_step(name: str, tables: tuple[str, ...], key: str | None, cache_dir: str | None, compute: Callable):
+    """``compute()`` (DataFrames named ``tables``), or what it returned for this very key before.
+
+    The key is a digest of the whole documents × terms matrix and the settings, so an entry is the
+    result of the same computation on the same input: a corpus brought back to a state it was in
+    (pages removed and added again) gets its TF-IDF and topics without refitting them. The newest
+    :data:`_CORPUS_ENTRIES_KEPT` entries are kept."""
+    if cache_dir is None or key is None:
+        return compute()
+    folder = Path(cache_dir).parent / "analyze_corpus"  # beside the per-document entries (OUT/.cache/analyze)
+    path = folder / f"{name}-{key}.arrow"
+    loaded = load_arrow_entry(path, {t: _CORPUS_SCHEMAS[t] for t in tables})
+    if loaded is not None:
+        frames = tuple(loaded[0][t].to_pandas() for t in tables)
+        return frames if len(frames) > 1 else frames[0]
+    result = compute()
+    frames = result if isinstance(result, tuple) else (result,)
+    try:
+        arrow = {t: pa.Table.from_pandas(f, schema=_CORPUS_SCHEMAS[t], preserve_index=False) for t, f in zip(tables, frames)}
+        if store_arrow_entry(path, arrow, {}):
+            old = sorted(folder.glob("*.arrow"), key=lambda p: p.stat().st_mtime)[:-_CORPUS_ENTRIES_KEPT]
+            for stale in old:
+                stale.unlink(missing_ok=True)
+    except (OSError, pa.ArrowException, ValueError, TypeError):
+        pass  # best effort, like every cache entry
+    return result
+
+
+def _corpus_step(which: str, counts: _Counts, doc_ids: list[str], options: AnalyzeOptions, fingerprint: str,
+                 cache_dir: str | None):
+    """In the process beside the driver: the corpus's counts assembled (no scipy in the driver), then
+    ``"topics"`` (NMF), ``"tfidf"`` (TF-IDF keywords) or ``"both"`` (TF-IDF, then topics, one import
+    of scikit-learn) — each taken from the corpus cache when its input is one it has seen."""
+    corpus = counts.corpus(doc_ids)
+    digest = corpus.digest() if cache_dir is not None else None
+
+    def key(step: str, setting) -> str | None:
+        if digest is None:
+            return None
+        return hashlib.sha1(f"{step}|{fingerprint}|{setting}|{digest}".encode()).hexdigest()
+
+    def topics():
+        return _cached_corpus_step("topics", ("topics", "doc_topics"), key("topics", options.topics), cache_dir,
+                                   lambda: _fit_topics(corpus, options.topics))
+
+    def tfidf():
+        return _cached_corpus_step("tfidf", ("tfidf",), key("tfidf", options.top_keywords), cache_dir,
+                                   lambda: _tfidf_keywords(corpus, options.top_keywords))
+
+    if which == "topics":
+        return topics()
+    if which == "tfidf":
+        return tfidf()
+    return tfidf(), topics()
+
+
+class _Part:
+    """One part of a future's result (``future.result()[i]``)."""
+
+    def __init__(self, future, i: int):
+        self.future, self.i = future, i
+
+    def result(self):
+        return self.future.result()[self.i]
+
+
+def _start_corpus_steps(counts: _Counts, options: AnalyzeOptions, doc_ids: list[str], fingerprint: str,
+                        cache_dir: str | None) -> tuple:
+    """NMF topics and TF-IDF keywords over every document's term counts, beside this process:
+    ``(topics future, TF-IDF future)``. When this process has imported scikit-learn already (a run
+    with much to analyse), each step gets its own forked process; otherwise one process runs both,
+    so that scikit-learn is imported once (~1 s) while this process writes the tables."""
+    import sys
+
+    if "sklearn.decomposition" in sys.modules:
+        return (start_beside(_corpus_step, "topics", counts, doc_ids, options, fingerprint, cache_dir),
+                start_beside(_corpus_step, "tfidf", counts, doc_ids, options, fingerprint, cache_dir))
+    both = start_beside(_corpus_step, "both", counts, doc_ids, options, fingerprint, cache_dir)
+    return _Part(both, 1), _Part(both, 0)
+
+
 def analyze_corpus(
     processed_dir: Path,
     out_dir: Path | None = None,
@@ -466,7 +766,6 @@ def analyze_corpus(
     tools = AnalysisTools(options)  # validates dictionaries/taxonomy up front (clear errors)
     fingerprint = tools.fingerprint
     documents_path = require_table(processed_dir, "documents")
-    meta = open_parquet(documents_path).metadata
 
     # whole-run fast path: same documents table, same settings, tables present → nothing to do
     h = hashlib.sha1(repr((fingerprint, options.topics, formats)).encode())
@@ -483,50 +782,89 @@ def analyze_corpus(
         if progress:
             progress(total, total)
         return AnalyzeReport(out_dir, counts, total, total, saved.get("theme_coverage", 0.0),
-                             pd.DataFrame(saved.get("top_themes", [])), [], True)
-    total = _count_documents(documents_path) if meta.num_rows < 50_000 else meta.num_rows
+                             list(saved.get("top_themes", [])), [], True)
+    # which documents need analysing: a document with a cache entry is taken from it by this process
+    # (its term counts now, for the corpus-level steps; its rows while the tables are written)
+    plan, counts = _plan(processed_dir, fingerprint, stage, schemas)
+    total = len(plan)
     if total == 0:
         raise ValueError(f"{documents_path}: no documents with status 'ok' to analyse")
+    todo = sum(1 for _, entry in plan if entry is None)
 
-    doc_counts: dict[str, dict[str, int]] = {}
     row_counts = {name: 0 for name in schemas}
     cached = done = sentences = covered = 0
+    corpus_steps: tuple | None = None  # (topics future, TF-IDF future) once every term count is known
     with stage.parts() as parts_dir:
         global _TOOLS
+        # with much to analyse, load the dictionaries and every lazy import once, here (forked workers
+        # inherit them); a few new documents are left to the workers, while this process writes the rest
+        many = todo > default_jobs(jobs) * 4
         if engine == "local":
-            # load the dictionaries and every lazy import once, here: forked workers inherit them
             _TOOLS = tools
-            analyze_document("warm-up", "同志们：下面我讲两点意见。一、到2025年，覆盖率达到85%以上。二、抓落实。", tools)
-        # each unit of work is one numbered batch; parts are merged in batch order → identical tables
-        batches = batched(_iter_documents(processed_dir), StageRun.batch_size(total, jobs, 32))
-        numbered = ([(i, docs)] for i, docs in enumerate(batches))
+            if many:
+                analyze_document("warm-up", "同志们：下面我讲两点意见。一、到2025年，覆盖率达到85%以上。二、抓落实。", tools)
+        size = StageRun.batch_size(todo, jobs, 32)
+        n_batches = sum(1 for work, _, _ in _runs(plan, size) if work)
+        segments = _segments(_iter_documents(processed_dir), plan, size)
         merger = _PartMerger(parts_dir, stage, schemas)
+        limit = 2 * default_jobs(jobs)  # batches in flight: memory stays flat
+        queue: deque = deque()
+        futures: list = []  # (first position, future) of every batch submitted
         try:
-            for (summary,) in stage.batches(_analyze_indexed, numbered,
-                                            (options, fingerprint, stage.cache_arg, str(parts_dir)),
-                                            jobs=jobs, engine=engine, scheduler=scheduler):
-                if not done:  # the corpus-level steps' imports (sklearn), while the workers run, not after
-                    import speechkit.keywords  # noqa: F401
-                    import speechkit.topics  # noqa: F401
-                merger.add(summary.index)  # batches come back in order: merge while the workers go on
-                doc_counts.update(summary.counts)
-                for name, n in summary.rows.items():
-                    row_counts[name] += n
-                done += summary.documents
-                cached += summary.cached
-                sentences += summary.sentences
-                covered += summary.theme_sentences
-                progress and progress(done, total)
-            # the corpus-level steps (NMF topics, TF-IDF keywords) run beside this process while
-            # it publishes the streamed tables
-            ordered = {d: doc_counts[d] for d in sorted(doc_counts)}
-            topics_future = start_beside(_fit_topics, ordered, options.topics)
-            tfidf_future = start_beside(_tfidf_keywords, ordered, options.top_keywords)
+            with BatchPool(_analyze_indexed, (options, fingerprint, stage.cache_arg, str(parts_dir)),
+                           jobs=default_jobs(jobs), engine=engine, scheduler=scheduler,
+                           # a few new documents: one worker loads the dictionaries (~1.5 s), not every core
+                           processes=None if many else 1) as pool:
+                exhausted = False
+                while True:
+                    while not exhausted and len(queue) < 8 and sum(item[0] == "work" for item in queue) < limit:
+                        segment = next(segments, None)
+                        if segment is None:
+                            exhausted = True
+                        elif segment[0] == "work":
+                            _, index, first, docs = segment
+                            futures.append((first, pool.submit([(index, docs)])))
+                            queue.append(("work", first, futures[-1][1]))
+                        else:
+                            queue.append(segment)
+                    if corpus_steps is None and len(futures) == n_batches and all(f.done() for _, f in futures):
+                        for first, future in futures:  # every term count is known: start the corpus-level steps
+                            counts.add_batch(first, future.result()[0])
+                        corpus_steps = _start_corpus_steps(counts, options, [doc_id for doc_id, _ in plan],
+                                                          fingerprint, stage.cache_arg)
+                    if not queue:
+                        break
+                    item = queue.popleft()
+                    if item[0] == "work":
+                        (summary,) = item[2].result()
+                        if many and not done:  # the corpus-level steps' imports (sklearn) while the workers run
+                            import speechkit.keywords  # noqa: F401
+                            import speechkit.topics  # noqa: F401
+                        merger.add(summary.index)  # batches come back in order: merge while the workers go on
+                        rows, n_docs = summary.rows, summary.documents
+                        cached += summary.cached
+                        sentences += summary.sentences
+                        covered += summary.theme_sentences
+                    else:
+                        loaded = _take_cached(item[1], item[2], tools, stage)
+                        merger.add_tables(loaded.tables)
+                        rows, n_docs = loaded.rows, len(item[2])
+                        cached += loaded.cached
+                        sentences += loaded.sentences
+                        covered += loaded.theme_sentences
+                    for name, n in rows.items():
+                        row_counts[name] += n
+                    done += n_docs
+                    progress and progress(done, total)
+            assert corpus_steps is not None
+            topics_future, tfidf_future = corpus_steps
             paths = merger.commit()
         except BaseException:
             merger.abort()
             raise
         textrank = merger.textrank_frame()
+
+    import pandas as pd
 
     keywords = pd.concat([tfidf_future.result(), textrank], ignore_index=True)
     keywords = keywords.sort_values(["doc_id", "method", "rank"], kind="stable").reset_index(drop=True)
@@ -541,5 +879,7 @@ def analyze_corpus(
     top = (themes.groupby(["theme", "field"]).agg(docs=("doc_id", "nunique"), hits=("hits", "sum")).reset_index())
     top["share"] = top["hits"] / top["hits"].sum() if len(top) else 0.0
     top = top.sort_values("hits", ascending=False).reset_index(drop=True)
-    stage.finish(theme_coverage=coverage, documents=done, top_themes=top.head(30).to_dict("records"))
-    return AnalyzeReport(out_dir, {t: counts[t] for t in names}, done, cached, coverage, top, paths)
+    rows = top.head(30).to_dict("records")
+    stage.finish(theme_coverage=coverage, documents=done, top_themes=rows)
+    return AnalyzeReport(out_dir, {t: counts[t] for t in names}, done, cached, coverage, rows, paths,
+                         _top_frame=top)

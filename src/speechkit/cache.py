@@ -88,32 +88,50 @@ def store_arrow_entry(path: Path, tables: dict, meta: dict) -> bool:
         return False
 
 
-def load_arrow_entry(path: Path, schemas: dict) -> tuple[dict, dict] | None:
+def load_arrow_entry(path: Path, schemas: dict, only: tuple[str, ...] | None = None) -> tuple[dict, dict] | None:
     """``(tables, meta)`` of the entry at ``path`` when it holds exactly the tables of ``schemas``
-    (name → ``pyarrow.Schema``) with those schemas; None when absent, damaged or stale."""
+    (name → ``pyarrow.Schema``) with those schemas; None when absent, damaged or stale.
+
+    ``only`` names the tables to read (the others are not even read from disk: the analyze stage
+    takes a cached document's term counts long before its rows).
+    """
     import pyarrow as pa
 
     try:
-        data = Path(path).read_bytes()
+        fh = open(path, "rb")
     except OSError:
         return None
     try:
-        magic, size = _HEADER.unpack_from(data)
-        if magic != _MAGIC:
-            return None
-        start = _HEADER.size
-        header = json.loads(data[start:start + size])
-        base = start + size
-        index = header["tables"]
-        if set(index) != set(schemas):
-            return None
-        tables = {}
-        for name, (offset, length) in index.items():
-            buf = pa.py_buffer(data[base + offset: base + offset + length])
-            table = pa.ipc.open_stream(buf).read_all()
-            if table.schema != schemas[name]:
+        with fh:
+            head = fh.read(_HEADER.size)
+            magic, size = _HEADER.unpack_from(head)
+            if magic != _MAGIC:
                 return None
-            tables[name] = table
+            header = json.loads(fh.read(size))
+            base = _HEADER.size + size
+            index = header["tables"]
+            if set(index) != set(schemas):
+                return None
+            wanted = [name for name in index if only is None or name in only]
+            if only is None:
+                blob = fh.read()
+                start = 0
+            else:  # the wanted tables' bytes only
+                first = min(index[name][0] for name in wanted) if wanted else 0
+                last = max(index[name][0] + index[name][1] for name in wanted) if wanted else 0
+                fh.seek(base + first)
+                blob = fh.read(last - first)
+                start = first
+            buffer = pa.py_buffer(blob)
+            tables = {}
+            for name in wanted:
+                offset, length = index[name]
+                if offset - start < 0 or offset - start + length > len(blob):
+                    return None
+                table = pa.ipc.open_stream(buffer.slice(offset - start, length)).read_all()
+                if table.schema != schemas[name]:
+                    return None
+                tables[name] = table
         meta = header.get("meta")
         return (tables, meta) if isinstance(meta, dict) else None
     except (ValueError, KeyError, TypeError, OSError, struct.error, pa.ArrowException):

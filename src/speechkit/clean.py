@@ -12,11 +12,9 @@ import errno
 import hashlib
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable
 
 from speechkit._version import __version__
 from speechkit.boilerplate import DATA_FILES as BOILERPLATE_DATA_FILES
@@ -25,7 +23,7 @@ from speechkit import readers
 from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
 from speechkit import cache as _cache
 from speechkit.cache import entry_path, load_json_entry, store_json_entry
-from speechkit.io import read_table
+from speechkit.io import open_parquet, read_table
 from speechkit.stage import StageRun, batched
 from speechkit.gazetteer import DATA_FILES as GAZETTEER_DATA_FILES
 from speechkit.htmlmain import DATA_FILES as HTML_DATA_FILES
@@ -35,6 +33,9 @@ from speechkit.htmlmeta import page_meta
 from speechkit.metadata import extract_metadata
 from speechkit.script import DATA_FILES as SCRIPT_DATA_FILES
 from speechkit.script import detect_script
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: the whole-run fast path never needs it
+    import pandas as pd
 
 __all__ = [
     "DOCUMENT_COLUMNS", "REMOVAL_COLUMNS", "CleanOptions", "CleanReport",
@@ -96,19 +97,58 @@ class CleanOptions:
         return h.hexdigest()
 
 
-@dataclass
 class CleanReport:
-    """What a clean run did: tables written, counts, errors, cache hits."""
+    """What a clean run did: tables written, counts, errors, cache hits.
 
-    documents: pd.DataFrame
-    removals: pd.DataFrame
-    paths: list[Path] = field(default_factory=list)
-    cached: int = 0
-    skipped_unchanged: bool = False
-    files: pd.DataFrame | None = None  # files.parquet: every file read or skipped, with the reason
+    A run that took the whole-run fast path (``skipped_unchanged``) reads its tables only when
+    ``documents``, ``removals`` or ``files`` is asked for; ``facts`` (files, ok, errors) and
+    ``summary_rows`` (what the CLI prints) come from the record of the run that wrote them.
+    """
+
+    def __init__(self, documents: "pd.DataFrame | None" = None, removals: "pd.DataFrame | None" = None,
+                 paths: list[Path] | None = None, cached: int = 0, skipped_unchanged: bool = False,
+                 files: "pd.DataFrame | None" = None, *, out_dir: Path | None = None, facts: dict | None = None,
+                 summary_rows: list | None = None):
+        self._documents, self._removals, self._files = documents, removals, files
+        self.paths = list(paths or [])
+        self.cached, self.skipped_unchanged = cached, skipped_unchanged
+        self.out_dir = out_dir
+        self._facts, self.summary_rows = facts, summary_rows
+
+    def _read(self, name: str) -> "pd.DataFrame":
+        if self.out_dir is None:
+            raise ValueError("this report holds no tables")
+        return read_table(self.out_dir, name)
 
     @property
-    def errors(self) -> pd.DataFrame:
+    def documents(self) -> "pd.DataFrame":
+        if self._documents is None:
+            self._documents = self._read("documents")
+        return self._documents
+
+    @property
+    def removals(self) -> "pd.DataFrame":
+        if self._removals is None:
+            self._removals = self._read("removals")
+        return self._removals
+
+    @property
+    def files(self) -> "pd.DataFrame | None":  # files.parquet: every file read or skipped, with the reason
+        if self._files is None and self.out_dir is not None:
+            self._files = self._read("files")
+        return self._files
+
+    @property
+    def facts(self) -> dict[str, int]:
+        """``{"files": documents rows, "ok": …, "errors": …}`` (the run record's inputs)."""
+        if self._facts is None:
+            docs = self.documents
+            self._facts = {"files": len(docs), "ok": int((docs["status"] == "ok").sum()),
+                           "errors": int((docs["status"] == "error").sum())}
+        return self._facts
+
+    @property
+    def errors(self) -> "pd.DataFrame":
         return self.documents[self.documents["status"] == "error"][["source_path", "error"]]
 
 
@@ -636,9 +676,6 @@ def clean_corpus(
         detail = f"; skipped {len(skipped)}: " + ", ".join(f"{n} × {r}" for r, n in reasons) if skipped else ""
         raise RawDirError(f"{raw_dir}: no speech files found below RAW_DIR{detail}")
     skipped_rows = [e.as_dict() for e in skipped]
-    # compile the rules and load the gazetteer here, before any worker starts: a bad --rules
-    # file is one clear error for the user, and forked workers inherit the compiled rules
-    _init_worker(options.rules_files)
     settings = options.fingerprint()
     keys = {rel: None if problem or path is None else _file_key(path, settings + "|" + rel) for rel, path, problem in files}
     total = len(files)
@@ -647,14 +684,15 @@ def clean_corpus(
                                  sorted((e["path"], e["reason"]) for e in skipped_rows))).encode()).hexdigest()
     stage = StageRun(stage="clean", out_dir=out_dir, tables=CLEAN_TABLES, key=run_key, use_cache=use_cache,
                      formats=formats)
-    hit = stage.cached(lambda: (read_table(out_dir, "documents"), read_table(out_dir, "removals"),
-                                read_table(out_dir, "files")))
-    if hit is not None:
-        documents, removals, file_table = hit[1]
+    hit = stage.cached(lambda: [open_parquet(out_dir / f"{t}.parquet").metadata for t in CLEAN_TABLES])
+    if hit is not None:  # the tables are read only if the caller asks for them (a footer check is all it takes)
+        saved = hit[0]
         if progress:
             progress(total, total)
-        return CleanReport(documents, removals, [], sum(k is not None for k in keys.values()), skipped_unchanged=True,
-                           files=file_table)
+        facts, rows = saved.get("facts"), saved.get("summary")
+        return CleanReport(None, None, [], sum(k is not None for k in keys.values()), skipped_unchanged=True,
+                           out_dir=out_dir, facts=facts if isinstance(facts, dict) else None,
+                           summary_rows=rows if isinstance(rows, list) else None)
     results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}
     todo: list[tuple[str, str, bool]] = []
     cached = 0
@@ -673,6 +711,8 @@ def clean_corpus(
     done = total - len(todo)
     if progress:
         progress(done, total)
+    if todo:  # compile the rules here, before any worker starts: a bad --rules file is one clear error
+        _init_worker(options.rules_files)  # for the user, and forked workers inherit the compiled rules
     if todo and engine == "local":  # warm up here: forked workers inherit the loaded gazetteer
         extract_metadata("同志们：", "同志们：", {}, "杭州")
     batches = batched(todo, StageRun.batch_size(len(todo), jobs, 64))
@@ -695,8 +735,12 @@ def clean_corpus(
     paths = stage.write(removals, "removals")
     paths += stage.write(file_table, "files")
     paths = stage.write(documents, "documents") + paths
-    stage.finish()
-    return CleanReport(documents, removals, paths, cached, files=file_table)
+    from speechkit.summaries import clean_summary_rows
+
+    report = CleanReport(documents, removals, paths, cached, files=file_table,
+                         summary_rows=clean_summary_rows(documents, removals, file_table, options.to_simplified))
+    stage.finish(facts=report.facts, summary=report.summary_rows)  # what a fast path reports, without the tables
+    return report
 
 
 def _reason_counts(entries) -> list[tuple[str, int]]:
@@ -707,16 +751,20 @@ def _reason_counts(entries) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _file_table(entries: list[dict]) -> pd.DataFrame:
+def _file_table(entries: list[dict]) -> "pd.DataFrame":
+    import pandas as pd
+
     table = pd.DataFrame(entries, columns=FILE_COLUMNS)
     table["documents"] = table["documents"].fillna(0).astype("int64")
     return table.sort_values("path", kind="stable").reset_index(drop=True)
 
 
-def _assemble(results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _assemble(results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]]) -> tuple["pd.DataFrame", "pd.DataFrame"]:
     """The documents and removals tables of the cleaned sources, in path order. Takes the rows out
     of ``results`` (left empty): once the tables are built, their Python rows are freed (a huge
     page is not held as Python text beside the table's copy while it is written)."""
+    import pandas as pd
+
     rows, removal_rows = [], []
     seen: dict[str, int] = {}  # doc_id -> how many documents had it so far
     extra: dict[str, None] = {}

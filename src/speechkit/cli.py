@@ -268,13 +268,11 @@ def clean(
     from speechkit.summaries import clean_summary
 
     _console().print(clean_summary(report, out, to_simplified=to_simplified))
-    docs = report.documents
     _record(out, "clean",
             options={"raw_dir": str(raw_dir), "out": str(out), "format": fmt, "jobs": jobs, "rules": [str(r) for r in rules],
                      "to_simplified": to_simplified, "html_extractor": html_extractor, "no_cache": no_cache,
                      "engine": engine, "scheduler": scheduler},
-            inputs={"files": len(docs), "ok": int((docs["status"] == "ok").sum()),
-                    "errors": int((docs["status"] == "error").sum()), "from_cache": int(report.cached)},
+            inputs={**report.facts, "from_cache": int(report.cached)},
             user_files={"--rules": [str(r) for r in rules]}, tables=CLEAN_TABLES, source=raw_dir)
 
 

@@ -24,6 +24,7 @@ import scipy.sparse as sp
 
 __all__ = [
     "KEYWORD_COLUMNS",
+    "CorpusCounts",
     "build_term_matrix",
     "textrank_of_graph",
     "term_counts",
@@ -118,8 +119,114 @@ def _count_matrix(rows: list[Mapping[str, int]]) -> tuple[sp.csr_matrix, list[st
     return matrix, vocabulary
 
 
+class CorpusCounts:
+    """The term counts of a corpus in columnar form: one entry per (document, term), no dict per document.
+
+    ``doc_ids`` are the rows in order; entry ``i`` says that document ``rows[i]`` has ``counts[i]``
+    occurrences of ``terms[i]`` (a ``pyarrow`` string array). The analyze stage gathers these from
+    the workers and the cache as Arrow tables and builds the documents × terms matrix from them in
+    vectorised code (:meth:`matrix`), exactly the matrix :func:`build_term_matrix` builds from the
+    same counts given as dicts.
+
+    >>> c = CorpusCounts.from_mapping({"甲": {"托育": 2, "服务": 1}, "乙": {"服务": 3}})
+    >>> X, ids, vocab = c.matrix()
+    >>> ids, vocab, X.toarray().tolist()
+    (['甲', '乙'], ['托育', '服务'], [[2.0, 1.0], [0.0, 3.0]])
+    """
+
+    def __init__(self, doc_ids: Sequence[str], rows: np.ndarray, terms, counts: np.ndarray):
+        import pyarrow as pa
+
+        self.doc_ids = [str(d) for d in doc_ids]
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.terms = terms.combine_chunks() if isinstance(terms, pa.ChunkedArray) else pa.array(terms, pa.string())
+        self.counts = np.asarray(counts, dtype=np.float64)
+        if not (self.rows.size == len(self.terms) == self.counts.size):
+            raise ValueError("rows, terms and counts must have one entry each")
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    @classmethod
+    def from_mapping(cls, doc_counts: Mapping[str, Mapping[str, int]]) -> "CorpusCounts":
+        """The columnar form of ``{doc_id: {term: count}}`` (rows in the mapping's order)."""
+        rows = list(doc_counts.values())
+        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        terms = [str(t) for t in chain.from_iterable(rows)]
+        counts = np.fromiter(chain.from_iterable(r.values() for r in rows), dtype=np.float64, count=len(terms))
+        return cls(list(doc_counts), np.repeat(np.arange(len(rows)), lengths), terms, counts)
+
+    def sorted(self) -> "CorpusCounts":
+        """The same counts with the documents in sorted ``doc_id`` order."""
+        order = sorted(range(len(self.doc_ids)), key=self.doc_ids.__getitem__)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+        return CorpusCounts([self.doc_ids[i] for i in order], rank[self.rows] if self.rows.size else self.rows,
+                            self.terms, self.counts)
+
+    def digest(self) -> str:
+        """A SHA-1 of the documents × terms matrix these counts make (document ids, vocabulary, every
+        count, in the matrix's canonical order): equal digests, equal inputs to TF-IDF and topics.
+
+        >>> a = CorpusCounts.from_mapping({"甲": {"托育": 2, "服务": 1}})
+        >>> b = CorpusCounts.from_mapping({"甲": {"服务": 1, "托育": 2}})
+        >>> a.digest() == b.digest(), a.digest() == CorpusCounts.from_mapping({"甲": {"托育": 3}}).digest()
+        (True, False)
+        """
+        import hashlib
+
+        matrix, doc_ids, vocabulary = self.matrix()
+        h = hashlib.sha1(repr(matrix.shape).encode())
+        for names in (doc_ids, vocabulary):
+            h.update("\0".join(names).encode("utf-8", "surrogatepass"))
+            h.update(b"\1")
+        for array in (matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), matrix.data.astype(np.float64)):
+            h.update(np.ascontiguousarray(array).tobytes())
+        return h.hexdigest()
+
+    def matrix(self, min_df: int | float = 1, max_df: int | float = 1.0) -> tuple[sp.csr_matrix, list[str], list[str]]:
+        """``(counts, doc_ids, vocabulary)`` as :func:`build_term_matrix` returns them for these counts."""
+        import pyarrow.compute as pc
+
+        doc_ids = list(self.doc_ids)
+        n_docs = len(doc_ids)
+        low = _document_frequency_limit(min_df, n_docs, "min_df")
+        high = _document_frequency_limit(max_df, n_docs, "max_df")
+        if n_docs == 0:
+            return sp.csr_matrix((0, 0), dtype=np.float64), [], []
+        positive = self.counts > 0
+        if not positive.any():
+            return sp.csr_matrix((n_docs, 0), dtype=np.float64), doc_ids, []
+        rows, counts, terms = self.rows, self.counts, self.terms
+        if not positive.all():
+            rows, counts, terms = rows[positive], counts[positive], terms.filter(positive)
+        encoded = pc.dictionary_encode(terms)
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        # UTF-8 byte order is code point order: Arrow sorts the terms exactly as Python's sorted()
+        order = pc.sort_indices(encoded.dictionary).to_numpy()
+        column_of_code = np.empty(order.size, dtype=np.int64)
+        column_of_code[order] = np.arange(order.size)
+        vocabulary = encoded.dictionary.take(order).to_pylist()
+        matrix = sp.csr_matrix((counts, (rows, column_of_code[codes])), shape=(n_docs, len(vocabulary)))
+        matrix.sum_duplicates()
+        return _prune(matrix, doc_ids, vocabulary, low, high)
+
+
+def _prune(matrix: sp.csr_matrix, doc_ids: list[str], vocabulary: list[str], low: float, high: float
+           ) -> tuple[sp.csr_matrix, list[str], list[str]]:
+    """Keep the terms whose document frequency lies in ``[low, high]``; canonical (sorted) indices."""
+    document_frequency = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    keep = (document_frequency >= low) & (document_frequency <= high)
+    if not keep.all():
+        kept = np.flatnonzero(keep)
+        matrix = sp.csr_matrix(matrix[:, kept])
+        vocabulary = [vocabulary[i] for i in kept]
+    matrix.sort_indices()
+    return matrix, doc_ids, vocabulary
+
+
 def build_term_matrix(
-    doc_counts: Mapping[str, Mapping[str, int]],
+    doc_counts: "Mapping[str, Mapping[str, int]] | CorpusCounts",
     min_df: int | float = 1,
     max_df: int | float = 1.0,
 ) -> tuple[sp.csr_matrix, list[str], list[str]]:
@@ -133,12 +240,15 @@ def build_term_matrix(
     ``min_df`` / ``max_df`` keep only terms whose document frequency lies in
     ``[min_df, max_df]``; like sklearn, an ``int`` counts documents and a
     ``float`` is a proportion of the corpus.  Counts ≤ 0 are ignored.  A document
-    whose terms were all pruned keeps its (empty) row.
+    whose terms were all pruned keeps its (empty) row.  ``doc_counts`` may also be
+    a :class:`CorpusCounts` (the columnar form the analyze stage gathers).
 
     >>> X, ids, vocab = build_term_matrix({"甲": {"托育": 2, "服务": 1}, "乙": {"服务": 3}})
     >>> ids, vocab, X.toarray().tolist()
     (['甲', '乙'], ['托育', '服务'], [[2.0, 1.0], [0.0, 3.0]])
     """
+    if isinstance(doc_counts, CorpusCounts):
+        return doc_counts.matrix(min_df, max_df)
     doc_ids = [str(doc_id) for doc_id in doc_counts]
     n_docs = len(doc_ids)
     low = _document_frequency_limit(min_df, n_docs, "min_df")
@@ -149,15 +259,7 @@ def build_term_matrix(
     matrix, vocabulary = _count_matrix(list(doc_counts.values()))
     if not vocabulary:
         return sp.csr_matrix((n_docs, 0), dtype=np.float64), doc_ids, []
-
-    document_frequency = np.bincount(matrix.indices, minlength=matrix.shape[1])
-    keep = (document_frequency >= low) & (document_frequency <= high)
-    if not keep.all():
-        kept = np.flatnonzero(keep)
-        matrix = sp.csr_matrix(matrix[:, kept])
-        vocabulary = [vocabulary[i] for i in kept]
-    matrix.sort_indices()
-    return matrix, doc_ids, vocabulary
+    return _prune(matrix, doc_ids, vocabulary, low, high)
 
 
 def tfidf_weights(counts: sp.csr_matrix, sublinear_tf: bool = True) -> sp.csr_matrix:
@@ -197,14 +299,14 @@ def _keyword_table(rows: dict[str, Sequence]) -> pd.DataFrame:
     )
 
 
-def tfidf_keywords(doc_counts: Mapping[str, Mapping[str, int]], top: int = 20) -> pd.DataFrame:
+def tfidf_keywords(doc_counts: "Mapping[str, Mapping[str, int]] | CorpusCounts", top: int = 20) -> pd.DataFrame:
     """Top TF-IDF keywords of every document, as a ``keywords.parquet`` table.
 
     IDF is computed over all documents in ``doc_counts`` (see :func:`tfidf_weights`
     for the weighting).  Each document keeps its ``top`` highest-scoring terms,
     ranked 1..; equal scores are ordered by term, so the table is deterministic.
-    Documents are listed in the order of ``doc_counts``; documents without terms
-    get no rows.
+    Documents are listed in the order of ``doc_counts`` (a mapping or a :class:`CorpusCounts`);
+    documents without terms get no rows.
 
     Columns: ``doc_id, method='tfidf', rank, term, score``.
 

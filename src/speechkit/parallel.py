@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-__all__ = ["ENGINES", "run_batches", "default_jobs"]
+__all__ = ["ENGINES", "run_batches", "default_jobs", "BatchPool"]
 
 ENGINES = ("local", "dask")
 
@@ -97,3 +97,70 @@ def _run_dask(work, batches, extra_args, jobs, scheduler) -> Iterator[list]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+class BatchPool:
+    """Submit batches one by one and collect each result when it is wanted (a context manager).
+
+    :func:`run_batches` pulls its batches itself; a driver that decides as it goes which items need a
+    worker at all (the analyze stage takes cached documents itself) submits them here instead.
+    ``jobs <= 1`` runs each batch in this process at submission; ``engine='dask'`` submits to Dask.
+    Leaving the ``with`` block on an error (or Ctrl-C) stops the workers at once.
+
+    >>> with BatchPool(sum, jobs=1) as pool:
+    ...     pool.submit([1, 2, 3]).result()
+    6
+    """
+
+    def __init__(self, work: Callable, extra_args: tuple = (), jobs: int = 1, engine: str = "local",
+                 scheduler: str | None = None, processes: int | None = None):
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+        self.work, self.extra_args, self.jobs, self.engine, self.scheduler = work, extra_args, jobs, engine, scheduler
+        #: local worker processes (default ``jobs``); with ``jobs > 1``, fewer may do a little work
+        self.processes = max(1, min(jobs, processes)) if processes else jobs
+        self._pool: ProcessPoolExecutor | None = None
+        self._client: Any = None
+        self._cluster: Any = None
+
+    def submit(self, batch: list):
+        """A future of ``work(batch, *extra_args)`` (already done when ``jobs <= 1``)."""
+        from concurrent.futures import Future
+
+        if self.engine == "dask":
+            if self._client is None:
+                self._start_dask()
+            assert self._client is not None
+            return self._client.submit(self.work, batch, *self.extra_args, pure=False)
+        if self.jobs <= 1:
+            future: Future = Future()
+            future.set_result(self.work(batch, *self.extra_args))
+            return future
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.processes)
+        return self._pool.submit(self.work, batch, *self.extra_args)
+
+    def _start_dask(self) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - depends on the extra
+            raise ValueError("--engine dask needs the dask extra: pip install 'speechkit[dask]'") from exc
+        if self.scheduler:
+            self._client = Client(self.scheduler)
+        else:
+            self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                         dashboard_address=None)
+            self._client = Client(self._cluster)
+
+    def __enter__(self) -> "BatchPool":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._pool is not None:
+            if exc_type is not None:
+                _terminate(self._pool)
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()

@@ -165,6 +165,13 @@ def _versions() -> dict[str, str]:
         mod = sys.modules.get(module)
         if mod is not None and getattr(mod, "__version__", None):
             versions[module] = str(mod.__version__)
+        elif module in ("pandas", "pyarrow"):  # the tables' libraries, also when a fast path never imported them
+            from importlib import metadata
+
+            try:
+                versions[module] = metadata.version(module)
+            except metadata.PackageNotFoundError:
+                pass
     return versions
 
 

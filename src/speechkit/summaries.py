@@ -8,7 +8,7 @@ import re
 from rich.markup import escape as _escape_markup
 from rich.table import Table
 
-__all__ = ["clean_summary", "script_note", "explain_table", "analyze_summary", "compare_summary", "kwic_table",
+__all__ = ["clean_summary", "clean_summary_rows", "script_note", "explain_table", "analyze_summary", "compare_summary", "kwic_table",
            "printable", "escape", "followup_summary_table"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -50,54 +50,77 @@ def script_note(documents, to_simplified: bool = False) -> str | None:
 
 def clean_summary(report, out: Path, to_simplified: bool = False) -> Table:
     """One table: documents ok / error, chars kept, removals by rule, truncated pages, Traditional
-    script, errors."""
-    docs, rem = report.documents, report.removals
-    ok = docs[docs["status"] == "ok"]
+    script, errors. Printed from ``report.summary_rows`` (saved with the run: a re-run that changed
+    nothing prints it without reading a table), else computed from the report's tables."""
+    rows = getattr(report, "summary_rows", None)
+    if rows is None:
+        rows = clean_summary_rows(report.documents, report.removals, getattr(report, "files", None), to_simplified)
     table = Table(title=escape(f"speechkit clean → {Path(out)}"), show_lines=False)
     table.add_column("what")
     table.add_column("value", justify="right")
-    files = getattr(report, "files", None)
+    for what, value in rows:
+        table.add_row(what, str(report.cached) if value is None else value)
+    return table
+
+
+def clean_summary_rows(docs, rem, files=None, to_simplified: bool = False) -> list[list]:
+    """The rows of :func:`clean_summary` (rich markup, escaped), from the clean tables; the value of
+    ``from cache`` is None (it is the run's own: filled in when printed).
+
+    >>> import pandas as pd
+    >>> docs = pd.DataFrame({"status": ["ok"], "raw_chars": [10], "clean_chars": [8], "truncated": [False],
+    ...                      "redactions": [0], "source_path": ["三亚.txt"], "error": [None]})
+    >>> rem = pd.DataFrame({"rule": ["byline"], "start": [0], "end": [2]})
+    >>> clean_summary_rows(docs, rem)[3:5]
+    [['from cache', None], ['characters raw → clean', '10 → 8 (80.0%)']]
+    """
+    ok = docs[docs["status"] == "ok"]
+    out: list[list] = []
+
+    def add(what: str, value: str | None) -> None:
+        out.append([what, value])
+
     if files is not None and len(files):
         top = files[~files["path"].str.contains("/", regex=False) | ~files["path"].map(_inside_read_archive(files))]
         read = files[files["action"] != "skipped"]
         skipped = files[files["action"] == "skipped"]
-        table.add_row("files read", f"{len(read):,}")
-        table.add_row("files skipped", f"{len(skipped):,}")
+        add("files read", f"{len(read):,}")
+        add("files skipped", f"{len(skipped):,}")
         for reason, n in skipped["reason"].value_counts().items():
-            table.add_row(escape(f"  skipped: {reason}"), f"{n:,}")
+            add(escape(f"  skipped: {reason}"), f"{n:,}")
         for fmt, n in read["format"].fillna("?").value_counts().items():
-            table.add_row(escape(f"  read as {fmt}"), f"{n:,}")
+            add(escape(f"  read as {fmt}"), f"{n:,}")
         if len(read) <= MAX_LISTED_READ:  # a small folder: name every file (files.parquet always does)
             for _, row in read.iterrows():
                 what = f"{row['format'] or ''}, {int(row['documents'])} document{'s' if row['documents'] != 1 else ''}"
-                table.add_row(f"[green]read[/] {escape(str(row['path']))}",
+                add(f"[green]read[/] {escape(str(row['path']))}",
                               escape(what if row["action"] == "read" else "error (see below)"))
         for _, row in skipped.head(20).iterrows():
-            table.add_row(f"[yellow]skipped[/] {escape(str(row['path']))}", escape(str(row["reason"])))
+            add(f"[yellow]skipped[/] {escape(str(row['path']))}", escape(str(row["reason"])))
         if len(skipped) > 20:
-            table.add_row(f"[yellow]skipped[/] … {len(skipped) - 20:,} more", "see files.parquet")
+            add(f"[yellow]skipped[/] … {len(skipped) - 20:,} more", "see files.parquet")
         for _, row in top[top["note"].notna() & top["format"].isin(_TABLE_FORMATS)].head(20).iterrows():
-            table.add_row(f"table {escape(str(row['path']))}", escape(f"{row['documents']} rows; {row['note']}"))
-        table.add_row("documents", str(len(docs)))
+            add(f"table {escape(str(row['path']))}", escape(f"{row['documents']} rows; {row['note']}"))
+        add("documents", str(len(docs)))
     else:
-        table.add_row("files", str(len(docs)))
-    table.add_row("ok", str(len(ok)))
-    table.add_row("errors", str(int((docs["status"] == "error").sum())))
-    table.add_row("from cache", str(report.cached))
+        add("files", str(len(docs)))
+    add("ok", str(len(ok)))
+    add("errors", str(int((docs["status"] == "error").sum())))
+    add("from cache", None)
     raw, clean = int(ok["raw_chars"].sum()), int(ok["clean_chars"].sum())
-    table.add_row("characters raw → clean", f"{raw:,} → {clean:,} ({clean / raw:.1%})" if raw else "0")
-    table.add_row("truncated by paywall", str(int(ok["truncated"].sum())))
-    table.add_row("redaction marks kept", str(int(ok["redactions"].sum())))
+    add("characters raw → clean", f"{raw:,} → {clean:,} ({clean / raw:.1%})" if raw else "0")
+    add("truncated by paywall", str(int(ok["truncated"].sum())))
+    add("redaction marks kept", str(int(ok["redactions"].sum())))
     note = script_note(ok, to_simplified)
     if note:
-        table.add_row("[yellow]written in Traditional script[/]", escape(note))
+        add("[yellow]written in Traditional script[/]", escape(note))
     if len(rem):
         by_rule = rem.assign(chars=rem["end"] - rem["start"]).groupby("rule")["chars"].agg(["count", "sum"])
         for rule, row in by_rule.sort_values("sum", ascending=False).iterrows():
-            table.add_row(escape(f"  removed by {rule}"), f"{int(row['count'])} × / {int(row['sum']):,} chars")
+            add(escape(f"  removed by {rule}"), f"{int(row['count'])} × / {int(row['sum']):,} chars")
     for _, row in docs[docs["status"] == "error"].head(20).iterrows():
-        table.add_row(f"[red]error[/] {escape(str(row['source_path']))}", escape(str(row["error"])))
-    return table
+        add(f"[red]error[/] {escape(str(row['source_path']))}", escape(str(row["error"])))
+    return out
 
 
 def explain_table(info: dict) -> Table:
@@ -159,13 +182,16 @@ def analyze_summary(report) -> list[Table]:
     t.add_row("from cache", str(report.cached))
     t.add_row("theme coverage (sentences with ≥1 theme)", f"{report.theme_coverage:.1%}")
     tables.append(t)
-    if report.top_themes is not None and len(report.top_themes):
+    rows = getattr(report, "top_theme_rows", None)
+    if rows is None:  # a report without the records (a hand-made one): its DataFrame
+        rows = report.top_themes.to_dict("records") if report.top_themes is not None else []
+    if rows:
         th = Table(title="themes across the corpus (pooled share of theme hits)")
         th.add_column("theme")
         th.add_column("field")
         th.add_column("documents", justify="right")
         th.add_column("share", justify="right")
-        for _, row in report.top_themes.head(15).iterrows():
+        for row in rows[:15]:
             th.add_row(escape(str(row["theme"])), escape(str(row["field"])), str(int(row["docs"])), f"{row['share']:.1%}")
         tables.append(th)
     return tables

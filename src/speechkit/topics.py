@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import NMF
 
-from speechkit.keywords import build_term_matrix, tfidf_weights
+from speechkit.keywords import CorpusCounts, build_term_matrix, tfidf_weights
 
 __all__ = ["DOC_TOPIC_COLUMNS", "TOPIC_COLUMNS", "choose_topic_count", "fit_topics"]
 
@@ -95,7 +95,7 @@ def _empty_result() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def fit_topics(
-    doc_counts: Mapping[str, Mapping[str, int]],
+    doc_counts: "Mapping[str, Mapping[str, int]] | CorpusCounts",
     k: int | None = None,
     top_terms: int = 15,
     random_state: int = 0,
@@ -112,7 +112,8 @@ def fit_topics(
     (number of documents with terms, size of the vocabulary).
 
     Topics are numbered 1..k, topic 1 being the one carrying most weight over the
-    corpus.  The result does not depend on the order of ``doc_counts``.
+    corpus.  The result does not depend on the order of ``doc_counts`` (a mapping, or the
+    columnar :class:`speechkit.keywords.CorpusCounts` the analyze stage gathers).
 
     - ``topics``: ``topic, rank, term, weight`` — the ``top_terms`` terms of each
       topic, ``weight`` being the term's share of the topic's total term weight
@@ -141,8 +142,12 @@ def fit_topics(
         return _empty_result()
 
     # Sorted ids: results must not depend on the order workers returned documents.
-    ordered = {str(doc_id): doc_counts[doc_id] for doc_id in doc_counts}
-    ordered = {doc_id: ordered[doc_id] for doc_id in sorted(ordered)}
+    ordered: "Mapping[str, Mapping[str, int]] | CorpusCounts"
+    if isinstance(doc_counts, CorpusCounts):
+        ordered, input_order = doc_counts.sorted(), list(doc_counts.doc_ids)
+    else:
+        by_id = {str(doc_id): doc_counts[doc_id] for doc_id in doc_counts}
+        ordered, input_order = {doc_id: by_id[doc_id] for doc_id in sorted(by_id)}, list(doc_counts)
     min_df = 2 if n_docs >= _MIN_DF_FROM_DOCS else 1
     counts, doc_ids, vocabulary = build_term_matrix(ordered, min_df=min_df, max_df=_MAX_DF)
     if not vocabulary or counts.nnz == 0:
@@ -183,7 +188,7 @@ def fit_topics(
 
     return (
         _topic_terms(term_weights, topic_numbers, vocabulary, top_terms),
-        _document_topics(doc_weights, topic_numbers, kept_ids, list(doc_counts)),
+        _document_topics(doc_weights, topic_numbers, kept_ids, input_order),
     )
 
 
