@@ -506,9 +506,13 @@ def test_focus_of_a_file_and_of_an_extra_file(tmp_path):
 def test_focus_on_the_seed_speeches_keeps_their_plan_themes(taxonomy, segmenter):
     from speechkit.themes import load_focus
 
+    import dataclasses
+
     folder = _corpus_dir("seeds")
     every = _corpus_sentence_hits(_tokens_matcher(taxonomy, segmenter), folder)
-    about = _corpus_sentence_hits(_tokens_matcher(taxonomy, segmenter, focus=load_focus()), folder)
+    # the share rule alone (weak terms off: those may leave a sentence with no theme, tested below)
+    share_only = dataclasses.replace(load_focus(), min_weight=0.0)
+    about = _corpus_sentence_hits(_tokens_matcher(taxonomy, segmenter, focus=share_only), folder)
     pairs_every = sum(len(h) for hits in every.values() for h in hits)
     pairs_about = sum(len(h) for hits in about.values() for h in hits)
     assert pairs_about < pairs_every  # secondary themes of list sentences are dropped
@@ -529,3 +533,55 @@ def test_round2_lexicon_terms_and_rules(taxonomy, segmenter):
     assert "现代化产业体系" in m.sentence_terms("壮大生物医药产业")
     found = m.sentence_terms("推动区域合作事项落地")
     assert "改革开放与营商环境" in found and "城市建设与区域协调" not in found
+
+
+def test_weak_terms_alone_do_not_tag_two_or_a_strong_term_do(taxonomy, segmenter):
+    from speechkit.themes import load_focus
+
+    m = _tokens_matcher(taxonomy, segmenter, focus=load_focus())
+    # 监督 / 融资 / 基础设施 alone only touch their themes (issue 18, round 3)
+    assert m.sentence_terms("完善项目管理制度和监督机制，推动形成大抓项目的良好局面") == {}
+    assert "经济运行与扩大内需" not in m.sentence_terms("提供高效优质融资服务")
+    assert "城市建设与区域协调" not in m.sentence_terms("持续完善县域产业园区基础设施建设")
+    # two weak terms, or one strong term beside a weak one, do
+    assert "政府自身建设" in m.sentence_terms("强化审计监督")
+    assert "城市建设与区域协调" in m.sentence_terms("加快交通基础设施建设")
+    # without [focus] every term counts as before
+    assert "政府自身建设" in _tokens_matcher(taxonomy, segmenter).sentence_terms("完善项目监督机制")
+
+
+def test_weak_terms_must_be_terms_of_their_theme(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[theme]]\nname = "a"\nfield = "f"\nterms = ["x"]\nweak = ["y"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"'weak' of theme 'a' names terms that are not its terms: \['y'\]"):
+        load_taxonomy(bad)
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[[theme]]\nname = "政府自身建设"\nterms = ["督办件"]\nweak = ["督办件"]\n', encoding="utf-8")
+    merged = {t.name: t for t in load_taxonomy(extra=extra)}["政府自身建设"]
+    assert "督办件" in merged.weak and "监督" in merged.weak
+
+
+def test_focus_list_items_end_at_deng(taxonomy, segmenter):
+    from speechkit.themes import load_focus
+
+    m = _tokens_matcher(taxonomy, segmenter, focus=load_focus())
+    # the head noun after 等 is what the clause is about, not one more item of the list
+    found = m.sentence_terms("推进新能源、新材料、新一代信息技术等重点领域关键核心技术攻关，力争突破关键技术3项以上")
+    assert "科技创新与人才" in found
+    # an item list without 等 stays a list: 建好农田、道路、养老服务站 is about 乡村振兴
+    assert set(m.sentence_terms("推进乡村全面振兴，建好农田、道路、养老服务站")) == {"农业农村现代化"}
+
+
+def test_round3_context_rules(taxonomy, segmenter):
+    m = _tokens_matcher(taxonomy, segmenter)
+    # a year's dateline, the era's name, a city's title in another programme, a park of heritage
+    assert "思想政治引领" not in m.sentence_terms("2023年是全面贯彻党的二十大精神的开局之年")
+    assert "思想政治引领" in m.sentence_terms("深入学习贯彻党的二十大精神")
+    assert "改革开放与营商环境" not in m.sentence_terms("改革开放以来，我国经济持续快速增长")
+    assert "城市建设与区域协调" not in m.sentence_terms("加快国家知识产权强市试点城市建设")
+    assert "城市建设与区域协调" not in m.sentence_terms("积极参与长江国家文化公园建设")
+    assert "城市建设与区域协调" in m.sentence_terms("加快建设清江带状公园")
+    assert "儿童教育" not in m.sentence_terms("新增入园企业282家")
+    assert "安全发展与社会治理" not in m.sentence_terms("累计稳定消除4409户返贫致贫风险")
+    assert "安全发展与社会治理" not in m.sentence_terms("要加强中小学生消防安全、交通安全教育")
+    assert "就业创业" in m.sentence_terms("常态化推进根治欠薪工作")
