@@ -540,7 +540,7 @@ def test_weak_terms_alone_do_not_tag_two_or_a_strong_term_do(taxonomy, segmenter
 
     m = _tokens_matcher(taxonomy, segmenter, focus=load_focus())
     # 监督 / 融资 / 基础设施 alone only touch their themes (issue 18, round 3)
-    assert m.sentence_terms("完善项目管理制度和监督机制，推动形成大抓项目的良好局面") == {}
+    assert m.sentence_terms("完善项目管理制度和监督机制") == {}
     assert "经济运行与扩大内需" not in m.sentence_terms("提供高效优质融资服务")
     assert "城市建设与区域协调" not in m.sentence_terms("持续完善县域产业园区基础设施建设")
     # two weak terms, or one strong term beside a weak one, do
