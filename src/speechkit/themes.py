@@ -29,7 +29,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -109,6 +109,9 @@ class Theme:
     terms: tuple[str, ...]
     description: str = ""
     rules: tuple[ContextRule, ...] = dc_field(default=(), compare=True)
+    #: terms that alone only touch the theme (``weak`` in the lexicon): under ``[focus]`` they weigh
+    #: ``weak_weight`` each, so one of them alone does not tag the sentence, two or a strong term do
+    weak: tuple[str, ...] = ()
 
 
 def _bundled_taxonomy_path() -> Path:
@@ -195,11 +198,12 @@ def _read_theme_file(path: Path) -> list[Theme]:
         if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
             raise ValueError(f"{where}: 'terms' must be a list of strings")
         cleaned = tuple(dict.fromkeys(t.strip() for t in terms if t.strip()))
-        unknown = set(entry) - {"name", "field", "description", "terms", "rule"}
+        unknown = set(entry) - {"name", "field", "description", "terms", "rule", "weak"}
         if unknown:
             raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
         rules = _read_rules(entry, where, cleaned, words)
-        themes.append(Theme(name.strip(), field.strip(), cleaned, description.strip(), rules))
+        weak = _word_list(entry.get("weak", []), where, "weak", words)
+        themes.append(Theme(name.strip(), field.strip(), cleaned, description.strip(), rules, weak))
     return themes
 
 
@@ -220,6 +224,7 @@ def _merge(base: list[Theme], extra: list[Theme], source: Path) -> list[Theme]:
                 tuple(dict.fromkeys(old.terms + theme.terms)),
                 theme.description or old.description,
                 old.rules + theme.rules,
+                tuple(dict.fromkeys(old.weak + theme.weak)),
             )
     return [by_name[name] for name in order]
 
@@ -256,6 +261,10 @@ def load_taxonomy(path: Path | None = None, extra: Path | None = None) -> list[T
         themes = _merge(themes, extra_themes, extra_path)
     for theme in themes:
         known = set(theme.terms)
+        missing_weak = [t for t in theme.weak if t not in known]
+        if missing_weak:
+            raise ValueError(f"{extra if extra is not None else main_path}: 'weak' of theme {theme.name!r} "
+                             f"names terms that are not its terms: {missing_weak}")
         for rule in theme.rules:
             missing = [t for t in rule.terms if t not in known]
             if missing:
@@ -349,6 +358,7 @@ class ThemeMatcher:
                  focus: "Focus | None" = None):
         self.themes = list(themes)
         self.focus = focus
+        self._weak = {theme.name: frozenset(_fold(t) for t in theme.weak) for theme in self.themes if theme.weak}
         self.tokenize = tokenize
         self.compounds = frozenset(_fold(w) for w in compounds)
         # a token of 4+ characters that is two dictionary words (科技人才 = 科技 + 人才) also has a boundary
@@ -516,7 +526,7 @@ class ThemeMatcher:
         if found is None:
             found = self._reference_document_sentence_terms(text, sentences, tokens)
         if self.focus is not None:  # keep the themes each sentence is about (issue 18)
-            found = [self.focus.select(sentence, f) for (_, _, sentence), f in zip(sentences, found)]
+            found = [self.focus.select(sentence, f, self._weak) for (_, _, sentence), f in zip(sentences, found)]
         return found
 
     def _fast_document_sentence_terms(self, text: str, sentences: list[tuple[int, int, str]],
@@ -1152,40 +1162,57 @@ class Focus:
     A dictionary tags every theme a sentence names; a long 政府工作报告 sentence that lists ten
     lines of work then carries ten themes although it is about one or two. Each term hit weighs
     1, times ``head_weight`` when it stands in the sentence's first clause (before the first
-    ，；：, where these sentences state what they are about), times ``list_weight`` when its
-    clause is an enumeration (items joined by 、); a theme is kept when its summed weight is at
+    ，；：, where these sentences state what they are about), times ``list_weight`` when it
+    is an item of an enumeration (a clause of items joined by 、, up to 等 after the last item: in
+    推进新能源、新材料等领域关键核心技术攻关 the head noun after 等 is no item); a theme is kept when its summed weight is at
     least ``min_share`` × that of the sentence's heaviest theme. ``min_share = 0`` keeps every
-    theme named (a count of mentions).
+    theme named (a count of mentions). A *weak* term of a theme (``weak`` in the lexicon: a word
+    that alone only touches the theme, such as 融资 or 监督) weighs ``weak_weight`` instead of 1, and a
+    theme is kept only when the distinct terms it was named by weigh ``min_weight`` together (one
+    strong term, or enough weak ones; position does not count here).
 
     >>> focus = Focus(head_weight=2.0, list_weight=0.5, min_share=0.5)
     >>> sorted(focus.select("深化医药卫生体制改革，提高基本医保和大病保险水平", {"改革": ["改革"], "民生": ["医保", "大病保险"]}))
     ['改革', '民生']
     >>> sorted(focus.select("推进乡村全面振兴，建好农田、道路、养老服务站", {"农业": ["乡村全面振兴", "农田"], "城市": ["道路"], "民生": ["养老服务"]}))
     ['农业']
+    >>> weak = Focus(weak_weight=0.5, min_weight=1.0)
+    >>> weak.select("完善项目监督机制", {"政府": ["监督"]}, {"政府": frozenset({"监督", "审计"})})
+    {}
+    >>> weak.select("加强审计监督", {"政府": ["审计", "监督"]}, {"政府": frozenset({"监督", "审计"})})
+    {'政府': ['审计', '监督']}
     """
 
     head_weight: float = 1.0
     list_weight: float = 1.0
     min_share: float = 0.0
+    weak_weight: float = 1.0
+    min_weight: float = 0.0
 
-    def weights(self, sentence: str, found: dict[str, list[str]]) -> dict[str, float]:
-        """Theme → summed weight of its hits in ``sentence`` (``found``: theme → matched terms in order).
+    def weights(self, sentence: str, found: dict[str, list[str]],
+                weak: Mapping[str, frozenset[str]] | None = None) -> dict[str, float]:
+        """Theme → summed weight of its hits in ``sentence`` (``found``: theme → matched terms in order;
+        ``weak``: theme → its weak terms, folded).
 
         A character's clause is the number of separators before it (a separator ends its clause); a
-        clause is an enumeration when a 、 stands in it. Both come from the separators' positions
-        (bisect), not from a pass over every character.
+        hit is in an enumeration when a 、 stands in its clause and the hit comes before the 等 that
+        follows the clause's last 、 (the items end there). Both come from the separators' and marks'
+        positions (bisect), not from a pass over every character.
 
         >>> Focus(head_weight=2.0, list_weight=0.5).weights("推进乡村振兴，建好农田、道路", {"农业": ["乡村振兴", "农田"]})
         {'农业': 2.5}
+        >>> Focus(list_weight=0.5).weights("建好农田、道路等设施，推进乡村振兴", {"农业": ["设施", "农田"]})
+        {'农业': 1.5}
         """
         separators = [m.start() for m in _CLAUSE_SEPARATOR_RE.finditer(sentence)]
         marks = [m.start() for m in _LIST_MARK_RE.finditer(sentence)] if "、" in sentence else []
         n_sep = len(separators)
         folded = _fold(sentence)
-        head_weight, list_weight = self.head_weight, self.list_weight
+        head_weight, list_weight, weak_weight = self.head_weight, self.list_weight, self.weak_weight
         out: dict[str, float] = {}
         for theme, terms in found.items():
             total, at = 0.0, -1
+            weak_terms = weak.get(theme, frozenset()) if weak else frozenset()
             for term in terms:
                 folded_term = _FOLDED_TERMS.get(term)
                 if folded_term is None:
@@ -1195,29 +1222,40 @@ class Focus:
                 pos = folded.find(folded_term, at + 1)
                 if pos < 0:
                     pos = folded.find(folded_term)
-                w = 1.0
+                w = weak_weight if folded_term in weak_terms else 1.0
                 if pos >= 0:
                     at = pos
                     clause = bisect.bisect_left(separators, pos) if n_sep else 0
                     if clause == 0:
                         w *= head_weight
-                    if marks:  # a 、 after the separator that opens the clause and before the one that ends it
+                    if marks:  # the clause's last 、 lies after the separator that opens it, before the one that ends it
                         lo = separators[clause - 1] if clause else -1
                         hi = separators[clause] if clause < n_sep else len(sentence)
-                        i = bisect.bisect_right(marks, lo)
-                        if i < len(marks) and marks[i] < hi:
-                            w *= list_weight
+                        j = bisect.bisect_left(marks, hi)
+                        if j and marks[j - 1] > lo:
+                            cut = sentence.find("等", marks[j - 1], hi)
+                            if cut < 0 or pos < cut:
+                                w *= list_weight
                 total += w
             out[theme] = total
         return out
 
-    def select(self, sentence: str, found: dict[str, list[str]]) -> dict[str, list[str]]:
+    def select(self, sentence: str, found: dict[str, list[str]],
+               weak: Mapping[str, frozenset[str]] | None = None) -> dict[str, list[str]]:
         """The themes of ``found`` the sentence is about (same mapping, the others dropped)."""
+        if self.min_weight > 0 and weak:
+            found = {theme: terms for theme, terms in found.items()
+                     if self._term_weight(theme, terms, weak) >= self.min_weight - 1e-9}
         if len(found) < 2 or self.min_share <= 0:
             return found
-        weights = self.weights(sentence, found)
+        weights = self.weights(sentence, found, weak)
         bar = self.min_share * max(weights.values()) - 1e-9
         return {theme: terms for theme, terms in found.items() if weights[theme] >= bar}
+
+    def _term_weight(self, theme: str, terms: list[str], weak: Mapping[str, frozenset[str]]) -> float:
+        """The summed weight of the distinct terms a theme was named by (weak ones weigh ``weak_weight``)."""
+        weak_terms = weak.get(theme, frozenset())
+        return sum(self.weak_weight if t in weak_terms else 1.0 for t in {_fold(t) for t in terms})
 
 
 def _read_focus(path: Path) -> dict[str, float]:
@@ -1228,11 +1266,11 @@ def _read_focus(path: Path) -> dict[str, float]:
     raw = data.get("focus", {})
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: 'focus' must be a table ([focus])")
-    unknown = set(raw) - {"head_weight", "list_weight", "min_share", "note"}
+    unknown = set(raw) - {"head_weight", "list_weight", "min_share", "weak_weight", "min_weight", "note"}
     if unknown:
         raise ValueError(f"{path}: [focus]: unknown keys {sorted(unknown)}")
     out: dict[str, float] = {}
-    for key in ("head_weight", "list_weight", "min_share"):
+    for key in ("head_weight", "list_weight", "min_share", "weak_weight", "min_weight"):
         if key in raw:
             value = raw[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
