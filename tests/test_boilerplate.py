@@ -48,6 +48,16 @@ def test_rule_removes_its_kind_of_chrome(raw, rule, gone):
     check_audit(raw, result)
 
 
+def test_a_markdown_separator_row_goes_but_the_figures_below_it_stay():
+    # the separator row's class once was the range tab..colon: it took digits, %, / and line breaks with it
+    raw = "同志们：要抓好落实。\n| 指标 | 目标 |\n|---|:---:|\n| 2025 | 85% |\n|\n2024\n95%以上\n会议到此结束。"
+    result = strip_boilerplate(raw)
+    assert "2024" in result.text and "95%以上" in result.text
+    assert "|---|" not in result.text
+    assert all(set(r.text) <= set(" \t|-:\n") for r in result.removals if r.rule == "table_wrapper")
+    check_audit(raw, result)
+
+
 def test_page_markers_inside_words_are_removed_but_real_numbers_stay():
     raw = ("1/6在全县会议上的讲话同志们：要完善联席会议制3/6度,坚持2021-2030年规划,覆盖率达到85%以上,"
            "比例为1/3左右。其次5/6要强化投入保障。")

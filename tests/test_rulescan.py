@@ -84,13 +84,13 @@ def _reference(text: str, rules) -> list[tuple[int, int, str]]:
     return [span for rule in _regex_rules(rules) for span in bp._rule_spans(text, rule)]
 
 
-def test_every_bundled_rule_has_literals_and_all_but_one_are_line_local():
+def test_every_bundled_rule_has_literals_and_is_line_local():
     shapes = {r.name: rulescan.rule_shape(r.pattern) for r in _regex_rules()}
     assert all(s.literals for s in shapes.values()), [n for n, s in shapes.items() if not s.literals]
     assert sorted(shapes["nav_tail"].literals) == ["上一条", "上一篇", "下一条", "下一篇"]
     assert "会员可完整阅读" in shapes["paywall_notice"].literals
-    # [ \t-:|] in table_wrapper is a range from tab to colon: it spans the line break, so it runs everywhere
-    assert [n for n, s in shapes.items() if not s.line_local] == ["table_wrapper"]
+    # every bundled rule stays within its line (table_wrapper's separator class was once the range \t-: — across lines)
+    assert [n for n, s in shapes.items() if not s.line_local] == []
     assert shapes["breadcrumb"].anchored and not shapes["photo_credit"].anchored
 
 
