@@ -78,17 +78,21 @@ def _in_order(submit: Callable, batches: Iterable[list], limit: int) -> Iterator
         yield fut.result()
 
 
-def _run_dask(work, batches, extra_args, jobs, scheduler) -> Iterator[list]:
+def _dask_client(jobs: int, scheduler: str | None) -> tuple[Any, Any]:
+    """``(client, cluster)``: a client of the cluster at ``scheduler``, or of a local cluster of ``jobs``
+    one-thread worker processes (``cluster`` is None when it is not ours to close)."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - depends on the extra
         raise ValueError("--engine dask needs the dask extra: pip install 'speechkit[dask]'") from exc
-    cluster = None
     if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
+        return Client(scheduler), None
+    cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+    return Client(cluster), cluster
+
+
+def _run_dask(work, batches, extra_args, jobs, scheduler) -> Iterator[list]:
+    client, cluster = _dask_client(jobs, scheduler)
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})) or jobs)
         yield from _in_order(lambda batch: client.submit(work, batch, *extra_args, pure=False), batches,
@@ -141,16 +145,7 @@ class BatchPool:
         return self._pool.submit(self.work, batch, *self.extra_args)
 
     def _start_dask(self) -> None:
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - depends on the extra
-            raise ValueError("--engine dask needs the dask extra: pip install 'speechkit[dask]'") from exc
-        if self.scheduler:
-            self._client = Client(self.scheduler)
-        else:
-            self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
-                                         dashboard_address=None)
-            self._client = Client(self._cluster)
+        self._client, self._cluster = _dask_client(self.jobs, self.scheduler)
 
     def __enter__(self) -> "BatchPool":
         return self
