@@ -21,13 +21,11 @@ import pyarrow as pa
 
 from speechkit._version import __version__
 from speechkit.parallel import ENGINES, BatchPool, default_jobs
-from speechkit import cache as _cache
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
 from speechkit.io import open_parquet, require_table, table_run
 from speechkit.stage import StageRun, start_beside
 from speechkit import steps
 from speechkit.steps import Doc, run_steps
-from speechkit.steps.targets import line_before as _line_before  # noqa: F401  (speechkit.chunked reads it)
 
 if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: the whole-run fast path never needs it
     import pandas as pd
@@ -233,13 +231,12 @@ class BatchSummary:
     """What a worker sends back for one batch: the rows went to Parquet parts on disk."""
 
     index: int
-    counts: "pa.Table"  # the batch's term counts: doc (position in doc_ids), term, count
+    counts: "pa.Table"  # the batch's term counts: doc (the document's position in the batch), term, count
     rows: dict[str, int]
     documents: int
     cached: int
     sentences: int
     theme_sentences: int
-    doc_ids: list[str] = field(default_factory=list)
 
 
 def _batch_counts(counts: list["pa.Table"]) -> "pa.Table":
@@ -269,10 +266,8 @@ def _load_cached(path: Path | None, schemas: dict[str, pa.Schema], only: tuple[s
 
 
 def _store_cached(path: Path, result: "_CachedAnalysis") -> None:
-    """Best effort: an entry too large to be worth keeping (over 64 MB) or that cannot be written is skipped."""
-    size = sum(t.nbytes for t in result.tables.values()) + result.counts.nbytes
-    if size > _cache.MAX_ENTRY_BYTES:
-        return
+    """Best effort: an entry too large to be worth keeping (over :data:`speechkit.cache.MAX_ENTRY_BYTES`) or
+    that cannot be written is skipped."""
     store_arrow_entry(path, {**result.tables, "term_counts": result.counts},
                       {"sentences": result.sentences, "theme_sentences": result.theme_sentences})
 
@@ -333,7 +328,6 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
         for name in schemas:
             tables[name].append(result.tables[name])
         counts.append(result.counts)
-        summary.doc_ids.append(doc_id)
         summary.documents += 1
         summary.sentences += result.sentences
         summary.theme_sentences += result.theme_sentences
@@ -679,7 +673,7 @@ def _cached_corpus_step(name: str, tables: tuple[str, ...], key: str | None, cac
     frames = result if isinstance(result, tuple) else (result,)
     try:
         arrow = {t: pa.Table.from_pandas(f, schema=_CORPUS_SCHEMAS[t], preserve_index=False) for t, f in zip(tables, frames)}
-        if store_arrow_entry(path, arrow, {}):
+        if store_arrow_entry(path, arrow, {}, capped=False):
             old = sorted(folder.glob("*.arrow"), key=lambda p: p.stat().st_mtime)[:-_CORPUS_ENTRIES_KEPT]
             for stale in old:
                 stale.unlink(missing_ok=True)
@@ -807,7 +801,7 @@ def analyze_corpus(
         n_batches = sum(1 for work, _, _ in _runs(plan, size) if work)
         segments = _segments(_iter_documents(processed_dir), plan, size)
         merger = _PartMerger(parts_dir, stage, schemas)
-        limit = 2 * default_jobs(jobs)  # batches in flight: memory stays flat
+        limit = 2 * default_jobs(jobs)  # batches in flight (and at most 8 more runs of cached documents): memory stays flat
         queue: deque = deque()
         futures: list = []  # (first position, future) of every batch submitted
         try:
@@ -817,7 +811,7 @@ def analyze_corpus(
                            processes=None if many else 1) as pool:
                 exhausted = False
                 while True:
-                    while not exhausted and len(queue) < 8 and sum(item[0] == "work" for item in queue) < limit:
+                    while not exhausted and len(queue) < limit + 8 and sum(item[0] == "work" for item in queue) < limit:
                         segment = next(segments, None)
                         if segment is None:
                             exhausted = True

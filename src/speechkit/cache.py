@@ -36,9 +36,9 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def store_json_entry(path: Path, obj, *, max_bytes: int | None = None) -> bool:
+def store_json_entry(path: Path, obj) -> bool:
     """Write ``obj`` as a JSON entry at ``path`` (atomically); False (and no exception) when it cannot be
-    written or would be larger than ``max_bytes`` (default :data:`MAX_ENTRY_BYTES`; then nothing is written).
+    written or would be larger than :data:`MAX_ENTRY_BYTES` (then nothing is written).
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "ab" / "x.json"
@@ -49,7 +49,7 @@ def store_json_entry(path: Path, obj, *, max_bytes: int | None = None) -> bool:
 
     try:
         data = json.dumps(obj, ensure_ascii=False, default=_json_default).encode("utf-8", "surrogatepass")
-        if len(data) > (MAX_ENTRY_BYTES if max_bytes is None else max_bytes):
+        if len(data) > MAX_ENTRY_BYTES:
             return False
         atomic_write_bytes(path, data)
         return True
@@ -65,12 +65,15 @@ def load_json_entry(path: Path):
         return None
 
 
-def store_arrow_entry(path: Path, tables: dict, meta: dict) -> bool:
-    """Write Arrow ``tables`` (name → ``pyarrow.Table``) and a JSON ``meta`` dict as one entry; False on failure."""
+def store_arrow_entry(path: Path, tables: dict, meta: dict, *, capped: bool = True) -> bool:
+    """Write Arrow ``tables`` (name → ``pyarrow.Table``) and a JSON ``meta`` dict as one entry; False on failure
+    or, when ``capped``, if the tables hold more than :data:`MAX_ENTRY_BYTES` (then nothing is written)."""
     import pyarrow as pa
 
     from speechkit.io import atomic_write_bytes
 
+    if capped and sum(table.nbytes for table in tables.values()) > MAX_ENTRY_BYTES:
+        return False
     try:
         blobs, index, offset = [], {}, 0
         for name, table in tables.items():

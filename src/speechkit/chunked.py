@@ -191,7 +191,7 @@ class ChunkedAnalysis:
                         row[key] += start
         if start > 0:
             # a target opening the chunk: its indicator may be read from the line before (in the whole text)
-            from speechkit.analyze import _line_before
+            from speechkit.steps.targets import line_before as _line_before
             from speechkit.indicators import indicator_key
 
             for row in rows["targets"]:
