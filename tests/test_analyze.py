@@ -167,3 +167,14 @@ def test_seeds_produce_every_table(tmp_path):
         assert (tmp_path / f"{name}.parquet").exists()
     assert report.row_counts["outlines"] == 5 and report.row_counts["targets"] > 0
     assert report.theme_coverage > 0.6
+
+
+def test_a_lexicon_that_differs_only_in_weak_terms_gets_another_cache_key(tmp_path):
+    # the weak terms change which themes a sentence keeps (issue 18), so cached analyses must not be reused
+    from speechkit.analyze import AnalysisTools, AnalyzeOptions
+
+    plain, weak = tmp_path / "plain.toml", tmp_path / "weak.toml"
+    plain.write_text('[[theme]]\nname = "政府自身建设"\nterms = ["督办件"]\n', encoding="utf-8")
+    weak.write_text('[[theme]]\nname = "政府自身建设"\nterms = ["督办件"]\nweak = ["督办件"]\n', encoding="utf-8")
+    keys = {AnalysisTools(AnalyzeOptions(taxonomy=str(p))).fingerprint for p in (plain, weak)}
+    assert len(keys) == 2

@@ -167,7 +167,7 @@ class AnalysisTools:
         self.steps = steps.registered()
         h = hashlib.sha1(f"analyze|{__version__}|{options.top_keywords}|".encode())
         h.update(self.segmenter.fingerprint.encode())
-        h.update(json.dumps([(t.name, t.field, list(t.terms), [vars(r) for r in t.rules]) for t in self.themes],
+        h.update(json.dumps([(t.name, t.field, list(t.terms), [vars(r) for r in t.rules], list(t.weak)) for t in self.themes],
                             ensure_ascii=False).encode())
         h.update(f"focus|{vars(self.focus) if self.focus is not None else None}|".encode())
         h.update(steps.data_fingerprint(self.steps).encode())  # names, versions and data files the steps declare
