@@ -277,9 +277,6 @@ def _pair_code(term: str) -> int:
     return (ord(term[0]) << 21) | ord(term[1])
 
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
 _ASCII_UPPER = re.compile("[A-Z]+")
 
 
@@ -1149,7 +1146,6 @@ def suggest_terms(tokens, sentence_themes, sentences, theme: Theme, top: int = 2
 # --- focus: which of the themes a sentence names it is about ----------------------------------
 
 #: Clause separators inside a sentence: the first clause is its head; a clause with 、 is an enumeration.
-_CLAUSE_SEPARATORS = frozenset("，；：,;:")
 _CLAUSE_SEPARATOR_RE = re.compile("[，；：,;:]")
 _LIST_MARK_RE = re.compile("、")
 _FOLDED_TERMS: dict[str, str] = {}  # term -> _fold(term): the lexicon's terms, folded once
