@@ -135,8 +135,6 @@ class CorpusCounts:
     """
 
     def __init__(self, doc_ids: Sequence[str], rows: np.ndarray, terms, counts: np.ndarray):
-        import pyarrow as pa
-
         self.doc_ids = [str(d) for d in doc_ids]
         self.rows = np.asarray(rows, dtype=np.int64)
         self.terms = terms.combine_chunks() if isinstance(terms, pa.ChunkedArray) else pa.array(terms, pa.string())
@@ -186,8 +184,6 @@ class CorpusCounts:
 
     def matrix(self, min_df: int | float = 1, max_df: int | float = 1.0) -> tuple[sp.csr_matrix, list[str], list[str]]:
         """``(counts, doc_ids, vocabulary)`` as :func:`build_term_matrix` returns them for these counts."""
-        import pyarrow.compute as pc
-
         doc_ids = list(self.doc_ids)
         n_docs = len(doc_ids)
         low = _document_frequency_limit(min_df, n_docs, "min_df")
@@ -200,14 +196,9 @@ class CorpusCounts:
         rows, counts, terms = self.rows, self.counts, self.terms
         if not positive.all():
             rows, counts, terms = rows[positive], counts[positive], terms.filter(positive)
-        encoded = pc.dictionary_encode(terms)
-        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        # UTF-8 byte order is code point order: Arrow sorts the terms exactly as Python's sorted()
-        order = pc.sort_indices(encoded.dictionary).to_numpy()
-        column_of_code = np.empty(order.size, dtype=np.int64)
-        column_of_code[order] = np.arange(order.size)
-        vocabulary = encoded.dictionary.take(order).to_pylist()
-        matrix = sp.csr_matrix((counts, (rows, column_of_code[codes])), shape=(n_docs, len(vocabulary)))
+        sorted_terms, columns = _sorted_codes(terms)
+        vocabulary = sorted_terms.to_pylist()
+        matrix = sp.csr_matrix((counts, (rows, columns)), shape=(n_docs, len(vocabulary)))
         matrix.sum_duplicates()
         return _prune(matrix, doc_ids, vocabulary, low, high)
 
@@ -397,8 +388,19 @@ def _node_sequence(tokens: "Sequence[str] | pa.Array") -> tuple[pa.Array, np.nda
     (['托育', '服务'], [0, 1, 0])
     """
     array = tokens if isinstance(tokens, pa.Array) else pa.array(tokens, pa.string())
-    kept = array.filter(pc.greater_equal(pc.utf8_length(array), 2))
-    encoded = pc.dictionary_encode(kept)
+    return _sorted_codes(array.filter(pc.greater_equal(pc.utf8_length(array), 2)))
+
+
+def _sorted_codes(strings: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct ``strings`` in sorted order, and for every entry its index into them (int64).
+
+    Arrow hashes and sorts; UTF-8 byte order is code-point order, so the order is Python's ``sorted``.
+
+    >>> terms, codes = _sorted_codes(pa.array(["服务", "托育", "服务"]))
+    >>> terms.to_pylist(), codes.tolist()
+    (['托育', '服务'], [1, 0, 1])
+    """
+    encoded = pc.dictionary_encode(strings)
     order = pc.sort_indices(encoded.dictionary).to_numpy()
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size, dtype=np.int64)
