@@ -274,7 +274,7 @@ def test_the_kept_view_equals_its_definition_on_random_pages():
     diff): the view and offsets must be exactly the characters no span covers, in order."""
     import random
 
-    from speechkit.boilerplate import _gaps, _kept_view
+    from speechkit.boilerplate import _kept_view, _map_back, _map_back_spans
 
     rng = random.Random(15)
     for _ in range(3000):
@@ -284,7 +284,8 @@ def test_the_kept_view_equals_its_definition_on_random_pages():
         kept = [i for i in range(len(text)) if not any(s <= i < e for s, e in spans)]
         view, idx = _kept_view(text, spans)
         assert view == "".join(text[i] for i in kept) and idx.tolist() == kept, (text, spans)
-        assert _gaps(idx, block=3).tolist() == [j for j in range(len(kept) - 1) if kept[j + 1] != kept[j] + 1]
+        pieces = [(s, e) for s, e in zip(range(len(kept)), range(1, len(kept) + 1))] + [(0, len(kept))]
+        assert _map_back_spans(idx, pieces) == [p for s, e in pieces for p in _map_back(idx, s, e)]
 
 
 def test_the_traditional_share_equals_its_per_line_definition():

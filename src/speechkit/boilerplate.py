@@ -723,30 +723,21 @@ def _timed_matches(rule: Rule, text: str) -> list:
                           "simplify the pattern") from None
 
 
-def _gaps(idx: np.ndarray, block: int = 1 << 22) -> np.ndarray:
-    """The positions ``j`` where ``idx[j + 1] != idx[j] + 1``, worked out block by block (a huge page's
-    offsets are not copied whole).
-
-    >>> _gaps(np.array([3, 4, 5, 9, 10, 12]), block=2).tolist()
-    [2, 4]
-    """
-    last = len(idx) - 1
-    parts = [np.flatnonzero(idx[a + 1:b + 1] - idx[a:b] != 1) + a
-             for a, b in ((a, min(a + block, last)) for a in range(0, max(last, 0), block))]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-
 def _map_back_spans(idx: np.ndarray, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """:func:`_map_back` of every span, concatenated: spans the kept view holds in one piece are mapped at once."""
+    """:func:`_map_back` of every span, concatenated: spans the kept view holds in one piece are mapped at once.
+
+    The offsets rise strictly, so a span is one raw piece exactly when its offsets rise by one per
+    character: ``idx[last] - idx[first] == last - first`` (no pass over the offsets between).
+
+    >>> _map_back_spans(np.array([3, 4, 5, 9, 10, 12]), [(0, 3), (2, 5)])
+    [(3, 6), (5, 6), (9, 11)]
+    """
     spans = [(s, e) for s, e in spans if e > s]
     if not spans:
         return []
-    if len(spans) < 8:
-        return [piece for s, e in spans for piece in _map_back(idx, s, e)]
     bounds = np.array(spans, dtype=np.int64)
     first, last = bounds[:, 0], bounds[:, 1] - 1
-    gaps = _gaps(idx)  # kept char j and j + 1 are not neighbours in the raw text
-    whole = np.searchsorted(gaps, first) == np.searchsorted(gaps, last)
+    whole = idx[last].astype(np.int64) - idx[first] == last - first
     out: list[tuple[int, int]] = []
     for (s, e), a, b, one in zip(spans, idx[first].tolist(), (idx[last] + 1).tolist(), whole.tolist()):
         if one:
