@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from speechkit.rulescan import ScanPlan, scan_plan, scan_spans
+from speechkit.rulescan import ScanPlan, match_spans, scan_plan, scan_spans
 
 __all__ = ["Rule", "Removal", "Protected", "CleanResult", "load_rules", "strip_boilerplate", "find_page_markers",
            "reads_as_speech", "cut_in_context", "RuleFileError", "DATA_FILES", "ZONES"]
@@ -675,12 +675,7 @@ def _rule_spans(text: str, rule: Rule) -> list[tuple[int, int, str]]:
         matches = pattern.finditer(text)
     else:
         matches = _timed_matches(rule, text)
-    spans: list[tuple[int, int, str]] = []
-    for m in matches:
-        s, e = m.span("cut") if has_cut else m.span()
-        if e > s:
-            spans.append((s, e, rule.name))
-    return spans
+    return match_spans(matches, has_cut, rule.name)
 
 
 _PLANS: dict[tuple[int, ...], tuple[list[Rule], list[Rule], ScanPlan]] = {}

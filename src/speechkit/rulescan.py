@@ -30,7 +30,7 @@ from re import _parser as _P  # type: ignore[attr-defined]
 
 import numpy as np
 
-__all__ = ["RuleShape", "rule_shape", "pattern_literals", "line_local", "anchored_at_line_start", "ScanPlan",
+__all__ = ["RuleShape", "rule_shape", "match_spans", "pattern_literals", "line_local", "anchored_at_line_start", "ScanPlan",
            "scan_plan", "scan_spans"]
 
 _EXACT_MAX = 64  # how many strings a run of literal pieces may spell before it is cut
@@ -423,7 +423,7 @@ def _on_lines(text: str, rule, lines: list[int], starts: list[int], ends: list[i
             if m is None:
                 continue
             if m.end() == m.start():  # an empty match: finditer would go on from here
-                out += _spans(pattern.finditer(text, a, b), has_cut, name)
+                out += match_spans(pattern.finditer(text, a, b), has_cut, name)
                 continue
             s, e = m.span("cut") if has_cut else m.span()
             if e > s:
@@ -435,14 +435,19 @@ def _on_lines(text: str, rule, lines: list[int], starts: list[int], ends: list[i
             run_end = i
             continue
         if run_start is not None:
-            out += _spans(pattern.finditer(text, starts[run_start], ends[run_end]), has_cut, name)  # type: ignore[index]
+            out += match_spans(pattern.finditer(text, starts[run_start], ends[run_end]), has_cut, name)  # type: ignore[index]
         run_start = run_end = i
     if run_start is not None:
-        out += _spans(pattern.finditer(text, starts[run_start], ends[run_end]), has_cut, name)  # type: ignore[index]
+        out += match_spans(pattern.finditer(text, starts[run_start], ends[run_end]), has_cut, name)  # type: ignore[index]
     return out
 
 
-def _spans(matches, has_cut: bool, name: str) -> list[tuple[int, int, str]]:
+def match_spans(matches, has_cut: bool, name: str) -> list[tuple[int, int, str]]:
+    """``(start, end, name)`` of every non-empty match (its ``cut`` group when the pattern has one).
+
+    >>> match_spans(re.finditer(r"评论(?P<cut>\\d+)|x*", "评论0"), True, "comment_counter")
+    [(2, 3, 'comment_counter')]
+    """
     out = []
     for m in matches:
         s, e = m.span("cut") if has_cut else m.span()
