@@ -481,3 +481,17 @@ def test_every_chart_is_embedded_in_its_slot_at_its_drawn_size(built):
     for data, width in images:
         png = base64.b64decode(data)
         assert int(width) == int(report._png_width(png) * 96 / report._png_dpi(png))
+
+
+@pytest.mark.parametrize("dpi", [96, 150, 200])
+def test_a_chart_is_shown_at_the_size_it_was_drawn(dpi):
+    # pHYs stores whole pixels per metre (150 dpi → 5906 → 150.01 dpi): read back as the whole dpi drawn
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (900, 10), "white").save(buffer, format="PNG", dpi=(dpi, dpi))
+    png = buffer.getvalue()
+    assert report._png_dpi(png) == dpi
+    assert f'width="{900 * 96 // dpi}"' in report._figure_html(report.Chart("c", lambda: None, "说明", "图"), png)

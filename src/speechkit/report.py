@@ -951,11 +951,14 @@ def _png_width(png: bytes) -> int:
 
 
 def _png_dpi(png: bytes) -> float:
-    """The dpi a chart PNG was drawn at, from its pHYs chunk (:data:`charts.PNG_DPI` when it has none)."""
+    """The dpi a chart PNG was drawn at, from its pHYs chunk (:data:`charts.PNG_DPI` when it has none).
+
+    pHYs holds whole pixels per metre (150 dpi is stored as 5906, i.e. 150.01 dpi); charts are drawn
+    at whole dpi, so the value is rounded back — else a 900-pixel chart would be shown 575 px wide, not 576."""
     at = png.find(b"pHYs", 0, 4096)
     if at < 0 or png[at + 12] != 1:  # unit 1: pixels per metre
         return float(charts.PNG_DPI)
-    return int.from_bytes(png[at + 4:at + 8], "big") * 0.0254
+    return float(round(int.from_bytes(png[at + 4:at + 8], "big") * 0.0254))
 
 
 #: Content width of the page (see report.css .page), in CSS pixels.
@@ -1118,7 +1121,7 @@ def _render_html(ctx: _Context, sections: list[Section], sheet_of: dict[int, str
 def _font_text(page: str, sections: list[Section]) -> str:
     """What the embedded font subset covers: the page's text and every chart's caption."""
     charts_here = _chart_blocks(sections)
-    return re.sub(r"data:[^\"')]+", "", page) + "".join(c.caption + c.alt for c in charts_here) + _ZOOM_NOTE
+    return page + "".join(c.caption + c.alt for c in charts_here) + _ZOOM_NOTE  # the page has no image yet: slots
 
 
 def _fill_charts(page: str, slots: dict[str, int], sections: list[Section], pngs: dict[str, bytes]) -> str:
@@ -1337,12 +1340,11 @@ def _draw_with_subset(charts_here: list[tuple[str, Callable[..., Figure], Callab
     One job for all of them: the subset is made (or read from its cache) once, in the worker, so the clouds
     start while this process is still building the page.
     """
-    font_path = fonts.subset_font_file(text)
+    font_path = fonts.subset_font_file(text) or fonts.cjk_font_path()  # no subset: the full font, once for all
     drawn = {}
     for name, render, picture in charts_here:
-        if font_path is not None:
-            render = partial(render, font_path=font_path)
-            picture = partial(picture, font_path=font_path) if picture is not None else None
+        render = partial(render, font_path=font_path)
+        picture = partial(picture, font_path=font_path) if picture is not None else None
         drawn[name] = _draw_chart(render, chart_dir / name, svg, picture)
     return drawn
 
