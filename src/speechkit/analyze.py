@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: the whole-run
     from speechkit.themes import ThemeMatcher
 
 __all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus",
-           "TABLE_SCHEMAS", "streamed_schemas", "analyze_tables"]  # noqa: F822 (ANALYZE_TABLES: module __getattr__)
+           "TABLE_SCHEMAS", "streamed_schemas", "registered_tables", "analyze_tables"]  # noqa: F822 (ANALYZE_TABLES: module __getattr__)
 
 #: the per-document tables, as the built-in steps declare them (speechkit.steps: one module per analysis)
 TABLE_SCHEMAS: dict[str, pa.Schema] = steps.schemas(steps.BUILTIN)
@@ -66,6 +66,15 @@ def streamed_schemas(chain: tuple[steps.Step, ...] | None = None) -> dict[str, p
     return schemas
 
 
+def registered_tables(chain: tuple[steps.Step, ...] | None = None) -> list[str]:
+    """The tables of the registered (not built-in) steps of ``chain`` (default: the steps registered now).
+
+    >>> registered_tables()
+    []
+    """
+    return [name for name in streamed_schemas(chain) if name not in TABLE_SCHEMAS]
+
+
 def analyze_tables(chain: tuple[steps.Step, ...] | None = None) -> list[str]:
     """The tables the analyze stage writes: the built-in ones in their order, then every table of a
     registered step (``chain`` defaults to the steps registered now), so that a new analysis
@@ -74,7 +83,7 @@ def analyze_tables(chain: tuple[steps.Step, ...] | None = None) -> list[str]:
     >>> analyze_tables()[:4], "keywords_textrank" in analyze_tables()
     (['tokens', 'sentences', 'themes', 'sentence_themes'], False)
     """
-    return [*_BUILTIN_TABLES, *(name for name in streamed_schemas(chain) if name not in TABLE_SCHEMAS)]
+    return [*_BUILTIN_TABLES, *registered_tables(chain)]
 
 
 def __getattr__(name: str):

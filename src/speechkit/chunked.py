@@ -156,10 +156,9 @@ class ChunkedAnalysis:
         """Rows of :data:`STREAMED_PER_CHUNK` for each chunk, in text order, and the rows of every
         registered step's table (:func:`speechkit.steps.register`): such a step sees each chunk as a
         document of its own (its offsets and sentence ids are the chunk's)."""
-        from speechkit.analyze import TABLE_SCHEMAS, analyze_document
-        from speechkit.steps import schemas
+        from speechkit.analyze import analyze_document, registered_tables
 
-        names = (*STREAMED_PER_CHUNK, *(n for n in schemas(self.tools.steps) if n not in TABLE_SCHEMAS))
+        names = (*STREAMED_PER_CHUNK, *registered_tables(self.tools.steps))
         r = self.rules
         for start, end in chunk_bounds(self.text, r.chunk_chars, r.heading, r.sentence_end, r.closing, self._frame_starts()):
             analysis = analyze_document(self.doc_id, self.text[start:end], self.tools, self.year)

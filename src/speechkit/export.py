@@ -128,13 +128,6 @@ def _doc_terms(matrix, doc_ids, terms) -> pd.DataFrame:
     })
 
 
-def _registered_tables() -> list[str]:
-    """The tables of registered analysis steps (:func:`speechkit.steps.register`), handed over after the built-in ones."""
-    from speechkit.analyze import TABLE_SCHEMAS, streamed_schemas
-
-    return [name for name in streamed_schemas() if name not in TABLE_SCHEMAS]
-
-
 def export_tables(corpus: "Corpus", to: str, text: bool = True) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The tables an export to ``to`` writes (name → frame) and the notes about them.
 
@@ -149,7 +142,9 @@ def export_tables(corpus: "Corpus", to: str, text: bool = True) -> tuple[dict[st
     notes.append("documents: raw_text (the page before cleaning) is not exported; it is in documents.parquet")
     ids = set(docs["doc_id"].astype(str))
     out: dict[str, pd.DataFrame] = {"documents": docs}
-    for name in (*DOCUMENT_TABLES, *_registered_tables()):
+    from speechkit.analyze import registered_tables
+
+    for name in (*DOCUMENT_TABLES, *registered_tables()):  # registered analysis steps' tables after the built-in ones
         store = corpus.tables
         if hasattr(store, "on_disk") and not store.on_disk(name):
             continue
