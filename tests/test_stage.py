@@ -4,10 +4,11 @@ from __future__ import annotations
 import os
 
 import pandas as pd
+import pytest
 
 from speechkit.integrity import run_problems
 from speechkit.io import table_run
-from speechkit.stage import StageRun, batched
+from speechkit.stage import StageJob, StageRun, run_stage
 
 
 def test_a_run_is_served_from_the_manifest_only_while_its_tables_are_the_ones_it_wrote(tmp_path):
@@ -54,7 +55,6 @@ def test_part_folders_belong_to_their_process_and_go_away(tmp_path):
 
 
 def test_batches_keep_order_and_size():
-    assert list(batched(iter("abcde"), 2)) == [["a", "b"], ["c", "d"], ["e"]]
     assert StageRun.batch_size(1000, 2, 32) == 32 and StageRun.batch_size(3, 2, 32) == 1
 
 
@@ -71,3 +71,103 @@ def test_clean_and_analyze_go_through_the_kernel(tmp_path):
     assert run_problems(tmp_path / "out") == []
     assert (tmp_path / "out" / ".cache" / "clean_manifest.json").exists()
     assert (tmp_path / "out" / ".cache" / "analyze_manifest.json").exists()
+
+
+# --- the one runner: a toy stage declared as a StageJob ------------------------------------------
+
+def _square_batch(index, items, offset):
+    """A worker: the squares of its items, with the batch's index (module level: it travels to workers)."""
+    return index, [(item, item * item + offset) for item in items]
+
+
+class _Squares(StageJob):
+    """Squares of 0..n-1 into squares.parquet; the multiples of 3 are "cached" (taken by the driver)."""
+
+    stage, tables, batch_cap = "squares", ("squares",), 4
+
+    def __init__(self, n, key="k", fail_at=None):
+        self.n, self.key, self.fail_at = n, key, fail_at
+        self.rows, self.local_positions, self.batches, self.back, self.aborted = [], [], [], None, False
+
+    def check_tables(self, out_dir):
+        return pd.read_parquet(out_dir / "squares.parquet")
+
+    def from_cache(self, saved, read):
+        return ("cached", saved["rows"], len(read)), self.n
+
+    def plan(self, run):
+        return [i % 3 != 0 for i in range(self.n)]
+
+    def items(self):
+        return iter(range(self.n))
+
+    def worker(self):
+        return _square_batch
+
+    def worker_args(self, run, parts_dir):
+        return (0,)
+
+    def take_batch(self, first, result):
+        index, pairs = result
+        if index == self.fail_at:
+            raise RuntimeError("disk full")
+        self.batches.append(index)
+        self.rows += pairs
+        return len(pairs)
+
+    def take_local(self, first, items):
+        self.local_positions += list(range(first, first + len(items)))
+        self.rows += [(item, item * item) for item in items]
+        return len(items)
+
+    def batches_back(self, results):
+        self.back = [first for first, _ in results]
+
+    def publish(self, run):
+        run.write(pd.DataFrame(self.rows, columns=["n", "square"]), "squares")
+        return ("ran", len(self.rows)), {"rows": len(self.rows)}
+
+    def abort(self):
+        self.aborted = True
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_stage_declared_as_a_job_runs_through_the_one_runner(tmp_path, jobs):
+    seen = []
+    job = _Squares(20)
+    assert run_stage(job, out_dir=tmp_path, jobs=jobs, progress=lambda done, total: seen.append((done, total))) == ("ran", 20)
+    table = pd.read_parquet(tmp_path / "squares.parquet")
+    assert table["n"].tolist() == list(range(20)) and (table["square"] == table["n"] ** 2).all()  # item order kept
+    assert job.local_positions == [0, 3, 6, 9, 12, 15, 18]  # the plan's False items never went to a worker
+    assert job.batches == list(range(len(job.batches)))  # numbered batches, taken back in order
+    assert len(job.back) == len(job.batches) and job.back == sorted(job.back)  # batches_back saw every one
+    assert {1, 4, 7, 10, 13, 16, 19} <= set(job.back) <= {i for i in range(20) if i % 3}
+    assert seen[-1] == (20, 20) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert run_problems(tmp_path) == [] and not list(tmp_path.glob(".parts*"))
+    again = _Squares(20)
+    assert run_stage(again, out_dir=tmp_path, jobs=jobs) == ("cached", 20, 20)  # the fast path: nothing planned
+    assert again.rows == [] and again.back is None
+    other = _Squares(20, key="other settings")
+    assert run_stage(other, out_dir=tmp_path, jobs=jobs)[0] == "ran"
+
+
+def test_a_failing_batch_aborts_the_job_and_leaves_no_table(tmp_path):
+    job = _Squares(20, fail_at=2)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_stage(job, out_dir=tmp_path, jobs=2)
+    assert job.aborted and not (tmp_path / "squares.parquet").exists() and not list(tmp_path.glob(".parts*"))
+    assert not (tmp_path / ".cache" / "squares_manifest.json").exists()
+
+
+def test_clean_and_analyze_hold_no_run_machinery():
+    """The run skeleton lives in speechkit.stage alone: the two stage modules declare jobs."""
+    import inspect
+
+    import speechkit.analyze
+    import speechkit.clean
+
+    for module in (speechkit.clean, speechkit.analyze):
+        source = inspect.getsource(module)
+        for machinery in ("StageRun(", "BatchPool", "ProcessPoolExecutor", "run.cached(", "stage.cached(", "run.finish(",
+                          "stage.finish(", "_manifest", "deque", "sweep_stale", "batch_size("):
+            assert machinery not in source, f"{module.__name__} holds {machinery}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -20,17 +19,16 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import pyarrow as pa
 
 from speechkit._version import __version__
-from speechkit.parallel import ENGINES, BatchPool, default_jobs
+from speechkit.parallel import ENGINES
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
 from speechkit.io import open_parquet, require_table, table_run
-from speechkit.stage import StageRun, start_beside
+from speechkit.stage import PartMerger, StageJob, StageRun, run_stage, start_beside, write_part
 from speechkit import steps
 from speechkit.steps import Doc, run_steps
 
 if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: the whole-run fast path never needs it
     import pandas as pd
 
-    from speechkit.io import TableSink
     from speechkit.themes import ThemeMatcher
 
 __all__ = ["AnalyzeOptions", "AnalyzeReport", "DocumentAnalysis", "AnalysisTools", "analyze_document", "analyze_corpus",
@@ -289,8 +287,6 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
     its rows are written chunk by chunk as extra parts ``<index>-<n>.parquet``, which sort before the
     batch's own part, so the merged tables keep the documents' order; it gets no cache entry.
     """
-    import pyarrow.parquet as pq
-
     from speechkit.chunked import ChunkedAnalysis, chunk_rules
 
     tools = _tools(options)
@@ -307,10 +303,7 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
         for name, parts in pending.items():
             table = pa.concat_tables(parts) if parts else None
             if table is not None and table.num_rows:
-                part = Path(parts_dir) / name / f"{index:08d}-{extra:05d}.parquet"
-                part.parent.mkdir(parents=True, exist_ok=True)
-                pq.write_table(table, part)
-                summary.rows[name] += table.num_rows
+                summary.rows[name] += write_part(parts_dir, name, index, table, extra)
             parts.clear()
         extra += 1
 
@@ -341,118 +334,10 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
         summary.sentences += result.sentences
         summary.theme_sentences += result.theme_sentences
     for name, schema in schemas.items():
-        part = Path(parts_dir) / name / f"{index:08d}.parquet"
-        part.parent.mkdir(parents=True, exist_ok=True)
-        table = pa.concat_tables(tables[name]) if tables[name] else schema.empty_table()
-        pq.write_table(table, part)
-        summary.rows[name] += table.num_rows
+        summary.rows[name] += write_part(parts_dir, name, index, pa.concat_tables(tables[name]) if tables[name]
+                                         else schema.empty_table())
     summary.counts = _batch_counts(counts)
     return summary
-
-
-def _analyze_indexed(items: list[tuple[int, list[tuple[str, str, int | None]]]], *args) -> list[BatchSummary]:
-    """Worker entry point: analyse numbered batches."""
-    return [_analyze_batch(index, docs, *args) for index, docs in items]
-
-
-class _PartMerger:
-    """The streamed tables' sinks, fed each batch's parts as soon as that batch is back (in batch order),
-    so that merging overlaps the workers instead of following them; TextRank rows are kept for the
-    keywords table. Identical files to merging every part at the end: same tables, same order."""
-
-    def __init__(self, parts_dir: Path, stage: "StageRun", schemas: dict[str, pa.Schema]):
-        self.parts_dir, self.schemas = parts_dir, schemas
-        self.sinks: dict[str, TableSink] = {}
-        self.textrank: list[pa.Table] = []
-        self._writing: Any = None  # the future of the cached rows being encoded to Parquet in a thread
-        self._writer: Any = None
-        try:
-            for name, schema in schemas.items():
-                if name != "keywords_textrank":
-                    self.sinks[name] = stage.sink(name, schema)
-        except BaseException:
-            self.abort()
-            raise
-
-    def _wait(self) -> None:
-        """Let the rows handed to the writer thread reach their sinks (and raise what it raised)."""
-        if self._writing is not None:
-            writing, self._writing = self._writing, None
-            writing.result()
-
-    def add(self, index: int) -> None:
-        """Append batch ``index``'s parts (and delete them: the disk holds each row once)."""
-        import pyarrow.parquet as pq
-
-        self._wait()
-
-        for name, schema in self.schemas.items():
-            folder = self.parts_dir / name
-            # a huge document's chunks come first, as the batch's extra parts <index>-<n> (see _analyze_batch)
-            for part in [*sorted(folder.glob(f"{index:08d}-*.parquet")), folder / f"{index:08d}.parquet"]:
-                table = pq.read_table(part, schema=schema)
-                if name == "keywords_textrank":
-                    self.textrank.append(table)
-                else:
-                    self.sinks[name].write_arrow(table)
-                part.unlink()
-
-    def add_tables(self, tables: dict[str, list[pa.Table]]) -> None:
-        """Append rows this process holds (cached documents), one row group per table. The Parquet
-        encoding (which releases the GIL) runs in a thread while the next cached rows are read; one
-        run of rows at a time, in order."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        joined = {}
-        for name in self.schemas:
-            if tables[name]:
-                table = pa.concat_tables(tables[name])
-                if name == "keywords_textrank":
-                    self.textrank.append(table)
-                else:
-                    joined[name] = table
-        self._wait()
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-parquet")
-        sinks = self.sinks
-
-        def write() -> None:
-            for name, table in joined.items():
-                sinks[name].write_arrow(table)
-
-        self._writing = self._writer.submit(write)
-
-    def _close_writer(self) -> None:
-        if self._writer is not None:
-            self._writer.shutdown(wait=True)
-            self._writer = None
-
-    def commit(self) -> list[Path]:
-        """Publish every streamed table (atomic each), in the steps' order."""
-        self._wait()
-        self._close_writer()
-        paths: list[Path] = []
-        for name in list(self.sinks):
-            paths += self.sinks.pop(name).commit()
-        return paths
-
-    def abort(self) -> None:
-        try:
-            self._wait()
-        except BaseException:  # noqa: BLE001 - aborting anyway: the error that got us here is the one raised
-            pass
-        self._close_writer()
-        for sink in self.sinks.values():
-            sink.abort()
-        self.sinks = {}
-
-    def textrank_frame(self) -> "pd.DataFrame":
-        """The TextRank keyword rows of every batch, in batch order, as a DataFrame."""
-        import pandas as pd
-
-        schema = TABLE_SCHEMAS["keywords_textrank"]
-        return pd.concat([t.to_pandas() for t in self.textrank] or [schema.empty_table().to_pandas()],
-                         ignore_index=True)
 
 
 @dataclass
@@ -572,87 +457,6 @@ class _Counts:
         return CorpusCounts(doc_ids, row, terms, values).sorted()
 
 
-def _plan(processed_dir: Path, fingerprint: str, stage: StageRun,
-          schemas: dict[str, pa.Schema]) -> tuple[list[tuple[str, Path | None]], _Counts]:
-    """``[(doc_id, cache entry or None)]`` of every document to analyse, in order, and the term counts
-    of those with a usable entry (read now: only the counts, not the rows). A document without an
-    entry (or over the chunking threshold: never cached) goes to a worker."""
-    from speechkit.chunked import chunk_rules
-
-    huge = chunk_rules().threshold_chars
-    plan: list[tuple[str, Path | None]] = []
-    counts = _Counts()
-    for doc_id, text, year in _iter_documents(processed_dir):
-        entry = None
-        if stage.cache_dir is not None and len(text) <= huge:
-            path = stage.entry(_doc_key(fingerprint, doc_id, text, year), ".arrow")
-            found = _load_cached(path, schemas, only=("term_counts",)) if path is not None else None
-            if found is not None:
-                counts.add_document(len(plan), found.counts)
-                entry = path
-        plan.append((doc_id, entry))
-    return plan, counts
-
-
-_CACHED_RUN = 128  # cached documents written as one row group (their rows are in memory meanwhile)
-
-
-def _runs(plan: list, size: int) -> Iterator[tuple[bool, int, int]]:
-    """``(needs a worker, first position, length)`` of the runs the planned documents are cut into:
-    documents without an entry in batches of ``size``, cached ones in runs of :data:`_CACHED_RUN`."""
-    first, kind = 0, None
-    for position, (_, entry) in enumerate(plan):
-        this = entry is None
-        if position > first and (this != kind or position - first >= (size if kind else _CACHED_RUN)):
-            yield bool(kind), first, position - first
-            first = position
-        kind = this
-    if len(plan) > first:
-        yield bool(kind), first, len(plan) - first
-
-
-def _segments(documents: Iterator[tuple[str, str, int | None]], plan: list, size: int):
-    """The planned documents in order, as runs: ``("work", batch index, first position, docs)`` for a
-    worker, ``("cached", first position, [(doc_id, text, year, entry)])`` for this process."""
-    index = 0
-    for work, first, length in _runs(plan, size):
-        docs = [next(documents) for _ in range(length)]
-        if work:
-            yield "work", index, first, docs
-            index += 1
-        else:
-            yield "cached", first, [(d, t, y, plan[first + i][1]) for i, (d, t, y) in enumerate(docs)]
-
-
-@dataclass
-class _Taken:
-    tables: dict[str, list["pa.Table"]]
-    rows: dict[str, int]
-    cached: int = 0
-    sentences: int = 0
-    theme_sentences: int = 0
-
-
-def _take_cached(first: int, docs: list, tools: AnalysisTools, stage: StageRun) -> _Taken:
-    """The rows of a run of cached documents, read from their entries in this process; an entry that
-    turns out unreadable now is recomputed here (and stored again)."""
-    schemas = streamed_schemas(tools.steps)
-    taken = _Taken({name: [] for name in schemas}, {name: 0 for name in schemas})
-    for doc_id, text, year, entry in docs:
-        result = _load_cached(entry, schemas)
-        if result is None:
-            result = _CachedAnalysis.of(analyze_document(doc_id, text, tools, year), schemas)
-            _store_cached(entry, result)
-        else:
-            taken.cached += 1
-        for name in schemas:
-            taken.tables[name].append(result.tables[name])
-            taken.rows[name] += result.tables[name].num_rows
-        taken.sentences += result.sentences
-        taken.theme_sentences += result.theme_sentences
-    return taken
-
-
 #: the corpus-level tables as a corpus cache entry holds them
 _CORPUS_SCHEMAS: dict[str, pa.Schema] = {
     "tfidf": pa.schema([("doc_id", pa.string()), ("method", pa.string()), ("rank", pa.int64()), ("term", pa.string()),
@@ -744,6 +548,181 @@ def _start_corpus_steps(counts: _Counts, options: AnalyzeOptions, doc_ids: list[
     return _Part(both, 1), _Part(both, 0)
 
 
+class _AnalyzeJob(StageJob):
+    """The analyze stage as :func:`speechkit.stage.run_stage` runs it: the items are the 'ok' documents
+    of documents.parquet; a document with a usable cache entry is taken by this process (its term
+    counts while planning, for the corpus-level steps; its rows while the tables are written), the
+    others go to workers in batches (:func:`_analyze_batch`); TF-IDF and NMF start beside the merge
+    as soon as every term count is known."""
+
+    stage = "analyze"
+
+    def __init__(self, processed_dir: Path, out_dir: Path, options: AnalyzeOptions, formats: tuple[str, ...]):
+        self.processed_dir, self.out_dir, self.options = processed_dir, out_dir, options
+        self.tools = AnalysisTools(options)  # validates dictionaries/taxonomy up front (clear errors)
+        self.fingerprint = self.tools.fingerprint
+        self.documents_path = require_table(processed_dir, "documents")
+        # the whole-run key: same documents table, same settings
+        h = hashlib.sha1(repr((self.fingerprint, options.topics, formats)).encode())
+        with open(self.documents_path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 22), b""):
+                h.update(chunk)
+        self.key = h.hexdigest()
+        self.input_run = table_run(self.documents_path).get("run_id")
+        self.schemas = streamed_schemas(self.tools.steps)  # built-in + registered steps'
+        self.tables = tuple(analyze_tables(self.tools.steps))
+        self.entries: list[Path | None] = []
+        self.doc_ids: list[str] = []
+        self.counts = _Counts()
+        self.row_counts = {name: 0 for name in self.schemas}
+        self.cached = self.done = self.sentences = self.covered = 0
+        self.corpus_steps: tuple | None = None  # (topics future, TF-IDF future) once every term count is known
+        self.many = False
+        self.cache_arg: str | None = None
+        self.merger: PartMerger | None = None
+
+    # -- the fast path
+
+    def check_tables(self, out_dir: Path) -> dict[str, int]:
+        import pyarrow.parquet as pq
+
+        return {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in self.tables}
+
+    def from_cache(self, saved: dict, read: object) -> tuple["AnalyzeReport", int]:
+        total = saved.get("documents", 0)
+        assert isinstance(read, dict)
+        return AnalyzeReport(self.out_dir, read, total, total, saved.get("theme_coverage", 0.0),
+                             list(saved.get("top_themes", [])), [], True), total
+
+    # -- the plan
+
+    def plan(self, run: StageRun) -> list[bool]:
+        """Every document to analyse, in order: False (taken here) when it has a usable cache entry —
+        its term counts are read now, not its rows — True otherwise (or over the chunking threshold:
+        never cached)."""
+        from speechkit.chunked import chunk_rules
+
+        huge = chunk_rules().threshold_chars
+        self.cache_arg = run.cache_arg
+        for doc_id, text, year in _iter_documents(self.processed_dir):
+            entry = None
+            if run.cache_dir is not None and len(text) <= huge:
+                path = run.entry(_doc_key(self.fingerprint, doc_id, text, year), ".arrow")
+                found = _load_cached(path, self.schemas, only=("term_counts",)) if path is not None else None
+                if found is not None:
+                    self.counts.add_document(len(self.entries), found.counts)
+                    entry = path
+            self.entries.append(entry)
+            self.doc_ids.append(doc_id)
+        if not self.entries:
+            raise ValueError(f"{self.documents_path}: no documents with status 'ok' to analyse")
+        return [entry is None for entry in self.entries]
+
+    def items(self) -> Iterator[tuple[str, str, int | None]]:
+        return _iter_documents(self.processed_dir)
+
+    def prepare(self, run: StageRun, *, todo: int, many: bool, engine: str) -> None:
+        """With much to analyse, load the dictionaries and every lazy import once, here (forked
+        workers inherit them); a few new documents are left to the workers."""
+        global _TOOLS
+        self.many = many
+        if engine == "local":
+            _TOOLS = self.tools
+            if many:
+                analyze_document("warm-up", "同志们：下面我讲两点意见。一、到2025年，覆盖率达到85%以上。二、抓落实。", self.tools)
+
+    def worker(self) -> Callable:
+        return _analyze_batch
+
+    def worker_args(self, run: StageRun, parts_dir: Path) -> tuple:
+        return self.options, self.fingerprint, run.cache_arg, str(parts_dir)
+
+    # -- the merge
+
+    def start(self, run: StageRun, parts_dir: Path) -> None:
+        self.merger = PartMerger(parts_dir, run, self.schemas, held=("keywords_textrank",))
+
+    def _tally(self, rows: dict[str, int], documents: int, cached: int, sentences: int, covered: int) -> int:
+        for name, n in rows.items():
+            self.row_counts[name] += n
+        self.done += documents
+        self.cached += cached
+        self.sentences += sentences
+        self.covered += covered
+        return documents
+
+    def take_batch(self, first: int, result: BatchSummary) -> int:
+        assert self.merger is not None
+        if self.many and not self.done:  # the corpus-level steps' imports (sklearn) while the workers run
+            import speechkit.keywords  # noqa: F401
+            import speechkit.topics  # noqa: F401
+        self.merger.add(result.index)  # batches come back in order: merge while the workers go on
+        return self._tally(result.rows, result.documents, result.cached, result.sentences, result.theme_sentences)
+
+    def take_local(self, first: int, items: list) -> int:
+        """The rows of a run of cached documents, read from their entries; an entry that turns out
+        unreadable now is recomputed here (and stored again)."""
+        assert self.merger is not None
+        tables: dict[str, list[pa.Table]] = {name: [] for name in self.schemas}
+        rows = {name: 0 for name in self.schemas}
+        cached = sentences = covered = 0
+        for i, (doc_id, text, year) in enumerate(items):
+            entry = self.entries[first + i]
+            result = _load_cached(entry, self.schemas)
+            if result is None:
+                result = _CachedAnalysis.of(analyze_document(doc_id, text, self.tools, year), self.schemas)
+                if entry is not None:
+                    _store_cached(entry, result)
+            else:
+                cached += 1
+            for name in self.schemas:
+                tables[name].append(result.tables[name])
+                rows[name] += result.tables[name].num_rows
+            sentences += result.sentences
+            covered += result.theme_sentences
+        self.merger.add_tables(tables)
+        return self._tally(rows, len(items), cached, sentences, covered)
+
+    def batches_back(self, results: list[tuple[int, Any]]) -> None:
+        for first, summary in results:  # every term count is known: start the corpus-level steps
+            self.counts.add_batch(first, summary)
+        self.corpus_steps = _start_corpus_steps(self.counts, self.options, self.doc_ids, self.fingerprint,
+                                                self.cache_arg)
+
+    # -- publication
+
+    def publish(self, run: StageRun) -> tuple["AnalyzeReport", dict]:
+        import pandas as pd
+
+        assert self.merger is not None and self.corpus_steps is not None
+        paths = self.merger.commit()
+        schema = TABLE_SCHEMAS["keywords_textrank"]
+        textrank = pd.concat([t.to_pandas() for t in self.merger.held["keywords_textrank"]]
+                             or [schema.empty_table().to_pandas()], ignore_index=True)
+        topics_future, tfidf_future = self.corpus_steps
+        keywords = pd.concat([tfidf_future.result(), textrank], ignore_index=True)
+        keywords = keywords.sort_values(["doc_id", "method", "rank"], kind="stable").reset_index(drop=True)
+        topics, doc_topics = topics_future.result()
+        paths += run.write(keywords, "keywords")
+        paths += run.write(topics, "topics")
+        paths += run.write(doc_topics, "doc_topics")
+        counts = {name: self.row_counts[name] for name in self.schemas if name != "keywords_textrank"}
+        counts.update(keywords=len(keywords), topics=len(topics), doc_topics=len(doc_topics))
+        coverage = self.covered / self.sentences if self.sentences else 0.0
+        themes = pd.read_parquet(self.out_dir / "themes.parquet")
+        top = themes.groupby(["theme", "field"]).agg(docs=("doc_id", "nunique"), hits=("hits", "sum")).reset_index()
+        top["share"] = top["hits"] / top["hits"].sum() if len(top) else 0.0
+        top = top.sort_values("hits", ascending=False).reset_index(drop=True)
+        rows = top.head(30).to_dict("records")
+        report = AnalyzeReport(self.out_dir, {t: counts[t] for t in self.tables}, self.done, self.cached, coverage,
+                               rows, paths, _top_frame=top)
+        return report, dict(theme_coverage=coverage, documents=self.done, top_themes=rows)
+
+    def abort(self) -> None:
+        if self.merger is not None:
+            self.merger.abort()
+
+
 def analyze_corpus(
     processed_dir: Path,
     out_dir: Path | None = None,
@@ -759,130 +738,12 @@ def analyze_corpus(
 
     ``engine='local'`` uses ``jobs`` worker processes; ``engine='dask'`` sends the same
     batches to a Dask cluster (``scheduler`` address, or a local cluster of ``jobs`` workers).
+    The run itself (cache, workers, merge, manifest) is :func:`speechkit.stage.run_stage`'s.
     """
-    import pyarrow.parquet as pq
-
     processed_dir = Path(processed_dir)
     out_dir = Path(out_dir) if out_dir else processed_dir
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
-    tools = AnalysisTools(options)  # validates dictionaries/taxonomy up front (clear errors)
-    fingerprint = tools.fingerprint
-    documents_path = require_table(processed_dir, "documents")
-
-    # whole-run fast path: same documents table, same settings, tables present → nothing to do
-    h = hashlib.sha1(repr((fingerprint, options.topics, formats)).encode())
-    with open(documents_path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            h.update(chunk)
-    schemas, names = streamed_schemas(tools.steps), analyze_tables(tools.steps)  # built-in + registered steps'
-    stage = StageRun(stage="analyze", out_dir=out_dir, tables=names, key=h.hexdigest(), use_cache=use_cache,
-                     formats=formats, input_run=table_run(documents_path).get("run_id"))
-    hit = stage.cached(lambda: {t: pq.ParquetFile(out_dir / f"{t}.parquet").metadata.num_rows for t in names})
-    if hit is not None:
-        saved, counts = hit
-        total = saved.get("documents", 0)
-        if progress:
-            progress(total, total)
-        return AnalyzeReport(out_dir, counts, total, total, saved.get("theme_coverage", 0.0),
-                             list(saved.get("top_themes", [])), [], True)
-    # which documents need analysing: a document with a cache entry is taken from it by this process
-    # (its term counts now, for the corpus-level steps; its rows while the tables are written)
-    plan, counts = _plan(processed_dir, fingerprint, stage, schemas)
-    total = len(plan)
-    if total == 0:
-        raise ValueError(f"{documents_path}: no documents with status 'ok' to analyse")
-    todo = sum(1 for _, entry in plan if entry is None)
-
-    row_counts = {name: 0 for name in schemas}
-    cached = done = sentences = covered = 0
-    corpus_steps: tuple | None = None  # (topics future, TF-IDF future) once every term count is known
-    with stage.parts() as parts_dir:
-        global _TOOLS
-        # with much to analyse, load the dictionaries and every lazy import once, here (forked workers
-        # inherit them); a few new documents are left to the workers, while this process writes the rest
-        many = todo > default_jobs(jobs) * 4
-        if engine == "local":
-            _TOOLS = tools
-            if many:
-                analyze_document("warm-up", "同志们：下面我讲两点意见。一、到2025年，覆盖率达到85%以上。二、抓落实。", tools)
-        size = StageRun.batch_size(todo, jobs, 32)
-        n_batches = sum(1 for work, _, _ in _runs(plan, size) if work)
-        segments = _segments(_iter_documents(processed_dir), plan, size)
-        merger = _PartMerger(parts_dir, stage, schemas)
-        limit = 2 * default_jobs(jobs)  # batches in flight (and at most 8 more runs of cached documents): memory stays flat
-        queue: deque = deque()
-        futures: list = []  # (first position, future) of every batch submitted
-        try:
-            with BatchPool(_analyze_indexed, (options, fingerprint, stage.cache_arg, str(parts_dir)),
-                           jobs=default_jobs(jobs), engine=engine, scheduler=scheduler,
-                           # a few new documents: one worker loads the dictionaries (~1.5 s), not every core
-                           processes=None if many else 1) as pool:
-                exhausted = False
-                while True:
-                    while not exhausted and len(queue) < limit + 8 and sum(item[0] == "work" for item in queue) < limit:
-                        segment = next(segments, None)
-                        if segment is None:
-                            exhausted = True
-                        elif segment[0] == "work":
-                            _, index, first, docs = segment
-                            futures.append((first, pool.submit([(index, docs)])))
-                            queue.append(("work", first, futures[-1][1]))
-                        else:
-                            queue.append(segment)
-                    if corpus_steps is None and len(futures) == n_batches and all(f.done() for _, f in futures):
-                        for first, future in futures:  # every term count is known: start the corpus-level steps
-                            counts.add_batch(first, future.result()[0])
-                        corpus_steps = _start_corpus_steps(counts, options, [doc_id for doc_id, _ in plan],
-                                                          fingerprint, stage.cache_arg)
-                    if not queue:
-                        break
-                    item = queue.popleft()
-                    if item[0] == "work":
-                        (summary,) = item[2].result()
-                        if many and not done:  # the corpus-level steps' imports (sklearn) while the workers run
-                            import speechkit.keywords  # noqa: F401
-                            import speechkit.topics  # noqa: F401
-                        merger.add(summary.index)  # batches come back in order: merge while the workers go on
-                        rows, n_docs = summary.rows, summary.documents
-                        cached += summary.cached
-                        sentences += summary.sentences
-                        covered += summary.theme_sentences
-                    else:
-                        loaded = _take_cached(item[1], item[2], tools, stage)
-                        merger.add_tables(loaded.tables)
-                        rows, n_docs = loaded.rows, len(item[2])
-                        cached += loaded.cached
-                        sentences += loaded.sentences
-                        covered += loaded.theme_sentences
-                    for name, n in rows.items():
-                        row_counts[name] += n
-                    done += n_docs
-                    progress and progress(done, total)
-            assert corpus_steps is not None
-            topics_future, tfidf_future = corpus_steps
-            paths = merger.commit()
-        except BaseException:
-            merger.abort()
-            raise
-        textrank = merger.textrank_frame()
-
-    import pandas as pd
-
-    keywords = pd.concat([tfidf_future.result(), textrank], ignore_index=True)
-    keywords = keywords.sort_values(["doc_id", "method", "rank"], kind="stable").reset_index(drop=True)
-    topics, doc_topics = topics_future.result()
-    paths += stage.write(keywords, "keywords")
-    paths += stage.write(topics, "topics")
-    paths += stage.write(doc_topics, "doc_topics")
-    counts = {name: row_counts[name] for name in schemas if name != "keywords_textrank"}
-    counts.update(keywords=len(keywords), topics=len(topics), doc_topics=len(doc_topics))
-    coverage = covered / sentences if sentences else 0.0
-    themes = pd.read_parquet(out_dir / "themes.parquet")
-    top = (themes.groupby(["theme", "field"]).agg(docs=("doc_id", "nunique"), hits=("hits", "sum")).reset_index())
-    top["share"] = top["hits"] / top["hits"].sum() if len(top) else 0.0
-    top = top.sort_values("hits", ascending=False).reset_index(drop=True)
-    rows = top.head(30).to_dict("records")
-    stage.finish(theme_coverage=coverage, documents=done, top_themes=rows)
-    return AnalyzeReport(out_dir, {t: counts[t] for t in names}, done, cached, coverage, rows, paths,
-                         _top_frame=top)
+    job = _AnalyzeJob(processed_dir, out_dir, options, formats)
+    return run_stage(job, out_dir=out_dir, jobs=jobs, engine=engine, scheduler=scheduler, use_cache=use_cache,
+                     formats=formats, progress=progress)

@@ -14,7 +14,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from speechkit._version import __version__
 from speechkit.boilerplate import DATA_FILES as BOILERPLATE_DATA_FILES
@@ -24,7 +24,7 @@ from speechkit.decode import HTML_SUFFIXES, TEXT_SUFFIXES, DecodeError, read_raw
 from speechkit import cache as _cache
 from speechkit.cache import entry_path, load_json_entry, store_json_entry
 from speechkit.io import open_parquet, read_table
-from speechkit.stage import StageRun, batched
+from speechkit.stage import StageJob, StageRun, run_stage
 from speechkit.gazetteer import DATA_FILES as GAZETTEER_DATA_FILES
 from speechkit.htmlmain import DATA_FILES as HTML_DATA_FILES
 from speechkit.htmlmain import rule_descriptions as html_rule_descriptions
@@ -569,9 +569,9 @@ def _init_worker(rules_files: tuple[str, ...]) -> None:
     _WORKER_RULES = load_rules([Path(p) for p in rules_files])
 
 
-def _clean_batch(batch: list[tuple[str, str, bool]], options: CleanOptions, cache_dir: str | None
+def _clean_batch(index: int, batch: list[tuple[str, str, bool]], options: CleanOptions, cache_dir: str | None
                  ) -> list[tuple[str, list[tuple[dict, list[dict]]], list[dict]]]:
-    """Clean a batch of source files: ``[(rel, [(row, removals)…], file entries)]``."""
+    """Clean batch ``index`` of source files: ``[(rel, [(row, removals)…], file entries)]``."""
     rules = _WORKER_RULES if _WORKER_RULES is not None else load_rules([Path(p) for p in options.rules_files])
     settings = options.fingerprint() if cache_dir else ""
     out: list[tuple[str, list[tuple[dict, list[dict]]], list[dict]]] = []
@@ -646,8 +646,107 @@ def _outside(path: Path, raw_dir: Path) -> bool:
     try:
         path.resolve().relative_to(raw_dir.resolve())
         return False
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
         return True
+
+
+class _CleanJob(StageJob):
+    """The clean stage as :func:`speechkit.stage.run_stage` runs it: the items are the files below
+    RAW_DIR; a file with a usable cache entry (keyed by its bytes and the settings), or one that
+    cannot be read, is taken by this process, the others are cleaned by workers (:func:`_clean_batch`)."""
+
+    stage = "clean"
+    tables = CLEAN_TABLES
+    batch_cap = 64
+
+    def __init__(self, raw_dir: Path, out_dir: Path, options: CleanOptions, formats: tuple[str, ...]):
+        self.raw_dir, self.out_dir, self.options = raw_dir, out_dir, options
+        self.files, skipped = scan_raw_dir(raw_dir, out_dir, options)
+        if not self.files:
+            reasons = _reason_counts(skipped)
+            detail = f"; skipped {len(skipped)}: " + ", ".join(f"{n} × {r}" for r, n in reasons) if skipped else ""
+            raise RawDirError(f"{raw_dir}: no speech files found below RAW_DIR{detail}")
+        self.skipped_rows = [e.as_dict() for e in skipped]
+        settings = options.fingerprint()
+        self.keys = {rel: None if problem or path is None else _file_key(path, settings + "|" + rel)
+                     for rel, path, problem in self.files}
+        # the whole-run key: same files, same settings (and the same files skipped)
+        self.key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(self.keys.items())],
+                                      sorted((e["path"], e["reason"]) for e in self.skipped_rows))).encode()).hexdigest()
+        self.results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}
+        self.local: dict[int, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}  # position → result taken here
+        self.cached = 0
+
+    def check_tables(self, out_dir: Path) -> object:
+        return [open_parquet(out_dir / f"{t}.parquet").metadata for t in CLEAN_TABLES]
+
+    def from_cache(self, saved: dict, read: object) -> tuple["CleanReport", int]:
+        """The tables are read only if the caller asks for them (a footer check is all it takes)."""
+        facts, rows = saved.get("facts"), saved.get("summary")
+        report = CleanReport(None, None, [], sum(k is not None for k in self.keys.values()), skipped_unchanged=True,
+                             out_dir=self.out_dir, facts=facts if isinstance(facts, dict) else None,
+                             summary_rows=rows if isinstance(rows, list) else None)
+        return report, len(self.files)
+
+    def plan(self, run: StageRun) -> list[bool]:
+        """A file with a usable cache entry, or one that cannot be read (an error row), is taken here."""
+        for position, (rel, path, problem) in enumerate(self.files):
+            if problem or self.keys[rel] is None or path is None:
+                message = problem or "cannot read file"
+                self.local[position] = ([(_error_row(rel, message), [])], [readers.FileEntry(rel, "error", message).as_dict()])
+                continue
+            entry = run.entry(self.keys[rel], ".json")
+            hit = _cached_result(entry) if entry is not None else None
+            if hit is not None:
+                self.local[position] = hit
+                self.cached += 1
+        return [position not in self.local for position in range(len(self.files))]
+
+    def items(self) -> Iterator[tuple[str, str | None, bool]]:
+        for rel, path, problem in self.files:
+            if path is None or problem:
+                yield rel, None, False  # an error row, taken here
+            else:
+                yield rel, str(path), _outside(path, self.raw_dir)
+
+    def prepare(self, run: StageRun, *, todo: int, many: bool, engine: str) -> None:
+        if todo:  # compile the rules here, before any worker starts: a bad --rules file is one clear error
+            _init_worker(self.options.rules_files)  # for the user, and forked workers inherit the compiled rules
+        if todo and engine == "local":  # warm up here: forked workers inherit the loaded gazetteer
+            extract_metadata("同志们：", "同志们：", {}, "杭州")
+
+    def worker(self) -> Callable:
+        return _clean_batch
+
+    def worker_args(self, run: StageRun, parts_dir: Path) -> tuple:
+        return self.options, run.cache_arg
+
+    def worker_init(self) -> tuple[Callable | None, tuple]:
+        return _init_worker, (self.options.rules_files,)
+
+    def take_batch(self, first: int, result: list) -> int:
+        for rel, docs, entries in result:
+            self.results[rel] = (docs, entries)
+        return len(result)
+
+    def take_local(self, first: int, items: list) -> int:
+        for i, (rel, _, _) in enumerate(items):
+            self.results[rel] = self.local.pop(first + i)
+        return len(items)
+
+    def publish(self, run: StageRun) -> tuple["CleanReport", dict]:
+        file_table = _file_table([e for rel in sorted(self.results) for e in self.results[rel][1]] + self.skipped_rows)
+        documents, removals = _assemble(self.results)  # empties results: the rows live on only in the two tables
+        # removals and files first, documents last: a run killed in between leaves tables of two runs,
+        # which readers detect by their run ids (documents is what every later stage keys on)
+        paths = run.write(removals, "removals")
+        paths += run.write(file_table, "files")
+        paths = run.write(documents, "documents") + paths
+        from speechkit.summaries import clean_summary_rows
+
+        report = CleanReport(documents, removals, paths, self.cached, files=file_table,
+                             summary_rows=clean_summary_rows(documents, removals, file_table, self.options.to_simplified))
+        return report, dict(facts=report.facts, summary=report.summary_rows)  # what a fast path reports, without the tables
 
 
 def clean_corpus(
@@ -664,83 +763,15 @@ def clean_corpus(
     """Clean every raw file below ``raw_dir`` and write the tables to ``out_dir``.
 
     ``progress(done, total)`` is called as files finish; ``engine``/``scheduler`` as in
-    :func:`speechkit.parallel.run_batches`. Raises :class:`RawDirError`
+    :func:`speechkit.stage.run_stage`, which runs the stage. Raises :class:`RawDirError`
     when RAW_DIR is missing or holds no speech files; bad single files become
     error rows. Every file below RAW_DIR is a row of ``files.parquet`` (read, error
     or skipped with the reason); ``raw_dir`` may also be one file (``corpus.csv``).
     """
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
-    files, skipped = scan_raw_dir(raw_dir, out_dir, options)
-    if not files:
-        reasons = _reason_counts(skipped)
-        detail = f"; skipped {len(skipped)}: " + ", ".join(f"{n} × {r}" for r, n in reasons) if skipped else ""
-        raise RawDirError(f"{raw_dir}: no speech files found below RAW_DIR{detail}")
-    skipped_rows = [e.as_dict() for e in skipped]
-    settings = options.fingerprint()
-    keys = {rel: None if problem or path is None else _file_key(path, settings + "|" + rel) for rel, path, problem in files}
-    total = len(files)
-    # whole-run fast path: same files, same settings, tables in place → nothing to recompute or rewrite
-    run_key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(keys.items())],
-                                 sorted((e["path"], e["reason"]) for e in skipped_rows))).encode()).hexdigest()
-    stage = StageRun(stage="clean", out_dir=out_dir, tables=CLEAN_TABLES, key=run_key, use_cache=use_cache,
-                     formats=formats)
-    hit = stage.cached(lambda: [open_parquet(out_dir / f"{t}.parquet").metadata for t in CLEAN_TABLES])
-    if hit is not None:  # the tables are read only if the caller asks for them (a footer check is all it takes)
-        saved = hit[0]
-        if progress:
-            progress(total, total)
-        facts, rows = saved.get("facts"), saved.get("summary")
-        return CleanReport(None, None, [], sum(k is not None for k in keys.values()), skipped_unchanged=True,
-                           out_dir=out_dir, facts=facts if isinstance(facts, dict) else None,
-                           summary_rows=rows if isinstance(rows, list) else None)
-    results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}
-    todo: list[tuple[str, str, bool]] = []
-    cached = 0
-    for rel, path, problem in files:
-        if problem or keys[rel] is None or path is None:
-            message = problem or "cannot read file"
-            results[rel] = ([(_error_row(rel, message), [])], [readers.FileEntry(rel, "error", message).as_dict()])
-            continue
-        entry = stage.entry(keys[rel], ".json")
-        hit = _cached_result(entry) if entry is not None else None
-        if hit is not None:
-            results[rel] = hit
-            cached += 1
-            continue
-        todo.append((rel, str(path), _outside(path, raw_dir)))
-    done = total - len(todo)
-    if progress:
-        progress(done, total)
-    if todo:  # compile the rules here, before any worker starts: a bad --rules file is one clear error
-        _init_worker(options.rules_files)  # for the user, and forked workers inherit the compiled rules
-    if todo and engine == "local":  # warm up here: forked workers inherit the loaded gazetteer
-        extract_metadata("同志们：", "同志们：", {}, "杭州")
-    batches = batched(todo, StageRun.batch_size(len(todo), jobs, 64))
-
-    def collect() -> None:  # a function, so that no loop variable keeps the last batch's rows alive
-        nonlocal done
-        for batch_results in stage.batches(_clean_batch, batches, (options, stage.cache_arg), jobs=jobs, engine=engine,
-                                           scheduler=scheduler, initializer=_init_worker, initargs=(options.rules_files,)):
-            for rel, docs, entries in batch_results:
-                results[rel] = (docs, entries)
-                done += 1
-            if progress:
-                progress(done, total)
-
-    collect()
-    file_table = _file_table([e for rel in sorted(results) for e in results[rel][1]] + skipped_rows)
-    documents, removals = _assemble(results)  # empties results: the rows live on only in the two tables
-    # removals and files first, documents last: a run killed in between leaves tables of two runs,
-    # which readers detect by their run ids (documents is what every later stage keys on)
-    paths = stage.write(removals, "removals")
-    paths += stage.write(file_table, "files")
-    paths = stage.write(documents, "documents") + paths
-    from speechkit.summaries import clean_summary_rows
-
-    report = CleanReport(documents, removals, paths, cached, files=file_table,
-                         summary_rows=clean_summary_rows(documents, removals, file_table, options.to_simplified))
-    stage.finish(facts=report.facts, summary=report.summary_rows)  # what a fast path reports, without the tables
-    return report
+    job = _CleanJob(raw_dir, out_dir, options, formats)
+    return run_stage(job, out_dir=out_dir, jobs=jobs, engine=engine, scheduler=scheduler, use_cache=use_cache,
+                     formats=formats, progress=progress)
 
 
 def _reason_counts(entries) -> list[tuple[str, int]]:

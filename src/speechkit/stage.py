@@ -11,44 +11,34 @@ and no stage should spell out again:
   before any table is replaced;
 * **the per-item cache** — :meth:`entry` gives the path of an item's entry (JSON or Arrow, never
   pickle: :mod:`speechkit.cache`), or None without a cache;
-* **workers** — :meth:`batches` runs numbered batches in worker processes (or Dask) in order;
 * **publication** — :meth:`write`, :meth:`sink` and :meth:`parts` write tables atomically, each
   carrying this run's id and the id of the run it was computed from (:mod:`speechkit.integrity`);
   :meth:`finish` records the run in the manifest.
 
-The stage modules keep only their domain: what an item is, how it is cleaned or analysed, how rows
-become tables.
+:func:`run_stage` is the one runner of both stages: the fast path, the plan (which items a worker
+computes and which this process takes itself, e.g. from their cache entries), the warm-up before
+workers fork, bounded numbered batches in worker processes (or Dask) taken back in item order, the
+merge of their Parquet parts (:class:`PartMerger`, :func:`write_part`) and the manifest. A stage
+hands it a :class:`StageJob`: its domain, declared — what an item is, how it is cleaned or
+analysed, how rows become tables.
 """
 from __future__ import annotations
 
 import contextlib
 import shutil
 import tempfile
+from collections import deque
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
+
+import pyarrow as pa
 
 from speechkit.cache import entry_path
 from speechkit.io import (INPUT_RUN_KEY, RUN_KEY, TableSink, TableUnreadable, new_run_id, owner_tag, read_run_manifest,
                           remove_run_manifest, sweep_stale_temp_files, write_run_manifest, write_table)
-from speechkit.parallel import default_jobs, run_batches
+from speechkit.parallel import ENGINES, BatchPool, default_jobs
 
-__all__ = ["StageRun", "batched", "start_beside"]
-
-
-def batched(items: Iterable, size: int) -> Iterator[list]:
-    """Consecutive lists of at most ``size`` items (the last may be shorter).
-
-    >>> list(batched(range(5), 2))
-    [[0, 1], [2, 3], [4]]
-    """
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+__all__ = ["StageRun", "StageJob", "run_stage", "PartMerger", "write_part", "start_beside"]
 
 
 class StageRun:
@@ -108,12 +98,6 @@ class StageRun:
         """Batches small enough to keep every worker busy (about four per worker), at most ``cap``."""
         return max(1, min(cap, todo // (default_jobs(jobs) * 4) or 1))
 
-    def batches(self, work: Callable, batches: Iterable[list], extra_args: tuple = (), *, jobs: int | None = None,
-                engine: str = "local", scheduler: str | None = None, initializer: Callable | None = None,
-                initargs: tuple = ()) -> Iterator:
-        """``work(batch, *extra_args)`` for each batch, in order, in worker processes (or Dask)."""
-        return run_batches(work, batches, extra_args, default_jobs(jobs), engine, scheduler, initializer, initargs)
-
     # -- publication ----------------------------------------------------------------------------
 
     def write(self, frame, name: str) -> list[Path]:
@@ -132,6 +116,291 @@ class StageRun:
             yield folder
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- the stage runner -------------------------------------------------------------------------
+
+class StageJob:
+    """One run of a stage, as the stage declares it to :func:`run_stage` (subclass it).
+
+    Set :attr:`stage`, :attr:`tables`, :attr:`key` (the whole-run cache key: a digest of the run's
+    inputs and settings) and :attr:`input_run`; implement the hooks. :func:`run_stage` calls, in
+    this order: :meth:`check_tables` and :meth:`from_cache` on the fast path; otherwise
+    :meth:`plan`, :meth:`prepare`, :meth:`start`, then :meth:`take_batch` / :meth:`take_local` for
+    the items in their order (with :meth:`batches_back` once every worker's batch is back), and
+    :meth:`publish` — or :meth:`abort` when anything failed or was interrupted.
+    """
+
+    #: the stage's name (its manifest is ``OUT/.cache/<stage>_manifest.json``, its entries ``OUT/.cache/<stage>/``)
+    stage: str = ""
+    #: the tables a complete run leaves in the output folder
+    tables: tuple[str, ...] = ()
+    key: str = ""
+    input_run: str | None = None
+    #: most items in one worker batch, and in one run of items this process takes itself
+    batch_cap: int = 32
+    local_cap: int = 128
+
+    def worker(self) -> Callable:
+        """The module-level function a worker runs: ``fn(index, items, *worker_args)`` → a result."""
+        raise NotImplementedError
+
+    def worker_args(self, run: "StageRun", parts_dir: Path) -> tuple:
+        """The extra arguments of :meth:`worker` (plain data: they travel to worker processes)."""
+        return ()
+
+    def worker_init(self) -> tuple[Callable | None, tuple]:
+        """``(initializer, initargs)`` run once in every local worker process."""
+        return None, ()
+
+    def check_tables(self, out_dir: Path) -> object:
+        """On the fast path: read what proves the tables are whole (footers, row counts); a damaged
+        table raises :class:`speechkit.io.TableUnreadable` (a miss, not an error)."""
+        return None
+
+    def from_cache(self, saved: dict, read: object) -> tuple[Any, int]:
+        """The stage's result when the last complete run is still valid: ``(report, items)``."""
+        raise NotImplementedError
+
+    def plan(self, run: "StageRun") -> list[bool]:
+        """One flag per item, in order: True when a worker computes it, False when this process takes
+        it itself (from its cache entry, or an error row)."""
+        raise NotImplementedError
+
+    def items(self) -> Iterator:
+        """Every planned item, in the plan's order (read again here, so that memory stays flat)."""
+        raise NotImplementedError
+
+    def prepare(self, run: "StageRun", *, todo: int, many: bool, engine: str) -> None:
+        """Before any worker starts: compile what forked workers inherit (``many``: much to do)."""
+
+    def start(self, run: "StageRun", parts_dir: Path) -> None:
+        """Open what the results are merged into."""
+
+    def take_batch(self, first: int, result: Any) -> int:
+        """Merge a worker's result for the items from position ``first``; returns how many items it held."""
+        raise NotImplementedError
+
+    def take_local(self, first: int, items: list) -> int:
+        """Compute or read the items from position ``first`` in this process and merge them; returns their number."""
+        raise NotImplementedError
+
+    def batches_back(self, results: list[tuple[int, Any]]) -> None:
+        """Every worker result is in (``[(first position, result)]``, in order): corpus-level work may start."""
+
+    def publish(self, run: "StageRun") -> tuple[Any, dict]:
+        """Write the tables; returns ``(report, saved)``, ``saved`` what the manifest keeps for the fast path."""
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """The run failed or was interrupted: drop every half-written table."""
+
+
+def _call_indexed(item: tuple[int, list], worker: Callable, *args):
+    """In a worker: ``worker(index, items, *args)``."""
+    index, items = item
+    return worker(index, items, *args)
+
+
+def _item_runs(plan: list[bool], size: int, local_cap: int) -> Iterator[tuple[bool, int, int]]:
+    """``(needs a worker, first position, length)`` of the runs the planned items are cut into: items
+    for workers in batches of ``size``, items this process takes in runs of ``local_cap``.
+
+    >>> list(_item_runs([True, True, True, False, False, True], 2, 128))
+    [(True, 0, 2), (True, 2, 1), (False, 3, 2), (True, 5, 1)]
+    """
+    first, kind = 0, None
+    for position, this in enumerate(plan):
+        if position > first and (this != kind or position - first >= (size if kind else local_cap)):
+            yield bool(kind), first, position - first
+            first = position
+        kind = this
+    if len(plan) > first:
+        yield bool(kind), first, len(plan) - first
+
+
+def run_stage(job: StageJob, *, out_dir: Path, jobs: int | None = None, engine: str = "local",
+              scheduler: str | None = None, use_cache: bool = True, formats: tuple[str, ...] = ("parquet",),
+              progress: Callable[[int, int], None] | None = None):
+    """Run ``job`` into ``out_dir`` and return its report — the one run skeleton of clean and analyze.
+
+    The whole-run fast path (the manifest, bound to the very tables it describes); otherwise the
+    plan, the warm-up before workers fork, numbered batches of at most ``job.batch_cap`` items in
+    ``jobs`` worker processes (``engine='dask'``: on Dask) with at most ``2 × jobs`` in flight, the
+    items this process takes itself in between, every result merged in item order while the
+    workers go on, the tables published and the run recorded. Any error or Ctrl-C aborts the job
+    (no half-written table) and stops the workers at once.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    run = StageRun(stage=job.stage, out_dir=out_dir, tables=job.tables, key=job.key, use_cache=use_cache,
+                   formats=formats, input_run=job.input_run)
+    hit = run.cached(lambda: job.check_tables(run.out_dir))
+    if hit is not None:
+        report, total = job.from_cache(*hit)
+        if progress:
+            progress(total, total)
+        return report
+    plan = job.plan(run)
+    total, todo = len(plan), sum(plan)
+    workers = default_jobs(jobs)
+    many = todo > workers * 4  # much to do: every core works; a few items: one worker loads the dictionaries
+    with run.parts() as parts_dir:
+        job.prepare(run, todo=todo, many=many, engine=engine)
+        size = StageRun.batch_size(todo, jobs, job.batch_cap)
+        runs = list(_item_runs(plan, size, job.local_cap))
+        n_batches = sum(1 for work, _, _ in runs if work)
+        initializer, initargs = job.worker_init()
+        job.start(run, parts_dir)
+        try:
+            with BatchPool(_call_indexed, (job.worker(), *job.worker_args(run, parts_dir)), jobs=workers,
+                           engine=engine, scheduler=scheduler, processes=None if many else 1,
+                           initializer=initializer, initargs=initargs) as pool:
+                _drive(job, pool, job.items(), runs, n_batches, 2 * workers, total, progress)
+            report, saved = job.publish(run)
+        except BaseException:
+            job.abort()
+            raise
+    run.finish(**saved)
+    return report
+
+
+def _drive(job: StageJob, pool: BatchPool, items: Iterator, runs: list[tuple[bool, int, int]], n_batches: int,
+           limit: int, total: int, progress: Callable[[int, int], None] | None) -> None:
+    """Submit the worker runs (at most ``limit`` in flight, and at most 8 runs this process takes
+    besides: memory stays flat) and take every run back in item order."""
+    queue: deque = deque()
+    futures: list = []  # (first position, future) of every batch submitted
+    pending = iter(runs)
+    exhausted = back = False
+    done = index = 0
+    while True:
+        while not exhausted and len(queue) < limit + 8 and sum(entry[0] for entry in queue) < limit:
+            segment = next(pending, None)
+            if segment is None:
+                exhausted = True
+                continue
+            work, first, length = segment
+            chunk = [next(items) for _ in range(length)]
+            if work:
+                futures.append((first, pool.submit((index, chunk))))
+                index += 1
+                queue.append((True, first, futures[-1][1]))
+            else:
+                queue.append((False, first, chunk))
+        if not back and len(futures) == n_batches and all(future.done() for _, future in futures):
+            back = True
+            job.batches_back([(first, future.result()) for first, future in futures])
+        if not queue:
+            return
+        work, first, payload = queue.popleft()
+        done += job.take_batch(first, payload.result()) if work else job.take_local(first, payload)
+        if progress:
+            progress(done, total)
+
+
+# --- Parquet parts: a worker writes its batch's rows, the driver merges them in order ----------
+
+def write_part(parts_dir: Path | str, name: str, index: int, table: "pa.Table", extra: int | None = None) -> int:
+    """Write ``table`` as batch ``index``'s part of table ``name`` (``extra``: one of the parts that
+    come before the batch's own, e.g. a huge document's chunks); returns its rows."""
+    import pyarrow.parquet as pq
+
+    part = Path(parts_dir) / name / (f"{index:08d}.parquet" if extra is None else f"{index:08d}-{extra:05d}.parquet")
+    part.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, part)
+    return table.num_rows
+
+
+class PartMerger:
+    """The streamed tables' sinks, fed each batch's parts (:func:`write_part`) as soon as that batch is
+    back (in batch order), so that merging overlaps the workers instead of following them. Tables
+    named in ``held`` are kept in memory (:attr:`held`) for a table the stage builds at the end.
+    Identical files to merging every part at the end: same tables, same order."""
+
+    def __init__(self, parts_dir: Path, run: StageRun, schemas: dict[str, pa.Schema], held: tuple[str, ...] = ()):
+        self.parts_dir, self.schemas = parts_dir, schemas
+        self.sinks: dict[str, TableSink] = {}
+        self.held: dict[str, list[pa.Table]] = {name: [] for name in held}
+        self._writing: Any = None  # the future of rows being encoded to Parquet in a thread
+        self._writer: Any = None
+        try:
+            for name, schema in schemas.items():
+                if name not in self.held:
+                    self.sinks[name] = run.sink(name, schema)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _wait(self) -> None:
+        """Let the rows handed to the writer thread reach their sinks (and raise what it raised)."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()
+
+    def add(self, index: int) -> None:
+        """Append batch ``index``'s parts (and delete them: the disk holds each row once)."""
+        import pyarrow.parquet as pq
+
+        self._wait()
+        for name, schema in self.schemas.items():
+            folder = self.parts_dir / name
+            for part in [*sorted(folder.glob(f"{index:08d}-*.parquet")), folder / f"{index:08d}.parquet"]:
+                table = pq.read_table(part, schema=schema)
+                if name in self.held:
+                    self.held[name].append(table)
+                else:
+                    self.sinks[name].write_arrow(table)
+                part.unlink()
+
+    def add_tables(self, tables: dict[str, list[pa.Table]]) -> None:
+        """Append rows this process holds, one row group per table. The Parquet encoding (which
+        releases the GIL) runs in a thread while the next rows are read; one run at a time, in order."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        joined = {}
+        for name in self.schemas:
+            if tables.get(name):
+                table = pa.concat_tables(tables[name])
+                if name in self.held:
+                    self.held[name].append(table)
+                else:
+                    joined[name] = table
+        self._wait()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-parquet")
+        sinks = self.sinks
+
+        def write() -> None:
+            for name, table in joined.items():
+                sinks[name].write_arrow(table)
+
+        self._writing = self._writer.submit(write)
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+
+    def commit(self) -> list[Path]:
+        """Publish every streamed table (atomic each), in the schemas' order."""
+        self._wait()
+        self._close_writer()
+        paths: list[Path] = []
+        for name in list(self.sinks):
+            paths += self.sinks.pop(name).commit()
+        return paths
+
+    def abort(self) -> None:
+        """Drop every half-written table."""
+        try:
+            self._wait()
+        except BaseException:  # noqa: BLE001 - aborting anyway: the error that got us here is the one raised
+            pass
+        self._close_writer()
+        for sink in self.sinks.values():
+            sink.abort()
+        self.sinks = {}
 
 
 # --- corpus-level steps beside the merge -----------------------------------------------------
