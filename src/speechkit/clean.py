@@ -674,7 +674,9 @@ class _CleanJob(StageJob):
         self.key = hashlib.sha1(repr((settings, formats, [(rel, k) for rel, k in sorted(self.keys.items())],
                                       sorted((e["path"], e["reason"]) for e in self.skipped_rows))).encode()).hexdigest()
         self.results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}
-        self.local: dict[int, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}  # position → result taken here
+        self.local: dict[int, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}  # position → error row taken here
+        self.entries: dict[int, Path] = {}  # position → cache entry read here
+        self.cache_arg: str | None = None
         self.cached = 0
 
     def check_tables(self, out_dir: Path) -> object:
@@ -689,18 +691,18 @@ class _CleanJob(StageJob):
         return report, len(self.files)
 
     def plan(self, run: StageRun) -> list[bool]:
-        """A file with a usable cache entry, or one that cannot be read (an error row), is taken here."""
+        """A file with a cache entry, or one that cannot be read (an error row), is taken here; the
+        entries are read while the workers clean the other files (:meth:`take_local`)."""
+        self.cache_arg = run.cache_arg
         for position, (rel, path, problem) in enumerate(self.files):
             if problem or self.keys[rel] is None or path is None:
                 message = problem or "cannot read file"
                 self.local[position] = ([(_error_row(rel, message), [])], [readers.FileEntry(rel, "error", message).as_dict()])
                 continue
             entry = run.entry(self.keys[rel], ".json")
-            hit = _cached_result(entry) if entry is not None else None
-            if hit is not None:
-                self.local[position] = hit
-                self.cached += 1
-        return [position not in self.local for position in range(len(self.files))]
+            if entry is not None and entry.is_file():
+                self.entries[position] = entry
+        return [position not in self.local and position not in self.entries for position in range(len(self.files))]
 
     def items(self) -> Iterator[tuple[str, str | None, bool]]:
         for rel, path, problem in self.files:
@@ -712,8 +714,8 @@ class _CleanJob(StageJob):
     def prepare(self, run: StageRun, *, todo: int, many: bool, engine: str) -> None:
         if todo:  # compile the rules here, before any worker starts: a bad --rules file is one clear error
             _init_worker(self.options.rules_files)  # for the user, and forked workers inherit the compiled rules
-        if todo and engine == "local":  # warm up here: forked workers inherit the loaded gazetteer
-            extract_metadata("同志们：", "同志们：", {}, "杭州")
+        if many and engine == "local":  # warm up here: forked workers inherit the loaded gazetteer (a few
+            extract_metadata("同志们：", "同志们：", {}, "杭州")  # files: one worker loads it while this process reads entries)
 
     def worker(self) -> Callable:
         return _clean_batch
@@ -730,8 +732,20 @@ class _CleanJob(StageJob):
         return len(result)
 
     def take_local(self, first: int, items: list) -> int:
-        for i, (rel, _, _) in enumerate(items):
-            self.results[rel] = self.local.pop(first + i)
+        """Error rows, and cached files read from their entries; an entry that turns out damaged or of
+        another version is cleaned again here (and stored again)."""
+        for i, item in enumerate(items):
+            position, rel = first + i, item[0]
+            if position in self.local:
+                self.results[rel] = self.local.pop(position)
+                continue
+            hit = _cached_result(self.entries.pop(position))
+            if hit is not None:
+                self.cached += 1
+                self.results[rel] = hit
+            else:
+                ((_, docs, entries),) = _clean_batch(position, [item], self.options, self.cache_arg)
+                self.results[rel] = (docs, entries)
         return len(items)
 
     def publish(self, run: StageRun) -> tuple["CleanReport", dict]:
