@@ -157,12 +157,18 @@ def test_tables_of_two_runs_are_refused_by_the_readers(tmp_path):
     assert run_problems(out) == []
     assert table_run(out / "tokens.parquet")["input_run"] == table_run(out / "documents.parquet")["run_id"]
     sk.load(out)
-    old_removals = (out / "removals.parquet").read_bytes()
+    old_removals, old_files = (out / "removals.parquet").read_bytes(), (out / "files.parquet").read_bytes()
     clean_corpus(b, out, jobs=1, use_cache=False)
     problems = run_problems(out)
     assert any("another version of documents.parquet" in p for p in problems)
+    new_removals = (out / "removals.parquet").read_bytes()
     (out / "removals.parquet").write_bytes(old_removals)
-    assert any("different clean runs" in p for p in run_problems(out))
+    assert any("removals.parquet and documents.parquet were written by different clean runs" in p
+               for p in run_problems(out))
+    (out / "removals.parquet").write_bytes(new_removals)
+    (out / "files.parquet").write_bytes(old_files)  # the files list of the other run: a file could be missing
+    assert any("files.parquet and documents.parquet were written by different clean runs" in p
+               for p in run_problems(out))
     with pytest.raises(MixedRunError, match="do not belong to one run"):
         sk.load(out)
     analyze_corpus(out, jobs=1)
@@ -333,3 +339,22 @@ def test_workbook_headers_and_cells_that_look_like_formulas_stay_text(tmp_path):
     assert [c.data_type for c in ws[1]] == ["s", "s", "s"]
     assert [c.data_type for c in ws[2]][1:] == ["s", "s"]
     assert ws["A1"].value.startswith("=HYPERLINK")
+
+
+def test_entries_of_other_code_are_never_served(tmp_path, monkeypatch):
+    """A checkout updated with git pull keeps its version number: the cache keys carry a digest of the
+    code too, so a cache written by the old code is not served as the new code's result."""
+    import speechkit.analyze
+    import speechkit.clean
+
+    a, out = _raw(tmp_path / "a", 3), tmp_path / "out"
+    clean_corpus(a, out, jobs=1)
+    analyze_corpus(out, jobs=1)
+    again = clean_corpus(a, out, jobs=1)
+    assert again.skipped_unchanged
+    monkeypatch.setattr(speechkit.clean, "code_digest", lambda: "the code after a git pull")
+    monkeypatch.setattr(speechkit.analyze, "code_digest", lambda: "the code after a git pull")
+    after = clean_corpus(a, out, jobs=1)
+    assert not after.skipped_unchanged and after.cached == 0
+    analyzed = analyze_corpus(out, jobs=1)
+    assert not analyzed.skipped_unchanged and analyzed.cached == 0

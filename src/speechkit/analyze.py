@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pyarrow as pa
 
-from speechkit._version import __version__
+from speechkit._version import __version__, code_digest
 from speechkit.parallel import ENGINES
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
 from speechkit.io import open_parquet, require_table, table_run
@@ -172,7 +172,7 @@ class AnalysisTools:
         self.indicators = load_indicators(options.indicators)
         #: the per-document steps this process runs (built-in + registered, in dependency order)
         self.steps = steps.registered()
-        h = hashlib.sha1(f"analyze|{__version__}|{options.top_keywords}|".encode())
+        h = hashlib.sha1(f"analyze|{__version__}|{code_digest()}|{options.top_keywords}|".encode())
         h.update(self.segmenter.fingerprint.encode())
         h.update(json.dumps([(t.name, t.field, list(t.terms), [vars(r) for r in t.rules], list(t.weak)) for t in self.themes],
                             ensure_ascii=False).encode())

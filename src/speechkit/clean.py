@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from speechkit._version import __version__
+from speechkit._version import __version__, code_digest
 from speechkit.boilerplate import DATA_FILES as BOILERPLATE_DATA_FILES
 from speechkit.boilerplate import RuleTimeout, cut_in_context, load_rules
 from speechkit import readers
@@ -85,7 +85,7 @@ class CleanOptions:
             raise ValueError(f"unknown HTML extractor {self.html_extractor!r} (choose one of: {', '.join(EXTRACTORS)})")
 
     def fingerprint(self) -> str:
-        h = hashlib.sha1(f"clean|{__version__}|{self.to_simplified}|{self.html_extractor}|reader{readers.READER_VERSION}|"
+        h = hashlib.sha1(f"clean|{__version__}|{code_digest()}|{self.to_simplified}|{self.html_extractor}|reader{readers.READER_VERSION}|"
                          f"{self.text_column}|{self.include}|{self.exclude}".encode())
         from importlib.resources import files
 

@@ -15,18 +15,22 @@ from speechkit.io import TableUnreadable, table_run
 
 __all__ = ["MixedRunError", "run_problems", "check_one_run"]
 
-CLEAN_TABLES = ("documents", "removals")
-
-
 class MixedRunError(ValueError):
     """The tables of a processed folder were written by different runs."""
 
 
-def _analyze_tables() -> tuple[str, ...]:
-    """The analyze tables declared now (built-in and registered steps': :mod:`speechkit.tables`)."""
+def _stage_tables(stage: str) -> tuple[str, ...]:
+    """The tables of ``stage`` declared now (for analyze: built-in and registered steps'; :mod:`speechkit.tables`)."""
     from speechkit.tables import stage_tables
 
-    return stage_tables("analyze")
+    return stage_tables(stage)
+
+
+def _odd_ones(runs: dict[str, dict[str, str]]) -> tuple[set[str], list[str]]:
+    """The run ids among ``runs`` (table → its run record) and the tables not of the most common one."""
+    ids = {r["run_id"] for r in runs.values()}
+    newest = max(ids, key=lambda i: sum(r["run_id"] == i for r in runs.values())) if ids else None
+    return ids, sorted(n for n, r in runs.items() if r["run_id"] != newest)
 
 
 def run_problems(processed_dir: Path) -> list[str]:
@@ -39,8 +43,8 @@ def run_problems(processed_dir: Path) -> list[str]:
     directory = Path(processed_dir)
     runs: dict[str, dict[str, str]] = {}
     problems: list[str] = []
-    analyze_tables = _analyze_tables()
-    for name in CLEAN_TABLES + analyze_tables + ("followup",):
+    clean_tables, analyze_tables = _stage_tables("clean"), _stage_tables("analyze")
+    for name in clean_tables + analyze_tables + ("followup",):
         path = directory / f"{name}.parquet"
         if not path.exists():
             continue
@@ -49,15 +53,14 @@ def run_problems(processed_dir: Path) -> list[str]:
         except TableUnreadable as exc:
             problems.append(str(exc))
     documents = runs.get("documents", {}).get("run_id")
-    removals = runs.get("removals", {}).get("run_id")
-    if documents and removals and documents != removals:
-        problems.append("documents.parquet and removals.parquet were written by different clean runs "
-                        "(an interrupted `speechkit clean`?)")
+    cleaned = {name: r for name, r in runs.items() if name in clean_tables and r.get("run_id")}
+    if documents and len({r["run_id"] for r in cleaned.values()}) > 1:
+        odd = sorted(n for n, r in cleaned.items() if r["run_id"] != documents)
+        problems.append(f"{' and '.join(n + '.parquet' for n in odd)} and documents.parquet were written by "
+                        "different clean runs (an interrupted `speechkit clean`?)")
     analyzed = {name: r for name, r in runs.items() if name in analyze_tables and r.get("run_id")}
-    ids = {r["run_id"] for r in analyzed.values()}
+    ids, odd = _odd_ones(analyzed)
     if len(ids) > 1:
-        newest = max(ids, key=lambda i: sum(r["run_id"] == i for r in analyzed.values()))
-        odd = sorted(n for n, r in analyzed.items() if r["run_id"] != newest)
         problems.append(f"the analyze tables come from {len(ids)} different runs ({', '.join(odd)} differ from the "
                         "others; an interrupted `speechkit analyze`?)")
     inputs = {r.get("input_run") for r in analyzed.values() if r.get("input_run")}
