@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -229,6 +228,8 @@ class ChunkedAnalysis:
         """A chunk's tables moved to the whole text: sentence ids continued after the earlier chunks',
         offsets plus the chunk's ``start``; a target opening the chunk gets the indicator key of the
         whole text (its line before may lie in the chunk before)."""
+        import pyarrow.compute as pc  # here: the analyze stage imports this module for chunk_rules alone
+
         base = self.sentences
 
         def plus(table: pa.Table, column: str, by: int) -> pa.Table:
