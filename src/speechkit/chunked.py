@@ -1,11 +1,11 @@
 """Huge documents, analysed in chunks: memory bounded per document (issue 15).
 
 A document longer than the threshold of ``data/chunks.toml`` (about 8 MB) is cut at line breaks
-into chunks of about 3 MB (:func:`chunk_bounds`); each chunk goes through the same per-document
-analysis as any document (:func:`speechkit.analyze.analyze_document`), and its per-sentence rows
-(sentences, tokens, sentence_themes, targets) are shifted to the whole text — offsets plus the
-chunk's start, sentence ids continued — and handed back chunk by chunk, to be written to Parquet
-before the next chunk is read. What is computed over the whole document stays so:
+into chunks of about 3 MB (:func:`chunk_bounds`); each chunk goes through the steps of any document
+(:func:`speechkit.steps.run_steps`) but the per-document ones computed below over the whole text
+(outline, TextRank), and its per-sentence tables (sentences, tokens, sentence_themes, targets) are
+shifted to the whole text — offsets plus the chunk's start, sentence ids continued — and handed
+back chunk by chunk as Arrow tables, to be written to Parquet before the next chunk is read. What is computed over the whole document stays so:
 
 * ``themes`` — from the per-sentence hits of all chunks (the same sums as one pass);
 * ``sections`` / ``outlines`` — :func:`speechkit.outline.parse_outline` over the whole text (it
