@@ -7,7 +7,7 @@ pipeline runs:
 
   clean     decode + HTML (read_raw), boilerplate + guard, metadata — per file
   analyze   sentence split, segmentation, themes, outline, targets (+ indicator_key), TextRank
-  corpus    TF-IDF keywords, NMF topics
+  corpus    the corpus cache's key (digest of the documents × terms matrix), TF-IDF keywords, NMF topics
   report    `speechkit report --by province` over the 143 city reports (charts, HTML, workbook; 2 jobs),
             beside the clean + analyze of those reports (2 jobs): the CLI commands, each a fresh process,
             wall and CPU (user + sys incl. worker processes), font cache cold
@@ -67,7 +67,7 @@ def breakdown(files: list[Path] | None = None, report: bool = True, cpu: bool = 
     from speechkit.clean import clean_file
     from speechkit.decode import read_raw
     from speechkit.indicators import indicator_key
-    from speechkit.keywords import term_counts, textrank_table, tfidf_keywords
+    from speechkit.keywords import CorpusCounts, term_counts, textrank_table, tfidf_keywords
     from speechkit.metadata import extract_metadata
     from speechkit.outline import parse_outline
     from speechkit.segment import split_sentences
@@ -100,9 +100,12 @@ def breakdown(files: list[Path] | None = None, report: bool = True, cpu: bool = 
                                                                     unit=t.unit, indicators=tools.indicators) for t in found])
         clock.time("analyze: TextRank", textrank_table, doc_id, content, 20)
         counts[doc_id] = term_counts(content)
-    ordered = dict(sorted(counts.items()))
-    clock.time("corpus: TF-IDF keywords", tfidf_keywords, ordered, 20)
-    clock.time("corpus: NMF topics", fit_topics, ordered, None)
+    # as the analyze stage hands them over: one columnar CorpusCounts, sorted, its digest the corpus cache's key
+    # (the three steps share the documents × terms matrix it memoises)
+    corpus = CorpusCounts.from_mapping(dict(sorted(counts.items()))).sorted()
+    clock.time("corpus: digest (cache key)", corpus.digest)
+    clock.time("corpus: TF-IDF keywords", tfidf_keywords, corpus, 20)
+    clock.time("corpus: NMF topics", fit_topics, corpus, None)
     result = {"files": len(files), "raw_mb": round(raw_mb, 2), "text_mb": round(text_mb, 2), "seconds": clock.seconds,
               "cpu": cpu}
     if report:

@@ -169,3 +169,23 @@ def test_rule_file_errors_name_the_guard_field(tmp_path):
     path.write_text("[[rule]]\nname = \"x\"\npattern = 'a'\nrequire_evidence = true\n", encoding="utf-8")
     with pytest.raises(RuleFileError, match="no evidence pattern"):
         load_rules([path])
+
+
+def test_a_markdown_table_of_short_cells_is_not_cut_as_a_menu_but_a_menu_below_it_is():
+    # nav_menu once took every row of short cells: | 2025 | 85% | left the speech with its figures
+    raw = ("同志们：今年的主要目标如下。\n| 指标 | 2025 | 2027 |\n|---|:---:|---|\n| 覆盖率 | 85% | 90% |\n"
+           "| 托位数 | 4.5 | 5 |\n\n首页 | 工作总结 | 讲话稿\n要切实推进普惠托育服务。")
+    result = strip_boilerplate(raw)
+    assert "覆盖率 | 85% | 90%" in result.text and "托位数 | 4.5 | 5" in result.text and "指标 | 2025 | 2027" in result.text
+    assert "首页" not in result.text
+    assert "nav_menu" in removed_rules(result)
+    assert any(p.rule == "nav_menu" and "85%" in p.text and "markdown table" in p.reason for p in result.protected)
+    check_audit(raw, result)
+
+
+def test_markdown_tables_needs_a_separator_row_and_ends_at_a_blank_line():
+    from speechkit.boilerplate import markdown_tables
+
+    assert markdown_tables("首页 | 新闻\n编辑|张三\n") == []  # rows of | without a |---| row: no table
+    text = "前言\n年份 | 目标\n--- | ---\n2025 | 85%\n\n首页 | 新闻\n"
+    assert [text[s:e] for s, e in markdown_tables(text)] == ["年份 | 目标\n--- | ---\n2025 | 85%\n"]

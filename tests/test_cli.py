@@ -297,3 +297,16 @@ def test_rules_lists_each_rules_zone_and_guard():
     assert "edges" in line and "cuts only with its evidence" in line
     line = next(l for l in result.output.splitlines() if "│ paywall_omitted" in l)
     assert "none: the match is its own evidence" in line
+
+
+def test_a_command_does_not_import_the_clean_stage_to_catch_user_errors():
+    # every command ran `import speechkit.clean` (and the boilerplate rules) only to build the tuple of
+    # user errors; the CLI catches their base classes, and each user error is one of them
+    import subprocess
+    import sys
+
+    code = ("import sys, speechkit.errors as e; from speechkit.cli import _guard; _guard(lambda: None); "
+            "print('speechkit.clean' in sys.modules, 'speechkit.boilerplate' in sys.modules, "
+            "all(issubclass(c, e.USER_ERROR_BASES) for c in e.USER_ERRORS))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "True"]

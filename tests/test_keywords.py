@@ -429,3 +429,23 @@ def test_textrank_of_graph_any_csr_layout_gives_the_reference():
             shuffled.indices[lo:hi], shuffled.data[lo:hi] = shuffled.indices[perm], shuffled.data[perm]
         shuffled.has_sorted_indices = False
         assert np.array_equal(_pagerank(shuffled, 0.85, 50), _reference_pagerank(shuffled))
+
+
+def test_corpus_counts_build_their_matrix_once_and_hand_out_copies_that_match_the_dict_path():
+    from speechkit.keywords import CorpusCounts
+
+    docs = {"乙": {"托育": 2, "服务": 1, "普惠": 0}, "甲": {"服务": 3, "家暴": 1}, "丙": {"托育": 1, "维权": 4}}
+    counts = CorpusCounts.from_mapping(docs)
+    first, ids, vocab = counts.matrix()
+    first.data[:] = 99.0  # a caller changing its matrix in place leaves the memo as built
+    vocab.append("改")
+    again, ids2, vocab2 = counts.matrix()
+    expected, ids3, vocab3 = build_term_matrix(docs)
+    assert ids2 == ids3 == ["乙", "甲", "丙"] and vocab2 == vocab3 == ["家暴", "托育", "服务", "维权"]
+    assert (again != expected).nnz == 0
+    pruned, _, kept = counts.matrix(min_df=2)
+    assert kept == ["托育", "服务"] and pruned.toarray().tolist() == [[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]]
+    assert counts.digest() == CorpusCounts.from_mapping(docs).digest()
+    ordered = counts.sorted()
+    assert ordered.doc_ids == ["丙", "乙", "甲"] and ordered.sorted() is ordered
+    assert tfidf_keywords(ordered).equals(tfidf_keywords(dict(sorted(docs.items()))))

@@ -680,3 +680,25 @@ def test_short_list_items_share_the_head_noun_only_at_a_word_boundary():
 def test_a_part_of_no_known_kind_after_the_review_ends_the_review_frame():
     text = "一、1994年国内工作的回顾\n工业增加值增长18%。\n二、促进国民经济持续健康发展\n物价涨幅力争控制在15%左右。\n"
     assert [t.kind for t in extract_targets(text, year=1995)] == ["achievement", "target"]
+
+
+_MASK_ALPHABET = "0123456789一二三十两周岁个之省份城市国家以下儿童婴幼老年人及上至，。、"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_MASK_ALPHABET, max_size=60))
+def test_an_anchored_non_value_pattern_finds_what_a_whole_text_pass_finds(text):
+    # the age and 之一 patterns are tried only just before their anchor (岁, 之一): same spans as finditer
+    from speechkit.targets import _mask_matches, _rules
+
+    anchored = [(p, a, lead) for p, a, lead in _rules().mask_res if a is not None]
+    assert len(anchored) >= 2
+    for pattern, anchor, lead in anchored:
+        assert _mask_matches(text, pattern, anchor, lead) == [m.span() for m in pattern.finditer(text)]
+
+
+def test_anchored_non_values_still_mask_their_figures():
+    rows = extract_targets("全省5岁以下儿童死亡率下降到3.5‰，成为全国3个省份之一，新建托育机构120所。", year=2024)
+    # 5岁 names the population and 3个省份之一 a rank: the rows are the rate and the count only
+    assert [(t.value, t.unit) for t in rows] == [(3.5, "‰"), (120.0, "所")]
+    assert rows[0].indicator == "5岁以下儿童死亡率"

@@ -21,7 +21,7 @@ import numpy as np
 from speechkit.rulescan import ScanPlan, match_spans, scan_plan, scan_spans
 
 __all__ = ["Rule", "Removal", "Protected", "CleanResult", "load_rules", "strip_boilerplate", "find_page_markers",
-           "reads_as_speech", "cut_in_context", "RuleFileError", "DATA_FILES", "ZONES"]
+           "reads_as_speech", "cut_in_context", "markdown_tables", "RuleFileError", "DATA_FILES", "ZONES"]
 
 #: the data files this module reads (part of the clean stage's cache key)
 DATA_FILES = ("boilerplate.toml", "speech_guard.toml")
@@ -62,6 +62,7 @@ class Rule:
     evidence: re.Pattern | None = None  # strong evidence, searched in the cut's lines and `context` lines around
     require_evidence: bool = False  # cut only where the evidence is found, speech-like or not
     context: int = 0  # lines before and after the cut searched for the evidence
+    in_tables: bool = True  # false: never cuts inside a markdown table (rows of | cells with a |---| row)
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,11 @@ def _parse_rules(data: dict, source: str) -> list[Rule]:
         context = entry.get("context", 0)
         if not isinstance(context, int) or context < 0:
             raise RuleFileError(f"{source}: rule {name!r}: context must be a whole number of lines ≥ 0")
+        in_tables = entry.get("in_tables", True)
+        if not isinstance(in_tables, bool):
+            raise RuleFileError(f"{source}: rule {name!r}: in_tables must be true or false")
         rules.append(Rule(name, kind, compiled, entry.get("description", ""), source, tuple(requires), zone,
-                          bool(entry.get("guard", True)), evidence, require_evidence, context))
+                          bool(entry.get("guard", True)), evidence, require_evidence, context, in_tables))
     return rules
 
 
@@ -192,17 +196,57 @@ class _SpeechPatterns:
     min_sentence_cjk: int
     body_line: tuple[re.Pattern, ...]
     min_body_cjk: int
+    table_separator: re.Pattern | None = None
+    table_row: re.Pattern | None = None
 
 
 @lru_cache(maxsize=1)
 def _speech_patterns() -> _SpeechPatterns:
     res = files("speechkit") / "data" / "speech_guard.toml"
     data = _load_toml("speechkit/data/speech_guard.toml", res.read_text(encoding="utf-8"))
-    speech, zones = data.get("speech", {}), data.get("zones", {})
+    speech, zones, tables = data.get("speech", {}), data.get("zones", {}), data.get("tables", {})
     compile_all = lambda items: tuple(re.compile(p) for p in items)  # noqa: E731
+    compile_one = lambda key: re.compile(tables[key], re.MULTILINE) if key in tables else None  # noqa: E731
     return _SpeechPatterns(compile_all(speech.get("outline_heading", [])), compile_all(speech.get("sentence", [])),
                            int(speech.get("min_sentence_cjk", 8)), compile_all(zones.get("body_line", [])),
-                           int(zones.get("min_body_cjk", 20)))
+                           int(zones.get("min_body_cjk", 20)), compile_one("separator"), compile_one("row"))
+
+
+def markdown_tables(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every markdown table of ``text``: a run of consecutive table rows (lines
+    with a | between cells, ``data/speech_guard.toml``) that holds a separator row (``|---|:---:|``).
+
+    A rule declared ``in_tables = false`` (nav_menu: 首页 | 工作总结 | 讲话稿) cuts nothing inside one: a
+    row of short cells there is a table row, not a menu.
+
+    >>> t = "目标如下。\\n| 指标 | 目标 |\\n|---|---|\\n| 覆盖率 | 85% |\\n\\n首页 | 新闻\\n"
+    >>> [t[s:e] for s, e in markdown_tables(t)]
+    ['| 指标 | 目标 |\\n|---|---|\\n| 覆盖率 | 85% |\\n']
+    """
+    patterns = _speech_patterns()
+    separator, row = patterns.table_separator, patterns.table_row
+    if separator is None or row is None or "-" not in text or ("|" not in text and "｜" not in text):
+        return []
+    blocks: list[tuple[int, int]] = []
+    for m in separator.finditer(text):
+        if blocks and m.start() < blocks[-1][1]:
+            continue  # a second separator row of the same table
+        start = m.start()
+        while start > 0:  # the rows above (the header)
+            above = text.rfind("\n", 0, start - 1) + 1
+            if not row.fullmatch(text, above, start - 1):
+                break
+            start = above
+        end = m.end()
+        while end < len(text) and text[end] == "\n":  # the rows below (the body), up to a blank line
+            below = text.find("\n", end + 1)
+            below = len(text) if below < 0 else below
+            if not row.fullmatch(text, end + 1, below):
+                break
+            end = below
+        end = end + 1 if end < len(text) and text[end] == "\n" else end
+        blocks.append((start, end))
+    return blocks
 
 
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
@@ -241,6 +285,17 @@ class _Page:
         self.starts = np.array([0] + [m.end() for m in re.finditer("\n", text)], dtype=np.int64)
         self._zones: tuple[int, int] | None = None
         self.strong: list[tuple[int, int]] | None = None  # the first pass's cuts found with evidence
+        self._tables: list[tuple[int, int]] | None = None
+
+    def tables(self) -> list[tuple[int, int]]:
+        """(start, end) of the page's markdown tables (:func:`markdown_tables`), found once."""
+        if self._tables is None:
+            self._tables = markdown_tables(self.text)
+        return self._tables
+
+    def in_table(self, s: int, e: int) -> bool:
+        """True when the span ``[s, e)`` overlaps one of the page's markdown tables."""
+        return any(a < e and s < b for a, b in self.tables())
 
     def line_of(self, pos: int) -> int:
         return int(np.searchsorted(self.starts, pos, side="right")) - 1
@@ -318,7 +373,9 @@ def _guard(page: _Page, spans: list[tuple[int, int, str]], by_name: dict[str, Ru
             kept.append((s, e, name))
             continue
         reason = None
-        if rule.require_evidence and not found:
+        if not rule.in_tables and page.in_table(s, e):
+            reason = "in a markdown table (a table row is not chrome)"
+        elif rule.require_evidence and not found:
             reason = "no evidence of chrome near it"
         elif rule.zone != "anywhere":
             if zones is None:
@@ -621,6 +678,9 @@ def _guard_view(view: str, spans: list[tuple[int, int, str]], by_name: dict[str,
     # the page's zones in view coordinates: kept characters before the head end / after the foot start
     head, foot = np.searchsorted(idx, np.asarray([head_end, foot_start], dtype=idx.dtype)).tolist()
     vpage._zones = (head, foot)
+    # and its markdown tables (their | wrappers and separator rows may be cut from the view already)
+    bounds = np.searchsorted(idx, np.asarray([x for ab in page.tables() for x in ab], dtype=np.int64)).tolist()
+    vpage._tables = list(zip(bounds[0::2], bounds[1::2]))
     found: dict[tuple[int, int, str], Protected] = {}
     kept = _guard(vpage, spans, by_name, found)
     for (s, e, name), p in found.items():

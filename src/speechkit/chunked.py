@@ -1,11 +1,11 @@
 """Huge documents, analysed in chunks: memory bounded per document (issue 15).
 
 A document longer than the threshold of ``data/chunks.toml`` (about 8 MB) is cut at line breaks
-into chunks of about 3 MB (:func:`chunk_bounds`); each chunk goes through the same per-document
-analysis as any document (:func:`speechkit.analyze.analyze_document`), and its per-sentence rows
-(sentences, tokens, sentence_themes, targets) are shifted to the whole text — offsets plus the
-chunk's start, sentence ids continued — and handed back chunk by chunk, to be written to Parquet
-before the next chunk is read. What is computed over the whole document stays so:
+into chunks of about 3 MB (:func:`chunk_bounds`); each chunk goes through the steps of any document
+(:func:`speechkit.steps.run_steps`) but the per-document ones computed below over the whole text
+(outline, TextRank), and its per-sentence tables (sentences, tokens, sentence_themes, targets) are
+shifted to the whole text — offsets plus the chunk's start, sentence ids continued — and handed
+back chunk by chunk as Arrow tables, to be written to Parquet before the next chunk is read. What is computed over the whole document stays so:
 
 * ``themes`` — from the per-sentence hits of all chunks (the same sums as one pass);
 * ``sections`` / ``outlines`` — :func:`speechkit.outline.parse_outline` over the whole text (it
@@ -32,11 +32,13 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
+import pyarrow as pa
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
     from speechkit.analyze import AnalysisTools
+    from speechkit.steps import Step
 
 __all__ = ["DATA_FILES", "ChunkRules", "chunk_rules", "chunk_bounds", "ChunkedAnalysis", "STREAMED_PER_CHUNK"]
 
@@ -44,6 +46,9 @@ DATA_FILES = ("chunks.toml",)
 #: the tables whose rows are written chunk by chunk; the others are one set of rows per document
 STREAMED_PER_CHUNK = ("sentences", "tokens", "sentence_themes", "targets")
 _OFFSETS = {"sentences": ("start", "end"), "targets": ("start", "end", "figure_start", "figure_end")}
+#: built-in steps whose tables are per document: computed once over the whole text in
+#: :meth:`ChunkedAnalysis.finish`, so a chunk does not run them (unless another step reads what they provide)
+_WHOLE_DOCUMENT_STEPS = ("outline", "textrank")
 
 
 @dataclass(frozen=True)
@@ -153,21 +158,46 @@ class ChunkedAnalysis:
         self._tail = np.zeros(0, dtype=np.int64)  # the last window-1 tokens before the next chunk
 
     def chunks(self) -> Iterator[dict[str, list[dict]]]:
-        """Rows of :data:`STREAMED_PER_CHUNK` for each chunk, in text order, and the rows of every
-        registered step's table (:func:`speechkit.steps.register`): such a step sees each chunk as a
-        document of its own (its offsets and sentence ids are the chunk's)."""
-        from speechkit.analyze import analyze_document, registered_tables
+        """:meth:`chunk_tables` as rows (one dict per row), for a caller that reads rows.
+
+        >>> from speechkit.analyze import AnalysisTools, AnalyzeOptions
+        >>> rules = ChunkRules(60, 30, re.compile("[一二三]、"), "。", "")
+        >>> c = ChunkedAnalysis("d1", "一、回顾\\n去年增长5%。\\n二、安排\\n今年新增托位300个。\\n" * 3, AnalysisTools(AnalyzeOptions()), rules=rules)
+        >>> rows = [r["sentences"] for r in c.chunks()]
+        >>> len(rows) > 1, [r["sentence_id"] for chunk in rows for r in chunk] == list(range(12))
+        (True, True)
+        """
+        for tables in self.chunk_tables():
+            yield {name: table.to_pylist() for name, table in tables.items()}
+
+    def chunk_tables(self) -> Iterator[dict[str, pa.Table]]:
+        """The tables of :data:`STREAMED_PER_CHUNK` for each chunk, in text order, already shifted to the
+        whole text (Arrow tables, no dict per row), and the table of every registered step
+        (:func:`speechkit.steps.register`): such a step sees each chunk as a document of its own (its
+        offsets and sentence ids are the chunk's). The per-document steps (outline, TextRank) do not
+        run on a chunk: :meth:`finish` computes them over the whole document.
+
+        >>> from speechkit.analyze import AnalysisTools, AnalyzeOptions
+        >>> rules = ChunkRules(60, 30, re.compile("[一二三]、"), "。", "")
+        >>> c = ChunkedAnalysis("d1", "一、回顾\\n去年增长5%。\\n" * 4, AnalysisTools(AnalyzeOptions()), rules=rules)
+        >>> [t["sentences"]["sentence_id"].to_pylist() for t in c.chunk_tables()]
+        [[0, 1, 2, 3], [4, 5, 6, 7]]
+        """
+        from speechkit.analyze import registered_tables
+        from speechkit.steps import Doc, run_steps
 
         names = (*STREAMED_PER_CHUNK, *registered_tables(self.tools.steps))
+        chain = _chunk_chain(self.tools.steps)
         r = self.rules
         for start, end in chunk_bounds(self.text, r.chunk_chars, r.heading, r.sentence_end, r.closing, self._frame_starts()):
-            analysis = analyze_document(self.doc_id, self.text[start:end], self.tools, self.year)
-            rows = {name: analysis.rows.get(name, []) for name in names}
-            self._shift(rows, start)
-            self._gather(rows)
-            self.counts.update(analysis.counts)
-            self.sentences += analysis.sentences
-            yield rows
+            doc = Doc(self.doc_id, self.text[start:end], self.year, self.tools)
+            written = run_steps(doc, chain)
+            tables = {name: written[name] for name in names}
+            tables = self._shift_tables(tables, start)
+            self._gather_tables(tables, doc.values.get("tokens", []))
+            self.counts.update(doc.values.get("term_counts", {}))
+            self.sentences += len(doc.values.get("sentences", ()))
+            yield tables
 
     def _frame_starts(self) -> list[int]:
         """Line starts where the targets' review/plan frame is set (a heading like 二、2024年工作安排 or a
@@ -178,39 +208,11 @@ class ChunkedAnalysis:
         text = self.text
         return [p for p, kind in zip(frames.sec_pos, frames.sec_kind) if kind and p > 0 and text[p - 1] == "\n"]
 
-    def _shift(self, rows: dict[str, list[dict]], start: int) -> None:
-        base = self.sentences
-        for name in ("sentences", "tokens", "sentence_themes"):
-            for row in rows[name]:
-                row["sentence_id"] += base
-        for name, keys in _OFFSETS.items():
-            for row in rows[name]:
-                for key in keys:
-                    if row.get(key) is not None:
-                        row[key] += start
-        if start > 0:
-            # a target opening the chunk: its indicator may be read from the line before (in the whole text)
-            from speechkit.steps.targets import line_before as _line_before
-            from speechkit.indicators import indicator_key
-
-            for row in rows["targets"]:
-                if row["start"] == start:
-                    row["indicator_key"] = indicator_key(indicator=row["indicator"], sentence=row["sentence"], value=row["value"],
-                                                         unit=row["unit"], indicators=self.tools.indicators,
-                                                         before=_line_before(self.text, row["start"]))
-
-    def _gather(self, rows: dict[str, list[dict]]) -> None:
-        """Keep what the per-document tables need: theme hits per sentence, the TextRank graph."""
-        per_sentence: dict[int, dict[str, int]] = {}
-        for row in rows["sentence_themes"]:
-            per_sentence.setdefault(row["sentence_id"], {})[row["theme"]] = row["hits"]
-        for hits in per_sentence.values():
-            key = tuple(sorted(hits.items()))
-            self._hits.append(self._interned.setdefault(key, hits))
+    def _add_tokens(self, ids: list[int]) -> None:
+        """Add a chunk's TextRank nodes (in order) to the document's co-occurrence graph."""
         from speechkit.keywords import TEXTRANK_WINDOW, _cooccurrence_graph
 
         vocab = self._vocab
-        ids = [vocab.setdefault(t, len(vocab)) for row in rows["tokens"] for t in row["tokens"] if len(t) >= 2]
         seq = np.concatenate([self._tail, np.asarray(ids, dtype=np.int64)])
         n = len(vocab)
         graph = _cooccurrence_graph(seq, n, TEXTRANK_WINDOW) - _cooccurrence_graph(self._tail, n, TEXTRANK_WINDOW)
@@ -221,6 +223,57 @@ class ChunkedAnalysis:
             self._graph = self._graph + graph
         self._graph.eliminate_zeros()
         self._tail = seq[-(TEXTRANK_WINDOW - 1):] if seq.size else self._tail
+
+    def _shift_tables(self, tables: dict[str, pa.Table], start: int) -> dict[str, pa.Table]:
+        """A chunk's tables moved to the whole text: sentence ids continued after the earlier chunks',
+        offsets plus the chunk's ``start``; a target opening the chunk gets the indicator key of the
+        whole text (its line before may lie in the chunk before)."""
+        import pyarrow.compute as pc  # here: the analyze stage imports this module for chunk_rules alone
+
+        base = self.sentences
+
+        def plus(table: pa.Table, column: str, by: int) -> pa.Table:
+            i = table.schema.get_field_index(column)
+            return table.set_column(i, table.schema.field(i), pc.add(table.column(i), pa.scalar(by, pa.int64())))
+
+        if base:
+            for name in ("sentences", "tokens", "sentence_themes"):
+                tables[name] = plus(tables[name], "sentence_id", base)
+        if start:
+            for name, keys in _OFFSETS.items():
+                for key in keys:
+                    tables[name] = plus(tables[name], key, start)
+            targets = tables["targets"]
+            opening = np.flatnonzero(pc.fill_null(pc.equal(targets.column("start"), start), False).to_numpy(zero_copy_only=False))
+            if opening.size:
+                # a target opening the chunk: its indicator may be read from the line before (in the whole text)
+                from speechkit.indicators import indicator_key
+                from speechkit.steps.targets import line_before as _line_before
+
+                keys_column = targets.column("indicator_key").to_pylist()
+                for i in opening.tolist():
+                    row = {k: targets.column(k)[i].as_py() for k in ("indicator", "sentence", "value", "unit", "start")}
+                    keys_column[i] = indicator_key(indicator=row["indicator"], sentence=row["sentence"], value=row["value"],
+                                                   unit=row["unit"], indicators=self.tools.indicators,
+                                                   before=_line_before(self.text, row["start"]))
+                j = targets.schema.get_field_index("indicator_key")
+                tables["targets"] = targets.set_column(j, targets.schema.field(j),
+                                                       pa.array(keys_column, targets.schema.field(j).type))
+        return tables
+
+    def _gather_tables(self, tables: dict[str, pa.Table], tokens: Sequence[str]) -> None:
+        """Keep what the per-document tables need from a chunk: theme hits per sentence (its
+        ``sentence_themes``), the TextRank graph (its content tokens, in order)."""
+        themes = tables["sentence_themes"]
+        per_sentence: dict[int, dict[str, int]] = {}
+        for sid, theme, hits in zip(themes.column("sentence_id").to_pylist(), themes.column("theme").to_pylist(),
+                                    themes.column("hits").to_pylist()):
+            per_sentence.setdefault(sid, {})[theme] = hits
+        for found in per_sentence.values():
+            key = tuple(sorted(found.items()))
+            self._hits.append(self._interned.setdefault(key, found))
+        vocab = self._vocab
+        self._add_tokens([vocab.setdefault(t, len(vocab)) for t in tokens if len(t) >= 2])
 
     def finish(self) -> tuple[dict[str, list[dict]], dict[str, int], int, int]:
         """(rows of the per-document tables, term counts, sentences, sentences with a theme) after :meth:`chunks`."""
@@ -245,3 +298,17 @@ class ChunkedAnalysis:
         rows["keywords_textrank"] = [{"doc_id": doc_id, "method": "textrank", "rank": rank, "term": term, "score": score}
                                      for rank, (term, score) in enumerate(ranked, start=1)]
         return rows, dict(self.counts), self.sentences, covered
+
+
+def _chunk_chain(chain: "tuple[Step, ...]") -> "tuple[Step, ...]":
+    """The steps a chunk runs: ``chain`` without the per-document steps (:data:`_WHOLE_DOCUMENT_STEPS`)
+    that no remaining step reads from.
+
+    >>> from speechkit.steps import BUILTIN
+    >>> [s.name for s in _chunk_chain(BUILTIN)]
+    ['sentences', 'themes', 'targets']
+    """
+    kept = tuple(s for s in chain if s.name not in _WHOLE_DOCUMENT_STEPS)
+    needed = {value for s in kept for value in s.reads}
+    dropped = {value for s in chain if s.name in _WHOLE_DOCUMENT_STEPS for value in s.provides}
+    return chain if needed & dropped else kept

@@ -82,7 +82,7 @@ def _guard(fn, *args, **kwargs):
     """
     import warnings
 
-    from speechkit.errors import USER_ERRORS, SpeechkitWarning
+    from speechkit.errors import USER_ERROR_BASES, SpeechkitWarning
 
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -99,7 +99,7 @@ def _guard(fn, *args, **kwargs):
                         _warn(str(w.message))
     except typer.Exit:
         raise
-    except USER_ERRORS as exc:
+    except USER_ERROR_BASES as exc:
         if _STATE["debug"]:
             raise
         _fail(str(exc))

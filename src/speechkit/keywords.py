@@ -141,6 +141,9 @@ class CorpusCounts:
         self.counts = np.asarray(counts, dtype=np.float64)
         if not (self.rows.size == len(self.terms) == self.counts.size):
             raise ValueError("rows, terms and counts must have one entry each")
+        # the documents × terms matrix over the whole vocabulary, built once (digest, TF-IDF and topics
+        # all start from it); the arrays are never modified after construction
+        self._full: tuple[sp.csr_matrix, list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.doc_ids)
@@ -155,7 +158,16 @@ class CorpusCounts:
         return cls(list(doc_counts), np.repeat(np.arange(len(rows)), lengths), terms, counts)
 
     def sorted(self) -> "CorpusCounts":
-        """The same counts with the documents in sorted ``doc_id`` order."""
+        """The same counts with the documents in sorted ``doc_id`` order (``self`` when they already are,
+        so the matrix built for one is built once for both).
+
+        >>> s = CorpusCounts.from_mapping({"甲": {"托育": 2}, "乙": {"服务": 3}}).sorted()
+        >>> s.doc_ids, s.sorted() is s
+        (['乙', '甲'], True)
+        """
+        ids = self.doc_ids
+        if all(a <= b for a, b in zip(ids, ids[1:])):
+            return self
         order = sorted(range(len(self.doc_ids)), key=self.doc_ids.__getitem__)
         rank = np.empty(len(order), dtype=np.int64)
         rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
@@ -190,17 +202,30 @@ class CorpusCounts:
         high = _document_frequency_limit(max_df, n_docs, "max_df")
         if n_docs == 0:
             return sp.csr_matrix((0, 0), dtype=np.float64), [], []
-        positive = self.counts > 0
-        if not positive.any():
+        full, vocabulary = self._full_matrix()
+        if not vocabulary:
             return sp.csr_matrix((n_docs, 0), dtype=np.float64), doc_ids, []
-        rows, counts, terms = self.rows, self.counts, self.terms
-        if not positive.all():
-            rows, counts, terms = rows[positive], counts[positive], terms.filter(positive)
-        sorted_terms, columns = _sorted_codes(terms)
-        vocabulary = sorted_terms.to_pylist()
-        matrix = sp.csr_matrix((counts, (rows, columns)), shape=(n_docs, len(vocabulary)))
-        matrix.sum_duplicates()
-        return _prune(matrix, doc_ids, vocabulary, low, high)
+        # a copy: the caller may change its matrix in place, the memo stays as built
+        return _prune(full.copy(), doc_ids, list(vocabulary), low, high)
+
+    def _full_matrix(self) -> tuple[sp.csr_matrix, list[str]]:
+        """The canonical documents × terms matrix over every term with a positive count, and that
+        vocabulary (sorted): built on the first call, memoised."""
+        if self._full is None:
+            n_docs = len(self.doc_ids)
+            positive = self.counts > 0
+            if not positive.any():
+                self._full = sp.csr_matrix((n_docs, 0), dtype=np.float64), []
+                return self._full
+            rows, counts, terms = self.rows, self.counts, self.terms
+            if not positive.all():
+                rows, counts, terms = rows[positive], counts[positive], terms.filter(positive)
+            sorted_terms, columns = _sorted_codes(terms)
+            vocabulary = sorted_terms.to_pylist()
+            matrix = sp.csr_matrix((counts, (rows, columns)), shape=(n_docs, len(vocabulary)))
+            matrix.sum_duplicates()
+            self._full = matrix, vocabulary
+        return self._full
 
 
 def _prune(matrix: sp.csr_matrix, doc_ids: list[str], vocabulary: list[str], low: float, high: float

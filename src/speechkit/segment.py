@@ -326,12 +326,7 @@ class Segmenter:
         >>> Segmenter().cut("开展两癌筛查")
         ['开展', '两癌筛查']
         """
-        tokenizer = self._load()
-        if self.backend == "jieba":
-            return list(tokenizer.cut(sentence))
-        tokens = tokenizer.cut(sentence)
-        # every token is a piece of the sentence: one with nothing to split needs no per-token check
-        return _split_like_jieba(tokens) if _NEEDS_SPLIT.search(sentence) else tokens
+        return self.cut_many([sentence])[0]
 
     def cut_many(self, sentences: list[str]) -> list[list[str]]:
         """``[self.cut(s) for s in sentences]``, with the per-call lookups done once for the whole list
@@ -345,9 +340,11 @@ class Segmenter:
         >>> seg.cut_many(["要切实推进普惠托育服务。", "PM_2.5浓度下降"])
         [['要', '切实', '推进', '普惠托育服务', '。'], ['PM', '_', '2.5', '浓度', '下降']]
         """
-        if self.backend != "rjieba":
-            return [self.cut(sentence) for sentence in sentences]
-        cut, needs_split = self._load().cut, _NEEDS_SPLIT.search
+        cut = self._load().cut
+        if self.backend == "jieba":
+            return [list(cut(sentence)) for sentence in sentences]
+        # every token is a piece of the sentence: one with nothing to split needs no per-token check
+        needs_split = _NEEDS_SPLIT.search
         return [_split_like_jieba(cut(s)) if needs_split(s) else cut(s) for s in sentences]
 
     def is_content(self, token: str) -> bool:

@@ -155,7 +155,7 @@ def fit_topics(
 
     if len(vocabulary) > _MAX_TERMS:
         # the _MAX_TERMS terms found in most documents (ties: vocabulary order), kept in order
-        df = np.diff(counts.tocsc().indptr)
+        df = np.bincount(counts.indices, minlength=counts.shape[1])  # canonical: one entry per (doc, term)
         keep = np.sort(np.argsort(-df, kind="stable")[:_MAX_TERMS])
         counts = counts[:, keep]
         vocabulary = [vocabulary[i] for i in keep]
