@@ -1165,8 +1165,12 @@ def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
         series = out[col]
         if isinstance(series.dtype, pd.DatetimeTZDtype):
             out[col] = series.dt.tz_localize(None)
-        elif series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-            out[col] = series.astype(object).map(_excel_value)
+        elif series.dtype != object and pd.api.types.is_string_dtype(series.dtype):
+            # a string column holds only strings and gaps: cleaned in one vectorised pass, when it needs it
+            if series.str.contains(_ILLEGAL_XLSX.pattern, regex=True).any():
+                out[col] = series.str.replace(_ILLEGAL_XLSX.pattern, "", regex=True)
+        elif series.dtype == object:
+            out[col] = series.map(_excel_value)
     return out
 
 
@@ -1234,7 +1238,10 @@ def _fill_workbook(book, tables: list[tuple[str, pd.DataFrame, tuple[str, ...]]]
             ws.write_string(0, j, name, bold)
         writers = [_cell_writer(clean.iloc[:, j]) for j in range(len(clean.columns))]
         percent_of = [percent_format if str(c) in percent else None for c in clean.columns]
-        write_number, write_string, write_boolean = ws.write_number, ws.write_string, ws.write_boolean
+        # XlsxWriter's undecorated writers: the public ones first check every cell for A1 notation
+        write_number = getattr(ws, "_write_number", ws.write_number)
+        write_string = getattr(ws, "_write_string", ws.write_string)
+        write_boolean = ws.write_boolean
         for i in range(len(clean)):
             row = i + 1
             for j, (kind, values) in enumerate(writers):
