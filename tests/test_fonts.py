@@ -116,3 +116,57 @@ def test_embedded_font_css_is_cached_by_content(tmp_path, monkeypatch):
     assert fonts.embedded_font_css("比占题主组各") == css and len(made) == 1
     assert fonts.embedded_font_css("各组主题占比与趋势") != css and len(made) == 2
     fonts._web_subset.cache_clear()
+
+
+def test_read_only_font_cache_falls_back_without_leaving_temp_folders(tmp_path, monkeypatch):
+    import tempfile
+
+    from speechkit import io as skio
+
+    monkeypatch.setenv("SPEECHKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+
+    def refuse(path, data):
+        raise PermissionError(13, "read-only", str(path))
+
+    monkeypatch.setattr(skio, "atomic_write_bytes", refuse)
+    fonts._web_subset.cache_clear()
+    assert fonts.subset_font_file("妇女儿童工作") is None              # the clouds draw with the full font
+    css = fonts.embedded_font_css("妇女儿童工作")                      # the page still gets its font
+    fonts._web_subset.cache_clear()
+    assert css.startswith("@font-face") and "base64," in css
+    assert list((tmp_path / "tmp").iterdir()) == []                    # nothing left behind
+    assert not list((tmp_path / "cache").rglob("*.otf"))
+
+
+def test_font_cache_keeps_the_newest_entries_within_its_bounds(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("SPEECHKIT_CACHE_DIR", str(tmp_path))
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    for k in range(6):   # six old entries of 1 kB, oldest first
+        entry = folder / f"{k:064x}.otf"
+        entry.write_bytes(b"x" * 1000)
+        os.utime(entry, ns=(10**18 + k * 10**9, 10**18 + k * 10**9))
+    removed = fonts.trim_font_cache(max_entries=4)
+    assert sorted(p.name for p in removed) == [f"{0:064x}.otf", f"{1:064x}.otf"]
+    removed = fonts.trim_font_cache(max_entries=10, max_bytes=2500)    # a byte bound: the newest two fit
+    assert sorted(p.stem[-1] for p in removed) == ["2", "3"]
+    assert sorted(p.stem[-1] for p in folder.glob("*.otf")) == ["4", "5"]
+
+
+def test_a_font_cache_hit_counts_as_recent_and_a_new_subset_trims_the_cache(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("SPEECHKIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(fonts, "FONT_CACHE_MAX_ENTRIES", 2)
+    monkeypatch.setattr(fonts, "trim_font_cache", lambda keep=None, f=fonts.trim_font_cache: f(2, keep=keep))
+    first = fonts.subset_font_file("妇女")
+    second = fonts.subset_font_file("儿童")
+    for k, path in enumerate((first, second)):     # written long ago, first the oldest
+        os.utime(path, ns=(10**18 + k, 10**18 + k))
+    assert fonts.subset_font_file("女妇") == first   # a hit: first is now the newest
+    third = fonts.subset_font_file("工作")           # a third subset: the least recently used (second) goes
+    assert first.is_file() and third.is_file() and not second.is_file()

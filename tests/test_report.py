@@ -495,3 +495,49 @@ def test_a_chart_is_shown_at_the_size_it_was_drawn(dpi):
     png = buffer.getvalue()
     assert report._png_dpi(png) == dpi
     assert f'width="{900 * 96 // dpi}"' in report._figure_html(report.Chart("c", lambda: None, "说明", "图"), png)
+
+
+class _PidCorpus(FakeCorpus):
+    """Records the process that computed the near duplicates (in ``pid_file``)."""
+
+    pid_file: Path
+
+    def near_duplicates(self, threshold=0.8, num_perm=128, shingle=5) -> pd.DataFrame:
+        import os
+
+        with open(self.pid_file, "a", encoding="ascii") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return super().near_duplicates(threshold, num_perm, shingle)
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_jobs_run_in_workers_under_any_default_start_method(tmp_path, monkeypatch, method):
+    import multiprocessing
+    import os
+
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} start method here")
+    monkeypatch.setenv("SPEECHKIT_CACHE_DIR", str(tmp_path / "cache"))
+    one = build_report(FakeCorpus(_tables()), ["city"], tmp_path / "one", jobs=1)
+    corpus = _PidCorpus(_tables())
+    corpus.pid_file = tmp_path / "pids"
+    before = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method(method, force=True)
+    try:
+        two = build_report(corpus, ["city"], tmp_path / "two", jobs=2)
+    finally:
+        multiprocessing.set_start_method(before, force=True)
+    pids = corpus.pid_file.read_text(encoding="ascii").split()
+    assert len(pids) == 1 and int(pids[0]) != os.getpid()       # the MinHash ran beside, not in its section
+    assert _page_without_time(one["html"]) == _page_without_time(two["html"])
+    for name in (p.name for p in (tmp_path / "one" / "charts").glob("*.png")):
+        assert one[f"charts/{name}"].read_bytes() == two[f"charts/{name}"].read_bytes(), name
+
+
+def test_every_section_is_computed_once_and_only_table_less_ones_after_the_workbook():
+    order = report.COMPUTE_ORDER + report.AFTER_WORKBOOK
+    assert sorted(b.__name__ for b in order) == sorted(b.__name__ for b in report.SECTION_BUILDERS)
+    assert len(set(order)) == len(order)
+    ctx = report._context(FakeCorpus(_tables()), ["city"])
+    for builder in report.AFTER_WORKBOOK:
+        assert not [b for b in builder(ctx).blocks if isinstance(b, report.Table)], builder.__name__

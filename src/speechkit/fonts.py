@@ -20,7 +20,8 @@ from pathlib import Path
 
 from matplotlib import font_manager
 
-__all__ = ["cjk_font", "cjk_font_path", "cjk_rc", "font_covers", "embedded_font_css", "subset_font_file", "font_cache_dir"]
+__all__ = ["cjk_font", "cjk_font_path", "cjk_rc", "font_covers", "embedded_font_css", "subset_font_file", "font_cache_dir",
+           "trim_font_cache"]
 
 #: Font files looked for in mplfonts' ``fonts/`` folder, best first.
 MPLFONTS_FILES = (
@@ -211,38 +212,92 @@ def _make_subset(chars: frozenset[str], purpose: str) -> bytes:
     return buf.getvalue()
 
 
+#: The font cache keeps at most this many subsets and this many bytes (the newest are kept: a hit counts as new).
+FONT_CACHE_MAX_ENTRIES = 32
+FONT_CACHE_MAX_BYTES = 64 * 1024 * 1024
+
+
 def subset_font_file(text: str, purpose: str = "draw") -> Path | None:
     """A font file holding only the glyphs of ``text`` (and digits), cached by content in :func:`font_cache_dir`.
 
     The word clouds draw with it: the full 16 MB font, opened once per font size they try, made a
     report of twelve clouds map 1.8 GB; the subset draws the same pixels. The same ``text`` gives the
     same file (reused across runs, the cache is checked before subsetting); other text, another font
-    file or other options give another key. ``None`` when subsetting is impossible (callers fall
-    back to the full font).
+    file or other options give another key. ``None`` when subsetting is impossible or the cache
+    folder cannot be written (callers fall back to the full font; nothing is left in a temp folder).
 
     >>> subset_font_file("妇女儿童") == subset_font_file("儿童妇女")
     True
     """
     chars = frozenset(ch for ch in text if not ch.isspace()) | _ALWAYS_KEPT
+    return _cached_subset(chars, purpose)[1]
+
+
+def _cached_subset(chars: frozenset[str], purpose: str) -> tuple[bytes, Path | None]:
+    """The subset of the CJK font to ``chars`` for ``purpose``: its bytes (b"" when subsetting is impossible)
+    and its cache file (None when the cache cannot hold it). The one cache routine of this module.
+
+    A hit is read and marked as recently used; a miss is made, stored atomically and the cache trimmed
+    (:func:`trim_font_cache`). A read-only cache folder is no error: the bytes are still returned.
+    """
     try:
         key = _subset_key(chars, purpose)
     except OSError:
-        return None
-    folder = font_cache_dir()
-    path = folder / f"{key}.otf"
-    if path.is_file() and path.stat().st_size > 0:
-        return path
+        return b"", None
+    path = font_cache_dir() / f"{key}.otf"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    if data:
+        _touch(path)
+        return data, path
     try:
         data = _make_subset(chars, purpose)
-    except Exception:  # a broken font file must not stop a chart
-        return None
-    if _store(path, data):
-        return path
-    import tempfile  # a read-only cache folder: a private temporary copy for this process
+    except Exception:  # a broken font file must not stop a chart or the report
+        return b"", None
+    if not _store(path, data):
+        return data, None
+    trim_font_cache(keep=path)
+    return data, path
 
-    tmp = Path(tempfile.mkdtemp(prefix="speechkit-font-")) / f"{key}.otf"
-    tmp.write_bytes(data)
-    return tmp
+
+def _touch(path: Path) -> None:
+    """Mark a cache entry as just used (its mtime), so that trimming keeps it; silent on a read-only cache."""
+    import os
+
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def trim_font_cache(max_entries: int = FONT_CACHE_MAX_ENTRIES, max_bytes: int = FONT_CACHE_MAX_BYTES,
+                    keep: Path | None = None) -> list[Path]:
+    """Delete the least recently used subsets beyond ``max_entries`` files or ``max_bytes`` in all; return them.
+
+    ``keep`` (the entry just written) is never deleted. Without it, a cache of 200 report fonts
+    of 0.5 MB (100 MB) would be cut to the newest 32 (16 MB): ``trim_font_cache()``.
+    """
+    entries = []
+    for path in font_cache_dir().glob("*.otf"):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        entries.append((stat.st_mtime_ns, path.name, path, stat.st_size))
+    entries.sort(reverse=True)   # newest first
+    removed, count, total = [], 0, 0
+    for _mtime, _name, path, size in entries:
+        if path == keep or (count < max_entries and total + size <= max_bytes):
+            count, total = count + 1, total + size
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            pass
+    return removed
 
 
 def _store(path: Path, data: bytes) -> bool:
@@ -260,23 +315,7 @@ def _store(path: Path, data: bytes) -> bool:
 @lru_cache(maxsize=16)
 def _web_subset(chars: frozenset[str]) -> bytes:
     """The subset for the report's ``@font-face``, from the disk cache or made now (b"" when impossible)."""
-    try:
-        key = _subset_key(chars, "web")
-    except OSError:
-        return b""
-    path = font_cache_dir() / f"{key}.otf"
-    try:
-        data = path.read_bytes()
-        if data:
-            return data
-    except OSError:
-        pass
-    try:
-        data = _make_subset(chars, "web")
-    except Exception:  # a broken font file must not stop the report
-        return b""
-    _store(path, data)
-    return data
+    return _cached_subset(chars, "web")[0]
 
 
 def embedded_font_css(text: str, family: str = "speechkit CJK") -> str:

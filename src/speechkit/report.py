@@ -21,6 +21,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from concurrent.futures import Future
 from functools import partial
 from importlib import resources
 from io import BytesIO
@@ -871,6 +872,15 @@ def _followup(ctx: _Context) -> Section:
 SECTION_BUILDERS = (_overview, _cleaning, _themes, _trends, _keyness, _wordclouds,
                     _targets, _followup, _outlines, _near_duplicates, _similarity)
 
+#: The order the sections are computed in (the page shows them in :data:`SECTION_BUILDERS` order): the
+#: ones with the costliest charts first, so that their jobs start early; the near duplicates late (their
+#: MinHash runs beside this process meanwhile). The workbook job is submitted after these.
+COMPUTE_ORDER = (_similarity, _keyness, _themes, _targets, _trends, _followup, _overview, _cleaning, _outlines,
+                 _near_duplicates)
+#: Sections computed after the workbook job is submitted: they add no table (the word clouds: one job
+#: for all, with one font subset, submitted last).
+AFTER_WORKBOOK = (_wordclouds,)
+
 
 # ---------------------------------------------------------------------------
 # HTML
@@ -1155,8 +1165,12 @@ def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
         series = out[col]
         if isinstance(series.dtype, pd.DatetimeTZDtype):
             out[col] = series.dt.tz_localize(None)
-        elif series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-            out[col] = series.astype(object).map(_excel_value)
+        elif series.dtype != object and pd.api.types.is_string_dtype(series.dtype):
+            # a string column holds only strings and gaps: cleaned in one vectorised pass, when it needs it
+            if series.str.contains(_ILLEGAL_XLSX.pattern, regex=True).any():
+                out[col] = series.str.replace(_ILLEGAL_XLSX.pattern, "", regex=True)
+        elif series.dtype == object:
+            out[col] = series.map(_excel_value)
     return out
 
 
@@ -1224,7 +1238,10 @@ def _fill_workbook(book, tables: list[tuple[str, pd.DataFrame, tuple[str, ...]]]
             ws.write_string(0, j, name, bold)
         writers = [_cell_writer(clean.iloc[:, j]) for j in range(len(clean.columns))]
         percent_of = [percent_format if str(c) in percent else None for c in clean.columns]
-        write_number, write_string, write_boolean = ws.write_number, ws.write_string, ws.write_boolean
+        # XlsxWriter's undecorated writers: the public ones first check every cell for A1 notation
+        write_number = getattr(ws, "_write_number", ws.write_number)
+        write_string = getattr(ws, "_write_string", ws.write_string)
+        write_boolean = ws.write_boolean
         for i in range(len(clean)):
             row = i + 1
             for j, (kind, values) in enumerate(writers):
@@ -1324,15 +1341,6 @@ def _draw_chart(render: Callable[[], Figure], stem: Path, svg: bool,
         figure.clear()
 
 
-#: The report's context, set before the workers fork (they inherit it): see :meth:`_Jobs.early`.
-_FORKED_CONTEXT: _Context | None = None
-
-
-def _near_duplicates_job(threshold: float) -> pd.DataFrame:
-    assert _FORKED_CONTEXT is not None, "started only in forked workers"
-    return _FORKED_CONTEXT.corpus.near_duplicates(threshold=threshold)
-
-
 def _draw_with_subset(charts_here: list[tuple[str, Callable[..., Figure], Callable[..., bytes | None] | None]],
                       text: str, chart_dir: Path, svg: bool) -> dict[str, list[Path]]:
     """Draw several charts (the word clouds) with one subset of the CJK font holding the characters of ``text``.
@@ -1349,57 +1357,51 @@ def _draw_with_subset(charts_here: list[tuple[str, Callable[..., Figure], Callab
     return drawn
 
 
-class _Jobs:
-    """Runs the report's independent jobs (each chart, the workbook): in ``jobs`` worker processes, or here.
+def _run_job(job: list):
+    """One report job, ``[function, *arguments]`` (a :class:`speechkit.parallel.BatchPool` batch)."""
+    fn, *args = job
+    return fn(*args)
 
-    Results are the same either way (each job writes its own files); only the wall time differs.
+
+class _Jobs:
+    """The report's independent jobs (each chart, the workbook): in ``jobs`` worker processes, or here.
+
+    A thin layer over :class:`speechkit.parallel.BatchPool` (whatever the start method, each job is
+    sent to a worker with its arguments) and :func:`speechkit.stage.start_beside` for the corpus
+    computation that needs no section. Results are the same either way (each job writes its own
+    files); only the wall time differs.
     """
 
     def __init__(self, jobs: int):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from speechkit.parallel import BatchPool
 
-        context = multiprocessing.get_context()
-        self.forked = context.get_start_method() == "fork"
-        self.pool = ProcessPoolExecutor(jobs, mp_context=context) if jobs > 1 else None
-        self.futures: dict[str, object] = {}
+        self.jobs = jobs
+        self.pool = BatchPool(_run_job, jobs=jobs)
+        self.futures: dict[str, Future] = {}
 
     def submit(self, key: str, fn: Callable, *args) -> None:
-        if self.pool is None:
-            self.futures[key] = fn(*args)
-        else:
-            self.futures[key] = self.pool.submit(fn, *args)
+        self.futures[key] = self.pool.submit([fn, *args])   # with one job: run here, now
 
     def result(self, key: str):
-        found = self.futures[key]
-        return found.result() if self.pool is not None else found  # type: ignore[attr-defined]
+        return self.futures[key].result()
 
     def early(self, ctx: _Context) -> None:
-        """Start the corpus computations that need no section (the near-duplicate MinHash) in a worker.
+        """Start the corpus computation that needs no section (the near-duplicate MinHash) beside this process.
 
-        Only with forked workers, which inherit the corpus from this process (nothing is sent to them).
-        """
-        global _FORKED_CONTEXT
-        if self.pool is None or not self.forked:
+        :func:`speechkit.stage.start_beside` forks a child that inherits the corpus (nothing to pickle)
+        where processes can be forked, else runs it in a thread; with one job it is computed in its section."""
+        if self.jobs <= 1:
             return
-        _FORKED_CONTEXT = ctx
-        ctx.early["near_duplicates"] = self.pool.submit(_near_duplicates_job, NEAR_DUPLICATE_THRESHOLD)
+        from speechkit.stage import start_beside
+
+        ctx.early["near_duplicates"] = start_beside(ctx.corpus.near_duplicates, NEAR_DUPLICATE_THRESHOLD)
 
     def close(self, failed: bool = False) -> None:
-        if self.pool is None:
-            return
-        if failed:  # Ctrl-C or an error: stop the workers now
-            from speechkit.parallel import _terminate
-
-            _terminate(self.pool)
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-#: Sections in the order they are computed: the ones with the costliest charts first, so that their
-#: jobs start early; the word clouds (many small jobs, no table) last, after the workbook job (the page
-#: shows the sections in :data:`SECTION_BUILDERS` order).
-_COMPUTE_FIRST = ("_similarity", "_keyness", "_themes", "_targets", "_trends", "_followup")
-_COMPUTE_LAST = ("_wordclouds",)
+        """Wait for the workers to finish; on an error (or Ctrl-C) stop them at once."""
+        if failed:
+            self.pool.__exit__(BaseException, None, None)
+        else:
+            self.pool.__exit__(None, None, None)
 
 
 def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool = False,
@@ -1441,7 +1443,6 @@ def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool
 
         warnings.warn(small_groups_message(ctx.single_groups, len(ctx.group_sizes), by), SpeechkitWarning,
                       stacklevel=2)
-    global _FORKED_CONTEXT
     work = _Jobs(default_jobs(jobs))
     try:
         work.early(ctx)
@@ -1449,8 +1450,6 @@ def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool
     except BaseException:
         work.close(failed=True)
         raise
-    finally:
-        _FORKED_CONTEXT = None
     work.close()
     from speechkit import runrecord
 
@@ -1465,55 +1464,40 @@ def build_report(corpus: "Corpus", by: list[str] | str, out_dir: Path, svg: bool
 
 
 def _build(ctx: _Context, out_dir: Path, chart_dir: Path, svg: bool, work: _Jobs) -> dict[str, Path]:
-    """The sections, their charts and workbook handed to ``work`` as they come, then the page."""
-    names = [builder.__name__ for builder in SECTION_BUILDERS]
-    first = [k for name in _COMPUTE_FIRST for k, n in enumerate(names) if n == name]
-    last = [k for name in _COMPUTE_LAST for k, n in enumerate(names) if n == name]
-    middle = [k for k in range(len(names)) if k not in first and k not in last]
-    built: dict[int, Section] = {}
-
+    """The sections (in :data:`COMPUTE_ORDER`, then :data:`AFTER_WORKBOOK`), their charts and the workbook
+    handed to ``work`` as they come, then the page."""
+    built: dict[Callable, Section] = {}
     waiting: list[Chart] = []   # charts sharing one font subset (the word clouds): one job, submitted last
 
-    def submit(chart: Chart) -> None:
-        work.submit(f"chart:{chart.name}", _draw_chart, chart.render, chart_dir / chart.name, svg, chart.picture)
+    def build(builder: Callable[[_Context], Section]) -> Section:
+        section = built[builder] = builder(ctx)
+        for chart in _chart_blocks([section]):
+            if chart.font_text:
+                waiting.append(chart)
+            else:
+                work.submit(f"chart:{chart.name}", _draw_chart, chart.render, chart_dir / chart.name, svg,
+                            chart.picture)
+        return section
 
-    def build(k: int) -> None:
-        section = built[k] = SECTION_BUILDERS[k](ctx)
-        for block in section.blocks:
-            for chart in block.charts if isinstance(block, Gallery) else [block] if isinstance(block, Chart) else []:
-                if chart.font_text:
-                    waiting.append(chart)
-                else:
-                    submit(chart)
-
-    def tables() -> tuple[list[tuple[str, pd.DataFrame, tuple[str, ...]]], dict[int, str]]:
-        sheet_of: dict[int, str] = {}
-        workbook: list[tuple[str, pd.DataFrame, tuple[str, ...]]] = []
-        taken: set[str] = set()
-        for k in sorted(built):
-            for block in built[k].blocks:
-                if isinstance(block, Table):
-                    sheet = excel_sheet_name(block.sheet, taken)
-                    sheet_of[id(block)] = sheet
-                    workbook.append((sheet, _split_group_columns(ctx, block.frame), block.percent))
-        record_sheet = pd.DataFrame(_record_lines(ctx), columns=["项目", "内容"])
-        workbook.append((excel_sheet_name("运行记录", taken), record_sheet, ()))
-        return workbook, sheet_of
-
-    for k in first + middle:
-        build(k)
-    workbook, sheet_of = tables()     # the workbook job starts before the word clouds' many small ones
+    for builder in COMPUTE_ORDER:
+        build(builder)
+    sheet_of: dict[int, str] = {}
+    workbook: list[tuple[str, pd.DataFrame, tuple[str, ...]]] = []
+    taken: set[str] = set()
+    for builder in SECTION_BUILDERS:   # the sheets in page order
+        for block in built[builder].blocks if builder in built else []:
+            if isinstance(block, Table):
+                sheet = sheet_of[id(block)] = excel_sheet_name(block.sheet, taken)
+                workbook.append((sheet, _split_group_columns(ctx, block.frame), block.percent))
+    workbook.append((excel_sheet_name("运行记录", taken), pd.DataFrame(_record_lines(ctx), columns=["项目", "内容"]), ()))
     work.submit("xlsx", write_workbook, out_dir / "report.xlsx", workbook)
-    for k in last:
-        build(k)
+    for builder in AFTER_WORKBOOK:
+        if any(isinstance(block, Table) for block in build(builder).blocks):
+            raise AssertionError(f"{builder.__name__} adds a table after the workbook was written")
     if waiting:
         work.submit("subset charts", _draw_with_subset, [(c.name, c.render, c.picture) for c in waiting],
                     "".join(c.font_text for c in waiting), chart_dir, svg)
-    if any(isinstance(b, Table) for k in last for b in built[k].blocks):  # a late section with a table:
-        work.result("xlsx")                                                # (after the first one is written)
-        workbook, sheet_of = tables()                                      # the workbook again, complete
-        work.submit("xlsx", write_workbook, out_dir / "report.xlsx", workbook)
-    sections = [built[k] for k in range(len(SECTION_BUILDERS))]
+    sections = [built[builder] for builder in SECTION_BUILDERS]
 
     page, slots = _render_html(ctx, sections, sheet_of)   # here, while the jobs draw the charts
     written: dict[str, Path] = {"charts": chart_dir}
