@@ -311,8 +311,9 @@ def _analyze_batch(index: int, docs: list[tuple[str, str, int | None]], options:
         if len(text) > huge:
             write_extra(tables)  # the documents before it come first
             chunked = ChunkedAnalysis(doc_id, text, tools, year)
-            for rows in chunked.chunks():
-                write_extra({name: [pa.Table.from_pylist(chunk_rows, schema=schemas[name])] for name, chunk_rows in rows.items()})
+            for chunk in chunked.chunk_tables():  # Arrow tables, already shifted to the whole text
+                write_extra({name: [table.cast(schemas[name]) if table.schema != schemas[name] else table]
+                             for name, table in chunk.items()})
             rows, doc_counts, n_sentences, covered = chunked.finish()
             result = _CachedAnalysis({name: pa.Table.from_pylist(rows.get(name, []), schema=schema) for name, schema in schemas.items()},
                                      _counts_table(doc_counts), n_sentences, covered)
