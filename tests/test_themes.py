@@ -503,6 +503,32 @@ def test_focus_of_a_file_and_of_an_extra_file(tmp_path):
         load_focus(extra=bad)
 
 
+def test_themes_and_focus_share_one_reader_of_the_file(tmp_path, monkeypatch):
+    """load_focus after load_taxonomy of the same file parses it once; both name a broken file alike."""
+    import tomllib
+
+    from speechkit.themes import load_focus
+
+    calls = []
+    real = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text: calls.append(1) or real(text))
+    path = tmp_path / "one.toml"
+    path.write_text('[focus]\nmin_share = 0.5\n\n[[theme]]\nname = "a"\nfield = "f"\nterms = ["托育"]\n', encoding="utf-8")
+    assert [t.name for t in load_taxonomy(path)] == ["a"]
+    assert load_focus(path).min_share == 0.5
+    assert len(calls) == 1
+    path.write_text('[focus]\nmin_share = 0.25\n\n[[theme]]\nname = "b"\nfield = "f"\nterms = ["托育"]\n', encoding="utf-8")
+    assert load_focus(path).min_share == 0.25 and [t.name for t in load_taxonomy(path)] == ["b"]  # edited: read again
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[focus]\nmin_share = \n', encoding="utf-8")
+    with pytest.raises(ValueError) as from_themes:
+        load_taxonomy(broken)
+    with pytest.raises(ValueError) as from_focus:
+        load_focus(broken)
+    assert str(from_themes.value) == str(from_focus.value)
+    assert "broken.toml: invalid TOML" in str(from_focus.value) and "line 2" in str(from_focus.value)
+
+
 def test_focus_on_the_seed_speeches_keeps_their_plan_themes(taxonomy, segmenter):
     from speechkit.themes import load_focus
 

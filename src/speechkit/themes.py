@@ -157,21 +157,44 @@ def _read_rules(entry: dict, where: str, terms: tuple[str, ...], words: dict[str
     return tuple(rules)
 
 
-def _read_theme_file(path: Path) -> list[Theme]:
+def _read_toml(path: Path) -> dict:
+    """The parsed TOML of a theme file — the one reader of :func:`load_taxonomy` and :func:`load_focus`.
+
+    Cached by path, size and modification time, so the focus table is not parsed again after the
+    themes of the same file; an edited file is read again. A malformed file raises ``ValueError``
+    naming the file (and, for TOML syntax errors, the line and column reported by ``tomllib``).
+    The returned table is shared: callers read it and never change it.
+
+    >>> "theme" in _read_toml(_bundled_taxonomy_path()) and "focus" in _read_toml(_bundled_taxonomy_path())
+    True
+    """
     path = Path(path)
+    stat = path.stat()
+    return _parse_toml(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_toml(path_name: str, size: int, mtime_ns: int) -> dict:
+    """Read and parse one theme file (``size`` and ``mtime_ns`` only key the cache)."""
+    path = Path(path_name)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: invalid TOML: not UTF-8 text ({exc.reason})") from exc
     try:
-        data = tomllib.loads(text.removeprefix("\ufeff"))
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         if "(at end of document)" in message:  # name the line there too
             last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
             message = message.replace("(at end of document)", f"(at end of document, line {last_line})")
         raise ValueError(f"{path}: invalid TOML: {message}") from exc
+
+
+def _read_theme_file(path: Path) -> list[Theme]:
+    path = Path(path)
+    data = _read_toml(path)
     raw_words = data.get("words", {})
     if not isinstance(raw_words, dict):
         raise ValueError(f"{path}: 'words' must be a table of word lists ([words] name = [...])")
@@ -1255,10 +1278,8 @@ class Focus:
 
 
 def _read_focus(path: Path) -> dict[str, float]:
-    try:
-        data = tomllib.loads(Path(path).read_bytes().decode("utf-8").removeprefix("\ufeff"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path}: invalid TOML: {exc}") from exc
+    path = Path(path)
+    data = _read_toml(path)
     raw = data.get("focus", {})
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: 'focus' must be a table ([focus])")
