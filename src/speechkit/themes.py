@@ -53,6 +53,7 @@ __all__ = [
     "suggest_terms",
     "Focus",
     "load_focus",
+    "load_suffixes",
 ]
 
 #: Data files this module reads (part of the analyze stage's cache key).
@@ -375,8 +376,13 @@ class ThemeMatcher:
 
     def __init__(self, themes: list[Theme], tokenize: Callable[[str], list[str]] | None = None,
                  compounds: Iterable[str] = (), rules: bool = True, words: frozenset[str] | None = None,
-                 focus: "Focus | None" = None):
+                 focus: "Focus | None" = None, suffixes: Iterable[str] | None = None):
         self.themes = list(themes)
+        # a token of 3+ characters that ends in one of these characters has a boundary before it
+        # (公路网 = 公路 + 网, 畜牧业, 效能型); by default the bundled lexicon's [matching] suffixes
+        if suffixes is None:
+            suffixes = load_suffixes() if tokenize is not None else ()
+        self.suffixes = frozenset(_fold(c) for c in suffixes)
         self.focus = focus
         self._weak = {theme.name: frozenset(_fold(t) for t in theme.weak) for theme in self.themes if theme.weak}
         self.tokenize = tokenize
@@ -452,9 +458,12 @@ class ThemeMatcher:
         inside: list[tuple[int, int]] = []
         pos = offset
         compounds = self.compounds
+        suffixes = self.suffixes
         for token in tokens:
             end = pos + len(token)
             cuts.add(end)
+            if suffixes and len(token) >= 3 and _fold(token[-1]) in suffixes:
+                cuts.add(end - 1)
             if len(token) > 3:
                 if compounds and _fold(token) in compounds:
                     inside.append((pos, end))
@@ -674,6 +683,11 @@ class ThemeMatcher:
                 if todo.size:
                     cut[todo] = [(p - o) in split_points(flat[t]) for p, o, t in
                                  zip(pos[todo].tolist(), tok_start[at[todo]].tolist(), at[todo].tolist())]
+        if self.suffixes:  # a 3+ character token ending in a suffix character has a boundary before it
+            for cut, pos, at in ((start_cut, start, ti), (end_cut, end, inside_end)):
+                todo = np.flatnonzero(~cut & (lengths[at] >= 3) & (pos == tok_end[at] - 1))
+                if todo.size:
+                    cut[todo] = [_fold(flat[t][-1]) in self.suffixes for t in at[todo].tolist()]
         in_compound = compound[ti] & (lengths[ti] >= 3) & (end <= tok_end[ti])
         passed[rest] = (start_cut & end_cut) | in_compound
         return passed
@@ -1296,6 +1310,31 @@ def _read_focus(path: Path) -> dict[str, float]:
                                  + (" and ≤ 1" if key == "min_share" else "") + f", got {value!r}")
             out[key] = float(value)
     return out
+
+
+def load_suffixes(path: Path | None = None, extra: Path | None = None) -> tuple[str, ...]:
+    """The ``[matching] suffixes`` of the theme file (``extra`` adds to them): one-character word endings
+    that jieba glues to the word before (公路网, 畜牧业, 效能型), so that a token of 3+ characters
+    ending in one has a token boundary before it and 公路 / 畜牧 / 效能 count there.
+
+    >>> "网" in load_suffixes()
+    True
+    """
+    out: list[str] = []
+    for where in (Path(path) if path is not None else _bundled_taxonomy_path(), extra):
+        if where is None:
+            continue
+        raw = _read_toml(Path(where)).get("matching", {})
+        if not isinstance(raw, dict):
+            raise ValueError(f"{where}: 'matching' must be a table ([matching])")
+        unknown = set(raw) - {"suffixes", "note"}
+        if unknown:
+            raise ValueError(f"{where}: [matching]: unknown keys {sorted(unknown)}")
+        values = raw.get("suffixes", [])
+        if not isinstance(values, list) or not all(isinstance(v, str) and len(v.strip()) == 1 for v in values):
+            raise ValueError(f"{where}: [matching] suffixes must be a list of single characters")
+        out.extend(v.strip() for v in values)
+    return tuple(dict.fromkeys(out))
 
 
 def load_focus(path: Path | None = None, extra: Path | None = None) -> Focus | None:
