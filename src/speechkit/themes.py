@@ -53,7 +53,8 @@ __all__ = [
     "suggest_terms",
     "Focus",
     "load_focus",
-    "load_suffixes",
+    "Matching",
+    "load_matching",
 ]
 
 #: Data files this module reads (part of the analyze stage's cache key).
@@ -376,13 +377,15 @@ class ThemeMatcher:
 
     def __init__(self, themes: list[Theme], tokenize: Callable[[str], list[str]] | None = None,
                  compounds: Iterable[str] = (), rules: bool = True, words: frozenset[str] | None = None,
-                 focus: "Focus | None" = None, suffixes: Iterable[str] | None = None):
+                 focus: "Focus | None" = None, matching: "Matching | None" = None):
         self.themes = list(themes)
-        # a token of 3+ characters that ends in one of these characters has a boundary before it
-        # (公路网 = 公路 + 网, 畜牧业, 效能型); by default the bundled lexicon's [matching] suffixes
-        if suffixes is None:
-            suffixes = load_suffixes() if tokenize is not None else ()
-        self.suffixes = frozenset(_fold(c) for c in suffixes)
+        # [matching] of the lexicon (the bundled one by default, with a tokenizer): a 3+ character token
+        # ending in a suffix character has a boundary before it (公路网 = 公路 + 网, 畜牧业, 效能型), and a
+        # speech's procedural sentences (刚才，…作了报告) get no theme
+        if matching is None:
+            matching = load_matching() if tokenize is not None else Matching()
+        self.matching = matching
+        self.suffixes = frozenset(_fold(c) for c in matching.suffixes)
         self.focus = focus
         self._weak = {theme.name: frozenset(_fold(t) for t in theme.weak) for theme in self.themes if theme.weak}
         self.tokenize = tokenize
@@ -556,6 +559,8 @@ class ThemeMatcher:
             found = self._reference_document_sentence_terms(text, sentences, tokens)
         if self.focus is not None:  # keep the themes each sentence is about (issue 18)
             found = [self.focus.select(sentence, f, self._weak) for (_, _, sentence), f in zip(sentences, found)]
+        if self.matching.procedure:  # who spoke or came to the meeting: no theme
+            found = [{} if f and self.matching.is_procedure(sentence) else f for (_, _, sentence), f in zip(sentences, found)]
         return found
 
     def _fast_document_sentence_terms(self, text: str, sentences: list[tuple[int, int, str]],
@@ -1312,29 +1317,59 @@ def _read_focus(path: Path) -> dict[str, float]:
     return out
 
 
-def load_suffixes(path: Path | None = None, extra: Path | None = None) -> tuple[str, ...]:
-    """The ``[matching] suffixes`` of the theme file (``extra`` adds to them): one-character word endings
-    that jieba glues to the word before (公路网, 畜牧业, 效能型), so that a token of 3+ characters
-    ending in one has a token boundary before it and 公路 / 畜牧 / 效能 count there.
+@dataclass(frozen=True)
+class Matching:
+    """The ``[matching]`` table of the theme file: how terms are found beyond the token boundaries.
 
-    >>> "网" in load_suffixes()
+    ``suffixes``: one-character word endings that jieba glues to the word before (公路网, 畜牧业,
+    效能型) — a token of 3+ characters ending in one has a token boundary before it, so 公路 / 畜牧 /
+    效能 count there. ``procedure``: openings of a speech's procedural sentences (刚才，…作了报告;
+    参加今天会议的有…) — a sentence that starts with one (after a leading 同志们：) says who spoke or
+    came, and gets no theme whatever organisations it names.
+
+    >>> m = load_matching()
+    >>> "网" in m.suffixes, m.is_procedure("同志们：刚才，市妇联作了工作报告")
+    (True, True)
+    """
+
+    suffixes: tuple[str, ...] = ()
+    procedure: tuple[str, ...] = ()
+
+    def is_procedure(self, sentence: str) -> bool:
+        """True when ``sentence`` opens with one of the ``procedure`` phrases."""
+        if not self.procedure:
+            return False
+        head = _PROCEDURE_LEAD_RE.sub("", sentence, count=1)
+        return head.startswith(self.procedure)
+
+
+_PROCEDURE_LEAD_RE = re.compile(r"^[\s　]*(?:同志们[:：,，!！]?[\s　]*)?")
+
+
+def load_matching(path: Path | None = None, extra: Path | None = None) -> Matching:
+    """The ``[matching]`` table of the theme file (``extra`` adds to its lists); see :class:`Matching`.
+
+    >>> "刚才" in load_matching().procedure
     True
     """
-    out: list[str] = []
+    found: dict[str, list[str]] = {"suffixes": [], "procedure": []}
     for where in (Path(path) if path is not None else _bundled_taxonomy_path(), extra):
         if where is None:
             continue
         raw = _read_toml(Path(where)).get("matching", {})
         if not isinstance(raw, dict):
             raise ValueError(f"{where}: 'matching' must be a table ([matching])")
-        unknown = set(raw) - {"suffixes", "note"}
+        unknown = set(raw) - {"suffixes", "procedure", "note"}
         if unknown:
             raise ValueError(f"{where}: [matching]: unknown keys {sorted(unknown)}")
-        values = raw.get("suffixes", [])
-        if not isinstance(values, list) or not all(isinstance(v, str) and len(v.strip()) == 1 for v in values):
-            raise ValueError(f"{where}: [matching] suffixes must be a list of single characters")
-        out.extend(v.strip() for v in values)
-    return tuple(dict.fromkeys(out))
+        for key, values in found.items():
+            value = raw.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise ValueError(f"{where}: [matching] {key} must be a list of non-empty strings")
+            if key == "suffixes" and any(len(v.strip()) != 1 for v in value):
+                raise ValueError(f"{where}: [matching] suffixes must be single characters, got {value!r}")
+            values.extend(v.strip() for v in value)
+    return Matching(tuple(dict.fromkeys(found["suffixes"])), tuple(dict.fromkeys(found["procedure"])))
 
 
 def load_focus(path: Path | None = None, extra: Path | None = None) -> Focus | None:
