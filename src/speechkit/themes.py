@@ -559,8 +559,12 @@ class ThemeMatcher:
             found = self._reference_document_sentence_terms(text, sentences, tokens)
         if self.focus is not None:  # keep the themes each sentence is about (issue 18)
             found = [self.focus.select(sentence, f, self._weak) for (_, _, sentence), f in zip(sentences, found)]
-        if self.matching.procedure:  # who spoke or came to the meeting: no theme
-            found = [{} if f and self.matching.is_procedure(sentence) else f for (_, _, sentence), f in zip(sentences, found)]
+        matching = self.matching
+        if matching.procedure:  # who spoke or came to the meeting: no theme
+            found = [{} if f and matching.is_procedure(sentence) else f for (_, _, sentence), f in zip(sentences, found)]
+        if matching.dateline:  # 今年是…的关键一年: the clauses that date the year name no theme
+            found = [_after(sentence, f, matching.dateline_end(sentence)) if f else f
+                     for (_, _, sentence), f in zip(sentences, found)]
         return found
 
     def _fast_document_sentence_terms(self, text: str, sentences: list[tuple[int, int, str]],
@@ -764,6 +768,28 @@ class ThemeMatcher:
         {'托育': 2}
         """
         return {name: len(terms) for name, terms in self.sentence_terms(sentence, tokens).items()}
+
+
+def _after(sentence: str, found: dict[str, list[str]], cut: int) -> dict[str, list[str]]:
+    """``found`` with only the term occurrences at or after ``cut`` (themes left with none dropped).
+
+    >>> _after("今年是改革之年，深化改革", {"改革": ["改革", "改革"]}, 8)
+    {'改革': ['改革']}
+    """
+    if cut <= 0:
+        return found
+    folded = _fold(sentence)
+    out: dict[str, list[str]] = {}
+    for theme, terms in found.items():
+        kept, at = [], cut
+        for term in terms:
+            pos = folded.find(_fold(term), at)
+            if pos >= 0:
+                kept.append(term)
+                at = pos + 1
+        if kept:
+            out[theme] = kept
+    return out
 
 
 def document_theme_table(
@@ -1325,15 +1351,35 @@ class Matching:
     效能型) — a token of 3+ characters ending in one has a token boundary before it, so 公路 / 畜牧 /
     效能 count there. ``procedure``: openings of a speech's procedural sentences (刚才，…作了报告;
     参加今天会议的有…) — a sentence that starts with one (after a leading 同志们：) says who spoke or
-    came, and gets no theme whatever organisations it names.
+    came, and gets no theme whatever organisations it names. ``dateline``: a pattern for the opening
+    of a sentence that dates the year (今年是, 2024年是) and ``dateline_ends``, the words that close
+    such a clause (之年, 一年, 周年): terms in the clauses up to the last one that holds such a word
+    do not count (今年是全面深化改革的重要一年 has no theme; a statement after it keeps its own).
 
     >>> m = load_matching()
     >>> "网" in m.suffixes, m.is_procedure("同志们：刚才，市妇联作了工作报告")
     (True, True)
+    >>> m.dateline_end("今年是全面深化改革的重要一年，我们要抓好项目建设")
+    15
     """
 
     suffixes: tuple[str, ...] = ()
     procedure: tuple[str, ...] = ()
+    dateline: str = ""
+    dateline_ends: tuple[str, ...] = ()
+
+    def dateline_end(self, sentence: str) -> int:
+        """Where the dateline clauses of ``sentence`` end (0 when it does not open with one)."""
+        if not self.dateline or not self.dateline_ends or not re.match(self.dateline, sentence):
+            return 0
+        cut, at = 0, 0
+        for clause in _CLAUSE_END_RE.finditer(sentence):
+            if any(w in sentence[at:clause.end()] for w in self.dateline_ends):
+                cut = clause.end()
+            at = clause.end()
+        if at < len(sentence) and any(w in sentence[at:] for w in self.dateline_ends):
+            cut = len(sentence)
+        return cut
 
     def is_procedure(self, sentence: str) -> bool:
         """True when ``sentence`` opens with one of the ``procedure`` phrases."""
@@ -1343,6 +1389,7 @@ class Matching:
         return head.startswith(self.procedure)
 
 
+_CLAUSE_END_RE = re.compile("[，,；;。！？!?]")
 _PROCEDURE_LEAD_RE = re.compile(r"^[\s　]*(?:同志们[:：,，!！]?[\s　]*)?")
 
 
@@ -1352,16 +1399,25 @@ def load_matching(path: Path | None = None, extra: Path | None = None) -> Matchi
     >>> "刚才" in load_matching().procedure
     True
     """
-    found: dict[str, list[str]] = {"suffixes": [], "procedure": []}
+    found: dict[str, list[str]] = {"suffixes": [], "procedure": [], "dateline_ends": []}
+    dateline = ""
     for where in (Path(path) if path is not None else _bundled_taxonomy_path(), extra):
         if where is None:
             continue
         raw = _read_toml(Path(where)).get("matching", {})
         if not isinstance(raw, dict):
             raise ValueError(f"{where}: 'matching' must be a table ([matching])")
-        unknown = set(raw) - {"suffixes", "procedure", "note"}
+        unknown = set(raw) - {"suffixes", "procedure", "dateline", "dateline_ends", "note"}
         if unknown:
             raise ValueError(f"{where}: [matching]: unknown keys {sorted(unknown)}")
+        if "dateline" in raw:
+            if not isinstance(raw["dateline"], str):
+                raise ValueError(f"{where}: [matching] dateline must be a regular expression (a string)")
+            try:
+                re.compile(raw["dateline"])
+            except re.error as exc:
+                raise ValueError(f"{where}: [matching] dateline is not a valid regular expression: {exc}") from exc
+            dateline = raw["dateline"]
         for key, values in found.items():
             value = raw.get(key, [])
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -1369,7 +1425,8 @@ def load_matching(path: Path | None = None, extra: Path | None = None) -> Matchi
             if key == "suffixes" and any(len(v.strip()) != 1 for v in value):
                 raise ValueError(f"{where}: [matching] suffixes must be single characters, got {value!r}")
             values.extend(v.strip() for v in value)
-    return Matching(tuple(dict.fromkeys(found["suffixes"])), tuple(dict.fromkeys(found["procedure"])))
+    return Matching(tuple(dict.fromkeys(found["suffixes"])), tuple(dict.fromkeys(found["procedure"])),
+                    dateline, tuple(dict.fromkeys(found["dateline_ends"])))
 
 
 def load_focus(path: Path | None = None, extra: Path | None = None) -> Focus | None:
