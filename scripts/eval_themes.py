@@ -294,8 +294,9 @@ def main(argv: list[str]) -> int:
     newest = [r for r in held if r["sample"] == "P"]
     if newest:
         print(f"\nHELD-OUT sample P ({len(newest)} random province/national sentences not judged before, drawn with "
-              "seed 20261208 and judged by reading in session 6 before round 4 was tuned; round 4 tuned on the "
-              "city/seed half and sample N only: the acceptance estimate for round 4)")
+              "seeds 20261208 (80, judged before round 4 was tuned) and 20261209 (40, judged after), judged by "
+              "reading in session 6; round 4 tuned on the city/seed half and sample N only: the acceptance "
+              "estimate for round 4)")
         print_table([evaluate(name, m, newest, located, stats[name]) for name, m in matchers])
     second = load_gold(SECOND)
     if second:
