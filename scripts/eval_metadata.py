@@ -26,7 +26,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from speechkit.clean import clean_file  # noqa: E402 (after the sys.path insert)
 
 GOLD = ROOT / "tests" / "gold" / "metadata.csv"
-CORPUS = Path(os.environ.get("SPEECHKIT_SHARED_CORPUS") or ROOT.parent / "shared" / "corpus")
+# SPEECHKIT_CORPUS as in tests/corpus_paths.py (the old name SPEECHKIT_SHARED_CORPUS still works)
+CORPUS = Path(os.environ.get("SPEECHKIT_CORPUS") or os.environ.get("SPEECHKIT_SHARED_CORPUS")
+              or ROOT.parent / "shared" / "corpus")
 FIELDS = ("province", "city", "district", "year", "date", "speaker", "speaker_role", "meeting")
 
 
@@ -110,7 +112,7 @@ def place_right(rows, got) -> tuple[int, int]:
 
 def main(argv: list[str]) -> int:
     if not CORPUS.is_dir():
-        print(f"shared corpus not found at {CORPUS} (set SPEECHKIT_SHARED_CORPUS); nothing scored")
+        print(f"shared corpus not found at {CORPUS} (set SPEECHKIT_CORPUS); nothing scored")
         return 0
     rows = read_gold()
     started = time.perf_counter()

@@ -503,6 +503,32 @@ def test_focus_of_a_file_and_of_an_extra_file(tmp_path):
         load_focus(extra=bad)
 
 
+def test_themes_and_focus_share_one_reader_of_the_file(tmp_path, monkeypatch):
+    """load_focus after load_taxonomy of the same file parses it once; both name a broken file alike."""
+    import tomllib
+
+    from speechkit.themes import load_focus
+
+    calls = []
+    real = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text: calls.append(1) or real(text))
+    path = tmp_path / "one.toml"
+    path.write_text('[focus]\nmin_share = 0.5\n\n[[theme]]\nname = "a"\nfield = "f"\nterms = ["托育"]\n', encoding="utf-8")
+    assert [t.name for t in load_taxonomy(path)] == ["a"]
+    assert load_focus(path).min_share == 0.5
+    assert len(calls) == 1
+    path.write_text('[focus]\nmin_share = 0.25\n\n[[theme]]\nname = "b"\nfield = "f"\nterms = ["托育"]\n', encoding="utf-8")
+    assert load_focus(path).min_share == 0.25 and [t.name for t in load_taxonomy(path)] == ["b"]  # edited: read again
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[focus]\nmin_share = \n', encoding="utf-8")
+    with pytest.raises(ValueError) as from_themes:
+        load_taxonomy(broken)
+    with pytest.raises(ValueError) as from_focus:
+        load_focus(broken)
+    assert str(from_themes.value) == str(from_focus.value)
+    assert "broken.toml: invalid TOML" in str(from_focus.value) and "line 2" in str(from_focus.value)
+
+
 def test_focus_on_the_seed_speeches_keeps_their_plan_themes(taxonomy, segmenter):
     from speechkit.themes import load_focus
 
@@ -642,3 +668,91 @@ def test_round3_context_rules(taxonomy, segmenter):
     assert "安全发展与社会治理" not in m.sentence_terms("累计稳定消除4409户返贫致贫风险")
     assert "安全发展与社会治理" not in m.sentence_terms("要加强中小学生消防安全、交通安全教育")
     assert "就业创业" in m.sentence_terms("常态化推进根治欠薪工作")
+
+
+# ── round 4 (session 6): [matching] and the kinds of error mended ────────────
+
+
+def _doc_terms(matcher: ThemeMatcher, sentences: list[str]) -> list[dict[str, list[str]]]:
+    """Both engines: the fast one (a document of ≥ 8 sentences) and the reference one (sentence by sentence)."""
+    text = "".join(sentences)
+    spans, at = [], 0
+    for s in sentences:
+        spans.append((at, at + len(s), s))
+        at += len(s)
+    fast = matcher.document_sentence_terms(text, spans)
+    one = [matcher.sentence_terms(s) for s in sentences]
+    assert fast == one
+    return one
+
+
+def test_a_glued_suffix_leaves_a_boundary_before_it(segmenter):
+    from speechkit.themes import Matching
+
+    themes = [Theme("城市", "f", ("公路", "效能")), Theme("农业", "f", ("畜牧",))]
+    sentences = ["坝上的“快进慢游”公路网。", "努力打造更强执行力的效能型政府。", "稳定畜牧业生产。", "建设留学生公寓。"] * 2
+    glued = _doc_terms(_tokens_matcher(themes, segmenter, matching=Matching(suffixes=("业", "网", "型"))), sentences)
+    assert glued[:3] == [{"城市": ["公路"]}, {"城市": ["效能"]}, {"农业": ["畜牧"]}]
+    assert glued[3] == {}
+    plain = _doc_terms(_tokens_matcher(themes, segmenter, matching=Matching()), sentences)
+    assert plain[:3] == [{}, {}, {}]  # jieba glues 公路网 / 效能型 / 畜牧业 into one token each
+
+
+def test_procedure_and_dateline_sentences_name_no_theme(taxonomy, segmenter):
+    from speechkit.themes import load_focus
+
+    m = _tokens_matcher(taxonomy, segmenter, focus=load_focus())
+    sentences = [
+        "刚才，市妇联、市巾帼电商协会作了汇报发言，讲得都很好。",
+        "同志们：参加今天会议的有市妇联干部代表和各县妇女代表。",
+        "今年是“十四五”规划收官之年，也是进一步全面深化改革的重要一年。",
+        "2024年是中华人民共和国成立75周年，是京津冀协同发展战略实施10周年。",
+        "今年是收官之年，我们要深化国资国企改革。",
+        "要深化国资国企改革，刚才讲的问题要抓好。",
+        "积极发展巾帼电商，带动农村妇女增收。",
+        "加快建设京津冀协同发展示范区。",
+    ]
+    found = _doc_terms(m, sentences)
+    assert found[:4] == [{}, {}, {}, {}]
+    assert "改革开放与营商环境" in found[4] and "改革开放与营商环境" in found[5]
+    assert "妇女与经济" in found[6] and "城市建设与区域协调" in found[7]
+
+
+def test_matching_table_is_checked(tmp_path):
+    from speechkit.themes import load_matching
+
+    bad = tmp_path / "bad.toml"
+    for body, message in (('suffixes = ["业务"]', "single characters"), ("dateline = '(今年是'", "regular expression"),
+                          ("glue = []", r"unknown keys \['glue'\]"), ('procedure = [""]', "non-empty strings")):
+        bad.write_text(f"[matching]\n{body}\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=rf"bad\.toml.*{message}"):
+            load_matching(extra=bad)
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[matching]\nsuffixes = ["化"]\n', encoding="utf-8")
+    merged = load_matching(extra=extra)
+    assert "化" in merged.suffixes and "网" in merged.suffixes and merged.procedure == load_matching().procedure
+
+
+@pytest.mark.parametrize("sentence, theme, tagged", [
+    ("我们也清醒认识到，前进道路上还面临许多困难挑战。", "城市建设与区域协调", False),
+    ("打通断头路，新建城市道路30公里。", "城市建设与区域协调", True),
+    ("加快体外诊断产品、康复医疗器械研发制造。", "民生保障与公共服务", False),
+    ("推进紧密型县域医共体建设，提升基层医疗服务能力。", "民生保障与公共服务", True),
+    ("各种形式的成人高等教育在校学生达到86万人。", "儿童教育", False),
+    ("全市中小学在校学生达到86万人。", "儿童教育", True),
+    ("健全学生安全和身心健康关爱协同机制。", "安全发展与社会治理", False),
+    ("健全学生安全和身心健康关爱协同机制。", "儿童安全", True),
+    ("建立府院联席会议机制。", "党的领导与组织保障", False),
+    ("健全种粮农民收益保障机制。", "党的领导与组织保障", False),
+    ("市妇儿工委各成员单位要建立联席会议制度，形成工作合力。", "党的领导与组织保障", True),
+    ("支持工会、共青团、妇联等群团组织更好发挥作用。", "党的领导与组织保障", False),
+    ("创新旅游宣传推介方式，吸引更多游客。", "数字化与宣传", False),
+    ("加强正面宣传和舆论引导。", "数字化与宣传", True),
+    ("大力发展社会事业。", "民生保障与公共服务", True),
+    ("加快构建多元化食物供给体系。", "农业农村现代化", True),
+])
+def test_round4_context_rules_and_terms(taxonomy, segmenter, sentence, theme, tagged):
+    from speechkit.themes import load_focus
+
+    m = _tokens_matcher(taxonomy, segmenter, focus=load_focus())
+    assert (theme in m.sentence_terms(sentence)) is tagged, m.sentence_terms(sentence)

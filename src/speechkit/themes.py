@@ -53,6 +53,8 @@ __all__ = [
     "suggest_terms",
     "Focus",
     "load_focus",
+    "Matching",
+    "load_matching",
 ]
 
 #: Data files this module reads (part of the analyze stage's cache key).
@@ -157,21 +159,44 @@ def _read_rules(entry: dict, where: str, terms: tuple[str, ...], words: dict[str
     return tuple(rules)
 
 
-def _read_theme_file(path: Path) -> list[Theme]:
+def _read_toml(path: Path) -> dict:
+    """The parsed TOML of a theme file — the one reader of :func:`load_taxonomy` and :func:`load_focus`.
+
+    Cached by path, size and modification time, so the focus table is not parsed again after the
+    themes of the same file; an edited file is read again. A malformed file raises ``ValueError``
+    naming the file (and, for TOML syntax errors, the line and column reported by ``tomllib``).
+    The returned table is shared: callers read it and never change it.
+
+    >>> "theme" in _read_toml(_bundled_taxonomy_path()) and "focus" in _read_toml(_bundled_taxonomy_path())
+    True
+    """
     path = Path(path)
+    stat = path.stat()
+    return _parse_toml(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_toml(path_name: str, size: int, mtime_ns: int) -> dict:
+    """Read and parse one theme file (``size`` and ``mtime_ns`` only key the cache)."""
+    path = Path(path_name)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: invalid TOML: not UTF-8 text ({exc.reason})") from exc
     try:
-        data = tomllib.loads(text.removeprefix("\ufeff"))
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         if "(at end of document)" in message:  # name the line there too
             last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
             message = message.replace("(at end of document)", f"(at end of document, line {last_line})")
         raise ValueError(f"{path}: invalid TOML: {message}") from exc
+
+
+def _read_theme_file(path: Path) -> list[Theme]:
+    path = Path(path)
+    data = _read_toml(path)
     raw_words = data.get("words", {})
     if not isinstance(raw_words, dict):
         raise ValueError(f"{path}: 'words' must be a table of word lists ([words] name = [...])")
@@ -352,8 +377,15 @@ class ThemeMatcher:
 
     def __init__(self, themes: list[Theme], tokenize: Callable[[str], list[str]] | None = None,
                  compounds: Iterable[str] = (), rules: bool = True, words: frozenset[str] | None = None,
-                 focus: "Focus | None" = None):
+                 focus: "Focus | None" = None, matching: "Matching | None" = None):
         self.themes = list(themes)
+        # [matching] of the lexicon (the bundled one by default, with a tokenizer): a 3+ character token
+        # ending in a suffix character has a boundary before it (公路网 = 公路 + 网, 畜牧业, 效能型), and a
+        # speech's procedural sentences (刚才，…作了报告) get no theme
+        if matching is None:
+            matching = load_matching() if tokenize is not None else Matching()
+        self.matching = matching
+        self.suffixes = frozenset(_fold(c) for c in matching.suffixes)
         self.focus = focus
         self._weak = {theme.name: frozenset(_fold(t) for t in theme.weak) for theme in self.themes if theme.weak}
         self.tokenize = tokenize
@@ -429,9 +461,12 @@ class ThemeMatcher:
         inside: list[tuple[int, int]] = []
         pos = offset
         compounds = self.compounds
+        suffixes = self.suffixes
         for token in tokens:
             end = pos + len(token)
             cuts.add(end)
+            if suffixes and len(token) >= 3 and _fold(token[-1]) in suffixes:
+                cuts.add(end - 1)
             if len(token) > 3:
                 if compounds and _fold(token) in compounds:
                     inside.append((pos, end))
@@ -524,6 +559,12 @@ class ThemeMatcher:
             found = self._reference_document_sentence_terms(text, sentences, tokens)
         if self.focus is not None:  # keep the themes each sentence is about (issue 18)
             found = [self.focus.select(sentence, f, self._weak) for (_, _, sentence), f in zip(sentences, found)]
+        matching = self.matching
+        if matching.procedure:  # who spoke or came to the meeting: no theme
+            found = [{} if f and matching.is_procedure(sentence) else f for (_, _, sentence), f in zip(sentences, found)]
+        if matching.dateline:  # 今年是…的关键一年: the clauses that date the year name no theme
+            found = [_after(sentence, f, matching.dateline_end(sentence)) if f else f
+                     for (_, _, sentence), f in zip(sentences, found)]
         return found
 
     def _fast_document_sentence_terms(self, text: str, sentences: list[tuple[int, int, str]],
@@ -651,6 +692,11 @@ class ThemeMatcher:
                 if todo.size:
                     cut[todo] = [(p - o) in split_points(flat[t]) for p, o, t in
                                  zip(pos[todo].tolist(), tok_start[at[todo]].tolist(), at[todo].tolist())]
+        if self.suffixes:  # a 3+ character token ending in a suffix character has a boundary before it
+            for cut, pos, at in ((start_cut, start, ti), (end_cut, end, inside_end)):
+                todo = np.flatnonzero(~cut & (lengths[at] >= 3) & (pos == tok_end[at] - 1))
+                if todo.size:
+                    cut[todo] = [_fold(flat[t][-1]) in self.suffixes for t in at[todo].tolist()]
         in_compound = compound[ti] & (lengths[ti] >= 3) & (end <= tok_end[ti])
         passed[rest] = (start_cut & end_cut) | in_compound
         return passed
@@ -722,6 +768,28 @@ class ThemeMatcher:
         {'托育': 2}
         """
         return {name: len(terms) for name, terms in self.sentence_terms(sentence, tokens).items()}
+
+
+def _after(sentence: str, found: dict[str, list[str]], cut: int) -> dict[str, list[str]]:
+    """``found`` with only the term occurrences at or after ``cut`` (themes left with none dropped).
+
+    >>> _after("今年是改革之年，深化改革", {"改革": ["改革", "改革"]}, 8)
+    {'改革': ['改革']}
+    """
+    if cut <= 0:
+        return found
+    folded = _fold(sentence)
+    out: dict[str, list[str]] = {}
+    for theme, terms in found.items():
+        kept, at = [], cut
+        for term in terms:
+            pos = folded.find(_fold(term), at)
+            if pos >= 0:
+                kept.append(term)
+                at = pos + 1
+        if kept:
+            out[theme] = kept
+    return out
 
 
 def document_theme_table(
@@ -1255,10 +1323,8 @@ class Focus:
 
 
 def _read_focus(path: Path) -> dict[str, float]:
-    try:
-        data = tomllib.loads(Path(path).read_bytes().decode("utf-8").removeprefix("\ufeff"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path}: invalid TOML: {exc}") from exc
+    path = Path(path)
+    data = _read_toml(path)
     raw = data.get("focus", {})
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: 'focus' must be a table ([focus])")
@@ -1275,6 +1341,92 @@ def _read_focus(path: Path) -> dict[str, float]:
                                  + (" and ≤ 1" if key == "min_share" else "") + f", got {value!r}")
             out[key] = float(value)
     return out
+
+
+@dataclass(frozen=True)
+class Matching:
+    """The ``[matching]`` table of the theme file: how terms are found beyond the token boundaries.
+
+    ``suffixes``: one-character word endings that jieba glues to the word before (公路网, 畜牧业,
+    效能型) — a token of 3+ characters ending in one has a token boundary before it, so 公路 / 畜牧 /
+    效能 count there. ``procedure``: openings of a speech's procedural sentences (刚才，…作了报告;
+    参加今天会议的有…) — a sentence that starts with one (after a leading 同志们：) says who spoke or
+    came, and gets no theme whatever organisations it names. ``dateline``: a pattern for the opening
+    of a sentence that dates the year (今年是, 2024年是) and ``dateline_ends``, the words that close
+    such a clause (之年, 一年, 周年): terms in the clauses up to the last one that holds such a word
+    do not count (今年是全面深化改革的重要一年 has no theme; a statement after it keeps its own).
+
+    >>> m = load_matching()
+    >>> "网" in m.suffixes, m.is_procedure("同志们：刚才，市妇联作了工作报告")
+    (True, True)
+    >>> m.dateline_end("今年是全面深化改革的重要一年，我们要抓好项目建设")
+    15
+    """
+
+    suffixes: tuple[str, ...] = ()
+    procedure: tuple[str, ...] = ()
+    dateline: str = ""
+    dateline_ends: tuple[str, ...] = ()
+
+    def dateline_end(self, sentence: str) -> int:
+        """Where the dateline clauses of ``sentence`` end (0 when it does not open with one)."""
+        if not self.dateline or not self.dateline_ends or not re.match(self.dateline, sentence):
+            return 0
+        cut, at = 0, 0
+        for clause in _CLAUSE_END_RE.finditer(sentence):
+            if any(w in sentence[at:clause.end()] for w in self.dateline_ends):
+                cut = clause.end()
+            at = clause.end()
+        if at < len(sentence) and any(w in sentence[at:] for w in self.dateline_ends):
+            cut = len(sentence)
+        return cut
+
+    def is_procedure(self, sentence: str) -> bool:
+        """True when ``sentence`` opens with one of the ``procedure`` phrases."""
+        if not self.procedure:
+            return False
+        head = _PROCEDURE_LEAD_RE.sub("", sentence, count=1)
+        return head.startswith(self.procedure)
+
+
+_CLAUSE_END_RE = re.compile("[，,；;。！？!?]")
+_PROCEDURE_LEAD_RE = re.compile(r"^[\s　]*(?:同志们[:：,，!！]?[\s　]*)?")
+
+
+def load_matching(path: Path | None = None, extra: Path | None = None) -> Matching:
+    """The ``[matching]`` table of the theme file (``extra`` adds to its lists); see :class:`Matching`.
+
+    >>> "刚才" in load_matching().procedure
+    True
+    """
+    found: dict[str, list[str]] = {"suffixes": [], "procedure": [], "dateline_ends": []}
+    dateline = ""
+    for where in (Path(path) if path is not None else _bundled_taxonomy_path(), extra):
+        if where is None:
+            continue
+        raw = _read_toml(Path(where)).get("matching", {})
+        if not isinstance(raw, dict):
+            raise ValueError(f"{where}: 'matching' must be a table ([matching])")
+        unknown = set(raw) - {"suffixes", "procedure", "dateline", "dateline_ends", "note"}
+        if unknown:
+            raise ValueError(f"{where}: [matching]: unknown keys {sorted(unknown)}")
+        if "dateline" in raw:
+            if not isinstance(raw["dateline"], str):
+                raise ValueError(f"{where}: [matching] dateline must be a regular expression (a string)")
+            try:
+                re.compile(raw["dateline"])
+            except re.error as exc:
+                raise ValueError(f"{where}: [matching] dateline is not a valid regular expression: {exc}") from exc
+            dateline = raw["dateline"]
+        for key, values in found.items():
+            value = raw.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise ValueError(f"{where}: [matching] {key} must be a list of non-empty strings")
+            if key == "suffixes" and any(len(v.strip()) != 1 for v in value):
+                raise ValueError(f"{where}: [matching] suffixes must be single characters, got {value!r}")
+            values.extend(v.strip() for v in value)
+    return Matching(tuple(dict.fromkeys(found["suffixes"])), tuple(dict.fromkeys(found["procedure"])),
+                    dateline, tuple(dict.fromkeys(found["dateline_ends"])))
 
 
 def load_focus(path: Path | None = None, extra: Path | None = None) -> Focus | None:
