@@ -178,3 +178,18 @@ def test_a_lexicon_that_differs_only_in_weak_terms_gets_another_cache_key(tmp_pa
     weak.write_text('[[theme]]\nname = "政府自身建设"\nterms = ["督办件"]\nweak = ["督办件"]\n', encoding="utf-8")
     keys = {AnalysisTools(AnalyzeOptions(taxonomy=str(p))).fingerprint for p in (plain, weak)}
     assert len(keys) == 2
+
+
+def test_a_themes_file_can_add_to_the_matching_rules(tmp_path):
+    """--themes FILE with a [matching] table: its procedural openings reach the analyze stage (and its key)."""
+    rows = [{"doc_id": "d1", "text": "会议指出，要发展普惠托育服务。要发展普惠托育服务。", "status": "ok", "year": 2024}]
+    pd.DataFrame(rows).to_parquet(tmp_path / "documents.parquet")
+    analyze_corpus(tmp_path, jobs=1)
+    before = pd.read_parquet(tmp_path / "sentence_themes.parquet")
+    assert set(before["sentence_id"]) == {0, 1}
+    extra = tmp_path / "mine.toml"
+    extra.write_text('[matching]\nprocedure = ["会议指出"]\n', encoding="utf-8")
+    report = analyze_corpus(tmp_path, jobs=1, options=AnalyzeOptions(taxonomy=str(extra)))
+    assert not report.skipped_unchanged  # another lexicon setting: another run
+    after = pd.read_parquet(tmp_path / "sentence_themes.parquet")
+    assert set(after["sentence_id"]) == {1}  # the sentence opening with the user's phrase names no theme

@@ -158,7 +158,7 @@ class AnalysisTools:
 
     def __init__(self, options: AnalyzeOptions):
         from speechkit.segment import Segmenter
-        from speechkit.themes import load_focus, load_taxonomy
+        from speechkit.themes import load_focus, load_matching, load_taxonomy
 
         self.options = options
         self.segmenter = Segmenter(options.segmenter, Path(options.user_dict) if options.user_dict else None,
@@ -167,6 +167,8 @@ class AnalysisTools:
         self._matcher: ThemeMatcher | None = None
         # a sentence keeps the themes it is about ([focus] of the lexicon file; issue 18)
         self.focus = load_focus(extra=Path(options.taxonomy) if options.taxonomy else None)
+        # how terms are found beyond token boundaries ([matching]; a --themes file adds to its lists)
+        self.matching = load_matching(extra=Path(options.taxonomy) if options.taxonomy else None)
         from speechkit.indicators import load_indicators
 
         self.indicators = load_indicators(options.indicators)
@@ -177,6 +179,7 @@ class AnalysisTools:
         h.update(json.dumps([(t.name, t.field, list(t.terms), [vars(r) for r in t.rules], list(t.weak)) for t in self.themes],
                             ensure_ascii=False).encode())
         h.update(f"focus|{vars(self.focus) if self.focus is not None else None}|".encode())
+        h.update(f"matching|{vars(self.matching)}|".encode())
         h.update(steps.data_fingerprint(self.steps).encode())  # names, versions and data files the steps declare
         from importlib.resources import files
 
@@ -197,7 +200,8 @@ class AnalysisTools:
 
             # terms match on the segmenter's token boundaries (and inside its dictionary compounds)
             self._matcher = ThemeMatcher(self.themes, tokenize=self.segmenter.cut,
-                                         compounds=self.segmenter.dictionary_words, focus=self.focus)
+                                         compounds=self.segmenter.dictionary_words, focus=self.focus,
+                                         matching=self.matching)
         return self._matcher
 
 
