@@ -216,3 +216,26 @@ def test_topics_use_only_the_most_widespread_terms_when_the_vocabulary_is_large(
     # 托育 is in every document (over max_df); the four terms in 6 documents each are kept
     assert set(topics["term"]) == {"幼儿园", "普惠", "家暴", "维权"}
     assert doc_topics["doc_id"].nunique() == 12
+
+
+def test_topics_are_the_same_on_every_machine_whatever_its_cores():
+    """NMF runs on one BLAS thread: with two, the 143 city reports' doc_topics weights moved by ~2e-6
+    (the sums' order depends on the thread count), so tables differed between machines."""
+    from collections import Counter
+
+    from corpus_paths import shared
+    from threadpoolctl import threadpool_limits
+
+    from speechkit.decode import read_raw
+    from speechkit.segment import Segmenter
+
+    segmenter = Segmenter()
+    counts = {p.stem: Counter(segmenter.cut(read_raw(p).text))
+              for p in sorted(shared("city-reports-2024").rglob("*.txt"))}
+    assert len(counts) > 100
+    results = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads):
+            results.append(fit_topics(counts))
+    for one, two in zip(*results):
+        pd.testing.assert_frame_equal(one, two, check_exact=True)

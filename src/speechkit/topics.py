@@ -174,8 +174,14 @@ def fit_topics(
         max_iter=_MAX_ITER,
         tol=_TOLERANCE,
     )
-    # float32 halves the memory traffic of the sparse products that dominate NMF (~1.5x faster)
-    with np.errstate(invalid="ignore"):  # a near-perfect float32 fit can make sklearn's final error √(−ε)
+    # float32 halves the memory traffic of the sparse products that dominate NMF (~1.5x faster).
+    # One BLAS thread: a multi-threaded BLAS sums in an order that depends on the machine's core count,
+    # so the topic weights differed (by up to 6e-6) between machines; one thread gives every machine the
+    # same topics, and costs less CPU here (NMF's matrices are small; the threads mostly wait on each other).
+    from threadpoolctl import threadpool_limits
+
+    with np.errstate(invalid="ignore"), threadpool_limits(limits=1, user_api="blas"):
+        # (a near-perfect float32 fit can make sklearn's final error √(−ε): errstate)
         doc_weights = model.fit_transform(weights.astype(np.float32)).astype(np.float64)  # docs × topics
     term_weights = model.components_.astype(np.float64)  # topics × terms
 
