@@ -342,6 +342,16 @@ def test_workbook_never_stores_formulas(tmp_path):
     assert ws.column_dimensions["A"].width >= len("=SUM(A1)")
 
 
+@pytest.mark.parametrize("dtype", ["string", "str", object])
+def test_workbook_drops_xml_illegal_characters_from_every_kind_of_text_column(tmp_path, dtype):
+    texts = pd.Series(["妇女\x07儿童", None, "=1+1\x1f", "工作"], dtype=dtype)
+    frame = pd.DataFrame({"原句": texts, "数": [1.0, 2.0, np.nan, 4.0]})
+    path = write_workbook(tmp_path / "t.xlsx", [("表", frame, ())])
+    ws = load_workbook(path)["表"]
+    assert [c.value for c in ws["A"]] == ["原句", "妇女儿童", None, "=1+1", "工作"]
+    assert ws["A4"].data_type == "s" and [c.value for c in ws["B"]] == ["数", 1, 2, None, 4]
+
+
 def test_excel_sheet_names_are_valid_and_unique():
     taken: set[str] = set()
     long_name = "各组主题平均占比与合并占比的完整明细表（按城市和年份分组）"
