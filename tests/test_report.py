@@ -551,3 +551,14 @@ def test_every_section_is_computed_once_and_only_table_less_ones_after_the_workb
     ctx = report._context(FakeCorpus(_tables()), ["city"])
     for builder in report.AFTER_WORKBOOK:
         assert not [b for b in builder(ctx).blocks if isinstance(b, report.Table)], builder.__name__
+
+
+def test_a_word_cloud_is_given_only_the_words_it_draws_and_its_caption_counts_them(monkeypatch):
+    monkeypatch.setattr(report, "WORDCLOUD_TERMS", 2)
+    section = report._wordclouds(report._context(FakeCorpus(_tables()), ["city"]))
+    clouds = [c for b in section.blocks if isinstance(b, report.Gallery) for c in b.charts]
+    assert clouds
+    for chart in clouds:
+        weights = chart.picture.args[0]
+        assert 0 < len(weights) <= chart.picture.keywords["max_words"] == chart.render.keywords["max_words"] == 2
+        assert f"出现最多的 {len(weights)} 个词" in chart.caption
