@@ -603,10 +603,11 @@ def _wordclouds(ctx: _Context) -> Section:
         part = parts[group]
         weights = dict(zip(part["term"].astype(str), pd.to_numeric(part["freq"], errors="coerce")))
         # font_text: all clouds are drawn by one job with one font subset of their words (the same pixels as the full font)
-        draw = {"max_words": WORDCLOUD_TERMS, "scale": WORDCLOUD_SCALE}
-        clouds.append(Chart(stem, partial(charts.group_wordcloud, weights, group, **draw),
+        clouds.append(Chart(stem, partial(charts.group_wordcloud, weights, group, max_words=WORDCLOUD_TERMS,
+                                          scale=WORDCLOUD_SCALE),
                             f"{group}：出现最多的 {len(weights)} 个词。", f"{group} 词云",
-                            picture=partial(charts.wordcloud_png, weights, group, **draw),
+                            picture=partial(charts.wordcloud_png, weights, group, max_words=WORDCLOUD_TERMS,
+                                            scale=WORDCLOUD_SCALE),
                             font_text="".join(weights)))
     section.blocks.append(Gallery(clouds, groups_note + "。" if groups_note else ""))
     return section
