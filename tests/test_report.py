@@ -342,6 +342,16 @@ def test_workbook_never_stores_formulas(tmp_path):
     assert ws.column_dimensions["A"].width >= len("=SUM(A1)")
 
 
+@pytest.mark.parametrize("dtype", ["string", "str", object])
+def test_workbook_drops_xml_illegal_characters_from_every_kind_of_text_column(tmp_path, dtype):
+    texts = pd.Series(["妇女\x07儿童", None, "=1+1\x1f", "工作"], dtype=dtype)
+    frame = pd.DataFrame({"原句": texts, "数": [1.0, 2.0, np.nan, 4.0]})
+    path = write_workbook(tmp_path / "t.xlsx", [("表", frame, ())])
+    ws = load_workbook(path)["表"]
+    assert [c.value for c in ws["A"]] == ["原句", "妇女儿童", None, "=1+1", "工作"]
+    assert ws["A4"].data_type == "s" and [c.value for c in ws["B"]] == ["数", 1, 2, None, 4]
+
+
 def test_excel_sheet_names_are_valid_and_unique():
     taken: set[str] = set()
     long_name = "各组主题平均占比与合并占比的完整明细表（按城市和年份分组）"
@@ -541,3 +551,14 @@ def test_every_section_is_computed_once_and_only_table_less_ones_after_the_workb
     ctx = report._context(FakeCorpus(_tables()), ["city"])
     for builder in report.AFTER_WORKBOOK:
         assert not [b for b in builder(ctx).blocks if isinstance(b, report.Table)], builder.__name__
+
+
+def test_a_word_cloud_is_given_only_the_words_it_draws_and_its_caption_counts_them(monkeypatch):
+    monkeypatch.setattr(report, "WORDCLOUD_TERMS", 2)
+    section = report._wordclouds(report._context(FakeCorpus(_tables()), ["city"]))
+    clouds = [c for b in section.blocks if isinstance(b, report.Gallery) for c in b.charts]
+    assert clouds
+    for chart in clouds:
+        weights = chart.picture.args[0]
+        assert 0 < len(weights) <= chart.picture.keywords["max_words"] == chart.render.keywords["max_words"] == 2
+        assert f"出现最多的 {len(weights)} 个词" in chart.caption

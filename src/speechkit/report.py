@@ -51,7 +51,8 @@ MAX_HTML_ROWS = 200
 MAX_HTML_CELL_CHARS = 240
 KEYNESS_TOP_TABLE = 30
 KEYNESS_TOP_CHART = 15
-WORDCLOUD_TERMS = 200
+#: Words given to each word cloud: as many as it draws at most (its max_words), so the caption's count is true.
+WORDCLOUD_TERMS = 150
 #: Word clouds are laid out on a 450 × 280 grid and drawn this many times larger: 900 px wide, the
 #: size the gallery shows them at (two a row); 3 (1,350 px) cost a third more for pixels no one sees.
 WORDCLOUD_SCALE = 2.0
@@ -602,9 +603,11 @@ def _wordclouds(ctx: _Context) -> Section:
         part = parts[group]
         weights = dict(zip(part["term"].astype(str), pd.to_numeric(part["freq"], errors="coerce")))
         # font_text: all clouds are drawn by one job with one font subset of their words (the same pixels as the full font)
-        clouds.append(Chart(stem, partial(charts.group_wordcloud, weights, group, scale=WORDCLOUD_SCALE),
+        clouds.append(Chart(stem, partial(charts.group_wordcloud, weights, group, max_words=WORDCLOUD_TERMS,
+                                          scale=WORDCLOUD_SCALE),
                             f"{group}：出现最多的 {len(weights)} 个词。", f"{group} 词云",
-                            picture=partial(charts.wordcloud_png, weights, group, scale=WORDCLOUD_SCALE),
+                            picture=partial(charts.wordcloud_png, weights, group, max_words=WORDCLOUD_TERMS,
+                                            scale=WORDCLOUD_SCALE),
                             font_text="".join(weights)))
     section.blocks.append(Gallery(clouds, groups_note + "。" if groups_note else ""))
     return section
