@@ -170,3 +170,26 @@ def test_a_font_cache_hit_counts_as_recent_and_a_new_subset_trims_the_cache(tmp_
     assert fonts.subset_font_file("女妇") == first   # a hit: first is now the newest
     third = fonts.subset_font_file("工作")           # a third subset: the least recently used (second) goes
     assert first.is_file() and third.is_file() and not second.is_file()
+
+
+def test_harfbuzz_subsets_draw_the_pixels_of_fonttools_subsets():
+    """hb-subset (fast) and fontTools' subsetter (the fallback) cut the same glyphs: PIL draws the same pixels."""
+    import io
+
+    from fontTools.ttLib import TTFont
+    from PIL import Image, ImageDraw, ImageFont
+
+    text = "妇女儿童发展纲要实施情况：2024年覆盖率达到95%以上（同比提高3.5个百分点）。"
+    chars = frozenset(text) | fonts._ALWAYS_KEPT
+    fast, slow = fonts._harfbuzz_subset(chars, "draw"), fonts._fonttools_subset(chars, "draw")
+    for size in (14, 31, 64):
+        drawn = []
+        for data in (fast, slow):
+            image = Image.new("L", (size * len(text), size * 2), 0)
+            ImageDraw.Draw(image).text((0, 0), text, font=ImageFont.truetype(io.BytesIO(data), size), fill=255)
+            drawn.append(image.tobytes())
+        assert drawn[0] == drawn[1]
+    with TTFont(io.BytesIO(fast)) as font:
+        assert {ord(c) for c in text} <= set(font.getBestCmap()) and ord("国") not in font.getBestCmap()
+    with TTFont(io.BytesIO(fonts._harfbuzz_subset(chars, "web"))) as font:
+        assert "GSUB" in font and font["GSUB"].table.FeatureList.FeatureCount > 0  # the browser shapes with them
