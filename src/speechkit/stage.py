@@ -186,7 +186,8 @@ class StageJob:
         raise NotImplementedError
 
     def batches_back(self, results: list[tuple[int, Any]]) -> None:
-        """Every worker result is in (``[(first position, result)]``, in order): corpus-level work may start."""
+        """Every worker result is in (``[(first position, result)]``, in order): corpus-level work may start.
+        A job that does not override it has each result let go as soon as it is taken."""
 
     def publish(self, run: "StageRun") -> tuple[Any, dict]:
         """Write the tables; returns ``(report, saved)``, ``saved`` what the manifest keeps for the fast path."""
@@ -270,9 +271,12 @@ def _drive(job: StageJob, pool: BatchPool, items: Iterator, runs: list[tuple[boo
     """Submit the worker runs (at most ``limit`` in flight, and at most 8 runs this process takes
     besides: memory stays flat) and take every run back in item order."""
     queue: deque = deque()
-    futures: list = []  # (first position, future) of every batch submitted
+    # (first position, future) of every batch submitted, kept only for a job that has batches_back: a
+    # result is otherwise let go once it is taken (on Dask, the cluster would keep every one until the end)
+    keep = type(job).batches_back is not StageJob.batches_back
+    futures: list = []
     pending = iter(runs)
-    exhausted = back = False
+    exhausted, back = False, not keep
     done = index = 0
     while True:
         while not exhausted and len(queue) < limit + 8 and sum(entry[0] for entry in queue) < limit:
@@ -283,9 +287,12 @@ def _drive(job: StageJob, pool: BatchPool, items: Iterator, runs: list[tuple[boo
             work, first, length = segment
             chunk = [next(items) for _ in range(length)]
             if work:
-                futures.append((first, pool.submit((index, chunk))))
+                future = pool.submit((index, chunk))
                 index += 1
-                queue.append((True, first, futures[-1][1]))
+                if keep:
+                    futures.append((first, future))
+                queue.append((True, first, future))
+                del future
             else:
                 queue.append((False, first, chunk))
         if not back and len(futures) == n_batches and all(future.done() for _, future in futures):
