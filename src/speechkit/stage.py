@@ -38,7 +38,7 @@ from speechkit.io import (INPUT_RUN_KEY, RUN_KEY, TableSink, TableUnreadable, ne
                           remove_run_manifest, sweep_stale_temp_files, write_run_manifest, write_table)
 from speechkit.parallel import ENGINES, BatchPool, default_jobs
 
-__all__ = ["StageRun", "StageJob", "run_stage", "PartMerger", "write_part", "start_beside"]
+__all__ = ["StageRun", "StageJob", "run_stage", "PartMerger", "write_part", "start_beside", "stop_beside"]
 
 
 class StageRun:
@@ -439,9 +439,26 @@ def start_beside(fn, *args):
             future = pool.submit(_call_parent_input)
         finally:
             _CHILD_INPUT = None
+        # for stop_beside: the process (a pool shut down forgets its processes)
+        setattr(future, "_beside_processes", list((getattr(pool, "_processes", None) or {}).values()))
         pool.shutdown(wait=False)
         return future
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-corpus-step")
     future = pool.submit(fn, *args)
     pool.shutdown(wait=False)
     return future
+
+
+def stop_beside(future) -> None:
+    """Stop the process running a :func:`start_beside` step (a run that failed or was interrupted):
+    it would run on for nothing, and the interpreter could not exit before it is done. A thread
+    (where processes cannot be forked) cannot be stopped: it is only cancelled if it has not started."""
+    processes = getattr(future, "_beside_processes", ())
+    for process in processes:
+        try:
+            process.terminate()
+        except (OSError, AttributeError):
+            pass
+    for process in processes:
+        process.join(5)  # SIGTERM: gone at once (a step deep in NumPy included)
+    future.cancel()
