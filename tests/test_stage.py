@@ -229,3 +229,14 @@ def test_a_batch_taken_back_is_not_held_until_the_run_ends(tmp_path, jobs):
     assert run_stage(job, out_dir=tmp_path, jobs=jobs) == 40
     assert job.rows == list(range(40)) and len(job.alive) == 20
     assert max(job.alive) <= 1, f"earlier batch results still alive: {job.alive}"
+
+
+def test_progress_shows_the_total_before_the_first_batch_is_back(tmp_path):
+    """The old clean runner reported ``(files already done, total)`` as soon as it had planned (the CLI's
+    bar appears then, with its total); the one runner must not leave the bar absent until a first
+    batch of up to 64 files is cleaned."""
+    job = _Squares(20)
+    seen = []
+    run_stage(job, out_dir=tmp_path, jobs=1, progress=lambda done, total: seen.append((done, total, len(job.rows))))
+    assert seen[0] == (0, 20, 0)  # before any item was taken
+    assert seen[-1][:2] == (20, 20)
