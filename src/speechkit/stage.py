@@ -244,6 +244,8 @@ def run_stage(job: StageJob, *, out_dir: Path, jobs: int | None = None, engine: 
         return report
     plan = job.plan(run)
     total, todo = len(plan), sum(plan)
+    if progress:  # the total at once (a first batch may take a while)
+        progress(0, total)
     workers = default_jobs(jobs)
     many = todo > workers * 4  # much to do: every core works; a few items: one worker loads the dictionaries
     with run.parts() as parts_dir:
