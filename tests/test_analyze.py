@@ -193,3 +193,32 @@ def test_a_themes_file_can_add_to_the_matching_rules(tmp_path):
     assert not report.skipped_unchanged  # another lexicon setting: another run
     after = pd.read_parquet(tmp_path / "sentence_themes.parquet")
     assert set(after["sentence_id"]) == {1}  # the sentence opening with the user's phrase names no theme
+
+
+def test_an_aborted_run_stops_its_corpus_steps(tmp_path, monkeypatch):
+    """Review (issue 15): TF-IDF and NMF run in a process beside the merge; a run that fails after they
+    started must stop that process, or it runs on (a core busy for nothing) and the interpreter —
+    the CLI reporting the error — cannot exit before the topics are fitted."""
+    import multiprocessing as mp
+    import time
+
+    import speechkit.analyze as analyze_mod
+    from speechkit.stage import PartMerger
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("同志们：\n今天召开全市妇女儿童工作会议。\n", encoding="utf-8")
+    clean_corpus(raw, tmp_path / "out", jobs=1)
+
+    def slow_topics(ordered, k):  # the topics step, as long as on a big corpus (the forked child has it too)
+        time.sleep(20)
+
+    def disk_full(self):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(analyze_mod, "_fit_topics", slow_topics)
+    monkeypatch.setattr(PartMerger, "commit", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        analyze_corpus(tmp_path / "out", jobs=1, use_cache=False)
+    assert mp.active_children() == []
+    assert not (tmp_path / "out" / "themes.parquet").exists()

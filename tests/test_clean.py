@@ -312,3 +312,27 @@ def test_the_traditional_share_equals_its_per_line_definition():
     for _ in range(2000):
         text = "".join(rng.choice("同志們们會会議议開开\n a") for _ in range(rng.randint(0, 80)))
         assert script.traditional_share(text) == pytest.approx(by_lines(text), abs=0), text
+
+
+def test_a_damaged_entry_is_cleaned_again_with_this_runs_rules_not_an_earlier_runs(tmp_path):
+    """Review (issue 15): with every file cached, a damaged entry is cleaned again in the driver; the
+    rules it uses are this run's, never the user rules a previous run in the same process compiled."""
+    from speechkit.clean import CleanOptions
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("a", "b"):
+        (raw / f"{name}.txt").write_text(f"同志们：\n今天召开{name}市工作会议。\n广而告之买买买\n抓好落实。\n", encoding="utf-8")
+    rules = tmp_path / "mine.toml"
+    rules.write_text('[[rule]]\nname = "ad"\npattern = \'广而告之买买买\'\n', encoding="utf-8")
+    plain = clean_corpus(raw, tmp_path / "plain", jobs=1).documents.set_index("source_path")["text"]
+    assert plain.str.contains("买买买").all()
+    mine = clean_corpus(raw, tmp_path / "mine", options=CleanOptions(rules_files=(str(rules),)), jobs=1).documents
+    assert not mine["text"].str.contains("买买买").any()  # this process has compiled the user rule now
+    (tmp_path / "plain" / ".cache" / "clean_manifest.json").unlink()
+    entries = sorted((tmp_path / "plain" / ".cache" / "clean").rglob("*.json"))
+    assert len(entries) == 2
+    entries[0].write_text("{", encoding="utf-8")  # damaged: every file has an entry, one is unreadable
+    again = clean_corpus(raw, tmp_path / "plain", jobs=1)
+    assert again.cached == 1
+    assert again.documents.set_index("source_path")["text"].to_dict() == plain.to_dict()

@@ -358,3 +358,30 @@ def test_entries_of_other_code_are_never_served(tmp_path, monkeypatch):
     assert not after.skipped_unchanged and after.cached == 0
     analyzed = analyze_corpus(out, jobs=1)
     assert not analyzed.skipped_unchanged and analyzed.cached == 0
+
+
+def test_the_code_digest_is_the_codes_also_when_the_package_is_imported_from_a_zip(tmp_path):
+    """Review (issue 15): imported from a zip (zipapp, a zipped site-packages), the package has no
+    folder to walk; its digest must still be its modules' (the same as from the folder), not the
+    digest of nothing — which would never change with the code, serving the old code's entries."""
+    import hashlib
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    import speechkit
+    from speechkit._version import code_digest
+
+    root = Path(speechkit.__file__).resolve().parent
+    archive = tmp_path / "speechkit.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zf.write(path, Path("speechkit") / path.relative_to(root))
+    probe = "import speechkit._version as v; print(v.__file__); print(v.code_digest())"
+    lines = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path,
+                           env={"PYTHONPATH": str(archive), "PATH": "/usr/bin:/bin"}).stdout.split()
+    assert lines[0].startswith(str(archive))  # the zip's copy was imported
+    assert lines[1] != hashlib.sha1().hexdigest()
+    assert lines[1] == code_digest()  # same modules, same digest

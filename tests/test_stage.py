@@ -171,3 +171,72 @@ def test_clean_and_analyze_hold_no_run_machinery():
         for machinery in ("StageRun(", "BatchPool", "ProcessPoolExecutor", "run.cached(", "stage.cached(", "run.finish(",
                           "stage.finish(", "_manifest", "deque", "sweep_stale", "batch_size("):
             assert machinery not in source, f"{module.__name__} holds {machinery}"
+
+
+# --- review (issue 15): what the old runners did and the one runner must keep ----------------------
+
+class _Payload:
+    """A worker's result the driver can watch (a weak reference tells whether anything still holds it)."""
+
+    def __init__(self, index, items):
+        self.index, self.items = index, list(items)
+
+
+def _payload_batch(index, items):
+    return _Payload(index, items)
+
+
+class _Watched(StageJob):
+    """Every item to a worker; no corpus-level step (no batches_back): a batch's result is needed only
+    until it is taken, as with the clean stage."""
+
+    stage, tables, batch_cap = "watched", ("watched",), 2
+
+    def __init__(self, n):
+        self.n, self.key = n, "k"
+        self.refs, self.alive, self.rows = [], [], []
+
+    def plan(self, run):
+        return [True] * self.n
+
+    def items(self):
+        return iter(range(self.n))
+
+    def worker(self):
+        return _payload_batch
+
+    def take_batch(self, first, result):
+        import gc
+        import weakref
+
+        gc.collect()
+        self.alive.append(sum(ref() is not None for ref in self.refs))  # earlier batches' results still held
+        self.refs.append(weakref.ref(result))
+        self.rows += result.items
+        return len(result.items)
+
+    def publish(self, run):
+        run.write(pd.DataFrame({"n": self.rows}), "watched")
+        return len(self.rows), {}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_batch_taken_back_is_not_held_until_the_run_ends(tmp_path, jobs):
+    """The old runner (parallel.run_batches) let go of a batch's result once it was taken; the one runner
+    must too, for a job without batches_back (clean): else every result stays referenced until the
+    loop ends — on Dask the cluster keeps them all, and the driver fetches every one again at the end."""
+    job = _Watched(40)
+    assert run_stage(job, out_dir=tmp_path, jobs=jobs) == 40
+    assert job.rows == list(range(40)) and len(job.alive) == 20
+    assert max(job.alive) <= 1, f"earlier batch results still alive: {job.alive}"
+
+
+def test_progress_shows_the_total_before_the_first_batch_is_back(tmp_path):
+    """The old clean runner reported ``(files already done, total)`` as soon as it had planned (the CLI's
+    bar appears then, with its total); the one runner must not leave the bar absent until a first
+    batch of up to 64 files is cleaned."""
+    job = _Squares(20)
+    seen = []
+    run_stage(job, out_dir=tmp_path, jobs=1, progress=lambda done, total: seen.append((done, total, len(job.rows))))
+    assert seen[0] == (0, 20, 0)  # before any item was taken
+    assert seen[-1][:2] == (20, 20)

@@ -18,11 +18,21 @@ def code_digest() -> str:
     (40, True)
     """
     import hashlib
-    from pathlib import Path
+    from importlib.resources import files
 
-    root = Path(__file__).resolve().parent
     h = hashlib.sha1()
-    for path in sorted(root.rglob("*.py")):
-        h.update(str(path.relative_to(root)).encode())
-        h.update(path.read_bytes())
+    # the package as importlib sees it: a folder, or a folder inside a zip (where a Path finds nothing)
+    for rel, module in sorted(_modules(files("speechkit"), ""), key=lambda pair: pair[0]):
+        h.update(rel.encode())
+        h.update(module.read_bytes())
     return h.hexdigest()
+
+
+def _modules(folder, prefix: str):
+    """``(relative path, file)`` of every ``*.py`` below ``folder`` (not ``__pycache__``)."""
+    for item in folder.iterdir():
+        if item.is_dir():
+            if item.name != "__pycache__":
+                yield from _modules(item, f"{prefix}{item.name}/")
+        elif item.name.endswith(".py"):
+            yield prefix + item.name, item

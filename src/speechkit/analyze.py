@@ -22,7 +22,7 @@ from speechkit._version import __version__, code_digest
 from speechkit.parallel import ENGINES
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
 from speechkit.io import open_parquet, require_table, table_run
-from speechkit.stage import PartMerger, StageJob, StageRun, run_stage, start_beside, write_part
+from speechkit.stage import PartMerger, StageJob, StageRun, run_stage, start_beside, stop_beside, write_part
 from speechkit import steps
 from speechkit.steps import Doc, run_steps
 
@@ -726,6 +726,8 @@ class _AnalyzeJob(StageJob):
     def abort(self) -> None:
         if self.merger is not None:
             self.merger.abort()
+        for step in self.corpus_steps or ():  # TF-IDF and NMF would run on beside a failed run
+            stop_beside(step.future if isinstance(step, _Part) else step)
 
 
 def analyze_corpus(

@@ -678,6 +678,7 @@ class _CleanJob(StageJob):
         self.entries: dict[int, Path] = {}  # position → cache entry read here
         self.cache_arg: str | None = None
         self.cached = 0
+        self.rules_ready = False  # this run's rules compiled in this process (_WORKER_RULES)
 
     def check_tables(self, out_dir: Path) -> object:
         return [open_parquet(out_dir / f"{t}.parquet").metadata for t in CLEAN_TABLES]
@@ -714,6 +715,7 @@ class _CleanJob(StageJob):
     def prepare(self, run: StageRun, *, todo: int, many: bool, engine: str) -> None:
         if todo:  # compile the rules here, before any worker starts: a bad --rules file is one clear error
             _init_worker(self.options.rules_files)  # for the user, and forked workers inherit the compiled rules
+            self.rules_ready = True
         if many and engine == "local":  # warm up here: forked workers inherit the loaded gazetteer (a few
             extract_metadata("同志们：", "同志们：", {}, "杭州")  # files: one worker loads it while this process reads entries)
 
@@ -744,6 +746,9 @@ class _CleanJob(StageJob):
                 self.cached += 1
                 self.results[rel] = hit
             else:
+                if not self.rules_ready:  # _WORKER_RULES may still be an earlier run's (other --rules files)
+                    _init_worker(self.options.rules_files)
+                    self.rules_ready = True
                 ((_, docs, entries),) = _clean_batch(position, [item], self.options, self.cache_arg)
                 self.results[rel] = (docs, entries)
         return len(items)

@@ -38,7 +38,7 @@ from speechkit.io import (INPUT_RUN_KEY, RUN_KEY, TableSink, TableUnreadable, ne
                           remove_run_manifest, sweep_stale_temp_files, write_run_manifest, write_table)
 from speechkit.parallel import ENGINES, BatchPool, default_jobs
 
-__all__ = ["StageRun", "StageJob", "run_stage", "PartMerger", "write_part", "start_beside"]
+__all__ = ["StageRun", "StageJob", "run_stage", "PartMerger", "write_part", "start_beside", "stop_beside"]
 
 
 class StageRun:
@@ -186,7 +186,8 @@ class StageJob:
         raise NotImplementedError
 
     def batches_back(self, results: list[tuple[int, Any]]) -> None:
-        """Every worker result is in (``[(first position, result)]``, in order): corpus-level work may start."""
+        """Every worker result is in (``[(first position, result)]``, in order): corpus-level work may start.
+        A job that does not override it has each result let go as soon as it is taken."""
 
     def publish(self, run: "StageRun") -> tuple[Any, dict]:
         """Write the tables; returns ``(report, saved)``, ``saved`` what the manifest keeps for the fast path."""
@@ -243,6 +244,8 @@ def run_stage(job: StageJob, *, out_dir: Path, jobs: int | None = None, engine: 
         return report
     plan = job.plan(run)
     total, todo = len(plan), sum(plan)
+    if progress:  # the total at once (a first batch may take a while)
+        progress(0, total)
     workers = default_jobs(jobs)
     many = todo > workers * 4  # much to do: every core works; a few items: one worker loads the dictionaries
     with run.parts() as parts_dir:
@@ -270,9 +273,12 @@ def _drive(job: StageJob, pool: BatchPool, items: Iterator, runs: list[tuple[boo
     """Submit the worker runs (at most ``limit`` in flight, and at most 8 runs this process takes
     besides: memory stays flat) and take every run back in item order."""
     queue: deque = deque()
-    futures: list = []  # (first position, future) of every batch submitted
+    # (first position, future) of every batch submitted, kept only for a job that has batches_back: a
+    # result is otherwise let go once it is taken (on Dask, the cluster would keep every one until the end)
+    keep = type(job).batches_back is not StageJob.batches_back
+    futures: list = []
     pending = iter(runs)
-    exhausted = back = False
+    exhausted, back = False, not keep
     done = index = 0
     while True:
         while not exhausted and len(queue) < limit + 8 and sum(entry[0] for entry in queue) < limit:
@@ -283,9 +289,12 @@ def _drive(job: StageJob, pool: BatchPool, items: Iterator, runs: list[tuple[boo
             work, first, length = segment
             chunk = [next(items) for _ in range(length)]
             if work:
-                futures.append((first, pool.submit((index, chunk))))
+                future = pool.submit((index, chunk))
                 index += 1
-                queue.append((True, first, futures[-1][1]))
+                if keep:
+                    futures.append((first, future))
+                queue.append((True, first, future))
+                del future
             else:
                 queue.append((False, first, chunk))
         if not back and len(futures) == n_batches and all(future.done() for _, future in futures):
@@ -432,9 +441,26 @@ def start_beside(fn, *args):
             future = pool.submit(_call_parent_input)
         finally:
             _CHILD_INPUT = None
+        # for stop_beside: the process (a pool shut down forgets its processes)
+        setattr(future, "_beside_processes", list((getattr(pool, "_processes", None) or {}).values()))
         pool.shutdown(wait=False)
         return future
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-corpus-step")
     future = pool.submit(fn, *args)
     pool.shutdown(wait=False)
     return future
+
+
+def stop_beside(future) -> None:
+    """Stop the process running a :func:`start_beside` step (a run that failed or was interrupted):
+    it would run on for nothing, and the interpreter could not exit before it is done. A thread
+    (where processes cannot be forked) cannot be stopped: it is only cancelled if it has not started."""
+    processes = getattr(future, "_beside_processes", ())
+    for process in processes:
+        try:
+            process.terminate()
+        except (OSError, AttributeError):
+            pass
+    for process in processes:
+        process.join(5)  # SIGTERM: gone at once (a step deep in NumPy included)
+    future.cancel()
