@@ -691,6 +691,8 @@ class _AnalyzeJob(StageJob):
     def batches_back(self, results: list[tuple[int, Any]]) -> None:
         for first, summary in results:  # every term count is known: start the corpus-level steps
             self.counts.add_batch(first, summary)
+        if self.merger is not None:
+            self.merger.settle()  # no writer thread busy while the corpus steps' process is forked
         self.corpus_steps = _start_corpus_steps(self.counts, self.options, self.doc_ids, self.fingerprint,
                                                 self.cache_arg)
 

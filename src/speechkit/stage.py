@@ -347,6 +347,11 @@ class PartMerger:
             writing, self._writing = self._writing, None
             writing.result()
 
+    def settle(self) -> None:
+        """Wait until the writer thread is idle: call it before forking (:func:`start_beside`), so that
+        the child never inherits a lock (Arrow's allocator, a sink's) that thread was holding."""
+        self._wait()
+
     def add(self, index: int) -> None:
         """Append batch ``index``'s parts (and delete them: the disk holds each row once)."""
         import pyarrow.parquet as pq
