@@ -90,6 +90,13 @@ class BatchPool:
             self._pool = ProcessPoolExecutor(self.processes, initializer=self.initializer, initargs=self.initargs)
         return self._pool.submit(self.work, batch, *self.extra_args)
 
+    def release(self) -> None:
+        """Let the local worker processes go now (every submitted batch is done; results stay readable);
+        a later :meth:`submit` would start new ones. Nothing to do on Dask or with ``jobs <= 1``."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
     def _start_dask(self) -> None:
         self._client, self._cluster = _dask_client(self.jobs, self.scheduler)
 

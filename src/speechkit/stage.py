@@ -300,6 +300,8 @@ def _drive(job: StageJob, pool: BatchPool, items: Iterator, runs: list[tuple[boo
         if not back and len(futures) == n_batches and all(future.done() for _, future in futures):
             back = True
             job.batches_back([(first, future.result()) for first, future in futures])
+        if back and index == n_batches and all(entry[2].done() for entry in queue if entry[0]):
+            pool.release()  # every batch is back: the idle workers (~0.6 GB each) go before the last merges
         if not queue:
             return
         work, first, payload = queue.popleft()
