@@ -22,10 +22,9 @@ import pandas as pd
 from datasketch import MinHash, MinHashLSH
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from sklearn.metrics.pairwise import cosine_similarity
 
 from speechkit.keyness import TermCounts
-from speechkit.keywords import tfidf_weights
+from speechkit.keywords import l2_normalize_rows, tfidf_weights
 
 __all__ = [
     "tfidf_matrix",
@@ -77,7 +76,8 @@ def cosine_similarity_matrix(
     if rows is not None:
         picked = np.asarray(rows, dtype=np.int64)
         weights, ids = weights[picked], ids[picked]
-    sim = cosine_similarity(weights, dense_output=True).astype(np.float64)
+    unit = l2_normalize_rows(weights.copy())  # as sklearn's cosine_similarity: rows normalised again, then X·Xᵀ
+    sim = np.asarray((unit @ unit.T).toarray(), dtype=np.float64)
     return pd.DataFrame(sim, index=pd.Index(ids, name="doc_id"), columns=pd.Index(ids))
 
 
