@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import pyarrow as pa
 
 from speechkit._version import __version__, code_digest
-from speechkit.parallel import ENGINES
+from speechkit.parallel import check_engine
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
 from speechkit.io import open_parquet, require_table, table_run
 from speechkit.stage import PartMerger, StageJob, StageRun, run_stage, start_beside, stop_beside, write_part
@@ -751,8 +751,7 @@ def analyze_corpus(
     """
     processed_dir = Path(processed_dir)
     out_dir = Path(out_dir) if out_dir else processed_dir
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    check_engine(engine)  # before the dictionaries are loaded for the job
     job = _AnalyzeJob(processed_dir, out_dir, options, formats)
     return run_stage(job, out_dir=out_dir, jobs=jobs, engine=engine, scheduler=scheduler, use_cache=use_cache,
                      formats=formats, progress=progress)

@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable
 
-__all__ = ["ENGINES", "default_jobs", "BatchPool"]
+__all__ = ["ENGINES", "check_engine", "default_jobs", "BatchPool"]
 
 ENGINES = ("local", "dask")
 
@@ -21,13 +21,32 @@ def default_jobs(jobs: int | None) -> int:
     return max(1, jobs or os.cpu_count() or 1)
 
 
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Kill a pool's worker processes (they may be deep in one long document)."""
-    for process in list(getattr(pool, "_processes", {}).values()):
+def check_engine(engine: str) -> None:
+    """Raise ValueError naming the choices unless ``engine`` is one of :data:`ENGINES`.
+
+    >>> check_engine("local")
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+
+
+def pool_processes(pool: ProcessPoolExecutor) -> list:
+    """The worker processes of ``pool`` now (a pool that is shut down forgets them)."""
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def terminate_processes(processes) -> None:
+    """Kill worker processes at once (they may be deep in one long document)."""
+    for process in processes:
         try:
             process.terminate()
         except (OSError, AttributeError):
             pass
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's worker processes."""
+    terminate_processes(pool_processes(pool))
 
 
 def _dask_client(jobs: int, scheduler: str | None) -> tuple[Any, Any]:
@@ -59,8 +78,7 @@ class BatchPool:
     def __init__(self, work: Callable, extra_args: tuple = (), jobs: int = 1, engine: str = "local",
                  scheduler: str | None = None, processes: int | None = None, initializer: Callable | None = None,
                  initargs: tuple = ()):
-        if engine not in ENGINES:
-            raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+        check_engine(engine)
         self.work, self.extra_args, self.jobs, self.engine, self.scheduler = work, extra_args, jobs, engine, scheduler
         #: local worker processes (default ``jobs``); with ``jobs > 1``, fewer may do a little work
         self.processes = max(1, min(jobs, processes)) if processes else jobs

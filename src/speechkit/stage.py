@@ -36,7 +36,7 @@ import pyarrow as pa
 from speechkit.cache import entry_path
 from speechkit.io import (INPUT_RUN_KEY, RUN_KEY, TableSink, TableUnreadable, new_run_id, owner_tag, read_run_manifest,
                           remove_run_manifest, sweep_stale_temp_files, write_run_manifest, write_table)
-from speechkit.parallel import ENGINES, BatchPool, default_jobs
+from speechkit.parallel import BatchPool, check_engine, default_jobs, pool_processes, terminate_processes
 
 __all__ = ["StageRun", "StageJob", "run_stage", "PartMerger", "write_part", "start_beside", "stop_beside"]
 
@@ -232,8 +232,7 @@ def run_stage(job: StageJob, *, out_dir: Path, jobs: int | None = None, engine: 
     workers go on, the tables published and the run recorded. Any error or Ctrl-C aborts the job
     (no half-written table) and stops the workers at once.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    check_engine(engine)  # before the plan, which may read the whole corpus
     run = StageRun(stage=job.stage, out_dir=out_dir, tables=job.tables, key=job.key, use_cache=use_cache,
                    formats=formats, input_run=job.input_run)
     hit = run.cached(lambda: job.check_tables(run.out_dir))
@@ -449,7 +448,7 @@ def start_beside(fn, *args):
         finally:
             _CHILD_INPUT = None
         # for stop_beside: the process (a pool shut down forgets its processes)
-        setattr(future, "_beside_processes", list((getattr(pool, "_processes", None) or {}).values()))
+        setattr(future, "_beside_processes", pool_processes(pool))
         pool.shutdown(wait=False)
         return future
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-corpus-step")
@@ -463,11 +462,7 @@ def stop_beside(future) -> None:
     it would run on for nothing, and the interpreter could not exit before it is done. A thread
     (where processes cannot be forked) cannot be stopped: it is only cancelled if it has not started."""
     processes = getattr(future, "_beside_processes", ())
-    for process in processes:
-        try:
-            process.terminate()
-        except (OSError, AttributeError):
-            pass
+    terminate_processes(processes)
     for process in processes:
         process.join(5)  # SIGTERM: gone at once (a step deep in NumPy included)
     future.cancel()
