@@ -714,10 +714,15 @@ class _CleanJob(StageJob):
 
     def prepare(self, run: StageRun, *, todo: int, many: bool, engine: str) -> None:
         if todo:  # compile the rules here, before any worker starts: a bad --rules file is one clear error
-            _init_worker(self.options.rules_files)  # for the user, and forked workers inherit the compiled rules
-            self.rules_ready = True
+            self._compile_rules()  # for the user, and forked workers inherit the compiled rules
         if many and engine == "local":  # warm up here: forked workers inherit the loaded gazetteer (a few
             extract_metadata("同志们：", "同志们：", {}, "杭州")  # files: one worker loads it while this process reads entries)
+
+    def _compile_rules(self) -> None:
+        """This run's rules, compiled once in this process (:data:`_WORKER_RULES`)."""
+        if not self.rules_ready:
+            _init_worker(self.options.rules_files)
+            self.rules_ready = True
 
     def worker(self) -> Callable:
         return _clean_batch
@@ -746,9 +751,7 @@ class _CleanJob(StageJob):
                 self.cached += 1
                 self.results[rel] = hit
             else:
-                if not self.rules_ready:  # _WORKER_RULES may still be an earlier run's (other --rules files)
-                    _init_worker(self.options.rules_files)
-                    self.rules_ready = True
+                self._compile_rules()  # _WORKER_RULES may still be an earlier run's (other --rules files)
                 ((_, docs, entries),) = _clean_batch(position, [item], self.options, self.cache_arg)
                 self.results[rel] = (docs, entries)
         return len(items)
