@@ -140,8 +140,8 @@ def _cut(text: str, head_lo: int, lo: int, hi: int, heading: re.Pattern[str] | N
 class ChunkedAnalysis:
     """The analysis of one huge document, chunk by chunk.
 
-    Iterate :meth:`chunks` (each item: rows of :data:`STREAMED_PER_CHUNK`, already shifted to the
-    whole text), then :meth:`finish` gives the per-document rows (themes, sections, outlines,
+    Iterate :meth:`chunk_tables` (each item: the Arrow tables of :data:`STREAMED_PER_CHUNK`, already
+    shifted to the whole text), then :meth:`finish` gives the per-document rows (themes, sections, outlines,
     keywords_textrank) and the sums (term counts, sentences, theme sentences).
     """
 
@@ -156,19 +156,6 @@ class ChunkedAnalysis:
         self._vocab: dict[str, int] = {}  # TextRank node ids, in order of first appearance
         self._graph: "sp.csr_matrix | None" = None
         self._tail = np.zeros(0, dtype=np.int64)  # the last window-1 tokens before the next chunk
-
-    def chunks(self) -> Iterator[dict[str, list[dict]]]:
-        """:meth:`chunk_tables` as rows (one dict per row), for a caller that reads rows.
-
-        >>> from speechkit.analyze import AnalysisTools, AnalyzeOptions
-        >>> rules = ChunkRules(60, 30, re.compile("[一二三]、"), "。", "")
-        >>> c = ChunkedAnalysis("d1", "一、回顾\\n去年增长5%。\\n二、安排\\n今年新增托位300个。\\n" * 3, AnalysisTools(AnalyzeOptions()), rules=rules)
-        >>> rows = [r["sentences"] for r in c.chunks()]
-        >>> len(rows) > 1, [r["sentence_id"] for chunk in rows for r in chunk] == list(range(12))
-        (True, True)
-        """
-        for tables in self.chunk_tables():
-            yield {name: table.to_pylist() for name, table in tables.items()}
 
     def chunk_tables(self) -> Iterator[dict[str, pa.Table]]:
         """The tables of :data:`STREAMED_PER_CHUNK` for each chunk, in text order, already shifted to the
@@ -276,7 +263,7 @@ class ChunkedAnalysis:
         self._add_tokens([vocab.setdefault(t, len(vocab)) for t in tokens if len(t) >= 2])
 
     def finish(self) -> tuple[dict[str, list[dict]], dict[str, int], int, int]:
-        """(rows of the per-document tables, term counts, sentences, sentences with a theme) after :meth:`chunks`."""
+        """(rows of the per-document tables, term counts, sentences, sentences with a theme) after :meth:`chunk_tables`."""
         from speechkit.keywords import textrank_of_graph
         from speechkit.outline import parse_outline
         from speechkit.themes import document_theme_table
