@@ -22,7 +22,8 @@ from speechkit._version import __version__, code_digest
 from speechkit.parallel import check_engine
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
 from speechkit.io import open_parquet, require_table, table_run
-from speechkit.stage import PartMerger, StageJob, StageRun, run_stage, start_beside, stop_beside, write_part
+from speechkit.stage import (PartMerger, StageJob, StageRun, run_stage, run_warm_beside, start_beside, start_warm_beside,
+                             stop_beside, stop_warm_beside, write_part)
 from speechkit import steps
 from speechkit.steps import Doc, run_steps
 
@@ -500,12 +501,13 @@ def _cached_corpus_step(name: str, tables: tuple[str, ...], key: str | None, cac
     return result
 
 
-def _corpus_step(which: str, counts: _Counts, doc_ids: list[str], options: AnalyzeOptions, fingerprint: str,
+def _corpus_step(which: str, counts, doc_ids: list[str], options: AnalyzeOptions, fingerprint: str,
                  cache_dir: str | None):
-    """In the process beside the driver: the corpus's counts assembled (no scipy in the driver), then
-    ``"topics"`` (NMF), ``"tfidf"`` (TF-IDF keywords) or ``"both"`` (TF-IDF, then topics, one import
-    of scikit-learn) — each taken from the corpus cache when its input is one it has seen."""
-    corpus = counts.corpus(doc_ids)
+    """In the process beside the driver: the corpus's counts assembled (no scipy in the driver; ``counts``
+    is a :class:`_Counts`, or the :class:`~speechkit.keywords.CorpusCounts` already assembled), then
+    ``"topics"`` (NMF) or ``"tfidf"`` (TF-IDF keywords) — each taken from the corpus cache when its input
+    is one it has seen."""
+    corpus = counts.corpus(doc_ids) if isinstance(counts, _Counts) else counts
     digest = corpus.digest() if cache_dir is not None else None
 
     def key(step: str, setting) -> str | None:
@@ -521,36 +523,27 @@ def _corpus_step(which: str, counts: _Counts, doc_ids: list[str], options: Analy
         return _cached_corpus_step("tfidf", ("tfidf",), key("tfidf", options.top_keywords), cache_dir,
                                    lambda: _tfidf_keywords(corpus, options.top_keywords))
 
-    if which == "topics":
-        return topics()
-    if which == "tfidf":
-        return tfidf()
-    return tfidf(), topics()
+    return topics() if which == "topics" else tfidf()
 
 
-class _Part:
-    """One part of a future's result (``future.result()[i]``)."""
-
-    def __init__(self, future, i: int):
-        self.future, self.i = future, i
-
-    def result(self):
-        return self.future.result()[self.i]
+def _import_topics() -> None:
+    """The topics step's imports (scikit-learn's NMF, ~2 s), in the process that will fit them."""
+    import speechkit.topics  # noqa: F401
 
 
 def _start_corpus_steps(counts: _Counts, options: AnalyzeOptions, doc_ids: list[str], fingerprint: str,
-                        cache_dir: str | None) -> tuple:
-    """NMF topics and TF-IDF keywords over every document's term counts, beside this process:
-    ``(topics future, TF-IDF future)``. When this process has imported scikit-learn already (a run
-    with much to analyse), each step gets its own forked process; otherwise one process runs both,
-    so that scikit-learn is imported once (~1 s) while this process writes the tables."""
-    import sys
-
-    if "sklearn.decomposition" in sys.modules:
-        return (start_beside(_corpus_step, "topics", counts, doc_ids, options, fingerprint, cache_dir),
-                start_beside(_corpus_step, "tfidf", counts, doc_ids, options, fingerprint, cache_dir))
-    both = start_beside(_corpus_step, "both", counts, doc_ids, options, fingerprint, cache_dir)
-    return _Part(both, 1), _Part(both, 0)
+                        cache_dir: str | None, warm=None) -> tuple:
+    """NMF topics and TF-IDF keywords over every document's term counts, each in a process beside this
+    one while it writes the tables: ``(topics future, TF-IDF future)``. TF-IDF needs no scikit-learn; the
+    topics go to ``warm`` when given (a process that has imported scikit-learn while this one planned,
+    :func:`speechkit.stage.start_warm_beside`: a run that adds a few pages does not wait ~2 s for it)."""
+    tfidf = start_beside(_corpus_step, "tfidf", counts, doc_ids, options, fingerprint, cache_dir)
+    if warm is not None:
+        topics = run_warm_beside(warm, _corpus_step, "topics", counts.corpus(doc_ids), doc_ids, options, fingerprint,
+                                 cache_dir)
+    else:
+        topics = start_beside(_corpus_step, "topics", counts, doc_ids, options, fingerprint, cache_dir)
+    return topics, tfidf
 
 
 class _AnalyzeJob(StageJob):
@@ -582,6 +575,7 @@ class _AnalyzeJob(StageJob):
         self.row_counts = {name: 0 for name in self.schemas}
         self.cached = self.done = self.sentences = self.covered = 0
         self.corpus_steps: tuple | None = None  # (topics future, TF-IDF future) once every term count is known
+        self.warm_topics = None  # a process importing scikit-learn while a run with a few new documents plans
         self.many = False
         self.cache_arg: str | None = None
         self.merger: PartMerger | None = None
@@ -645,6 +639,9 @@ class _AnalyzeJob(StageJob):
     # -- the merge
 
     def start(self, run: StageRun, parts_dir: Path) -> None:
+        if not self.many and any(entry is None for entry in self.entries):
+            # a few new documents: the corpus changes, NMF will be refitted; its imports start now
+            self.warm_topics = start_warm_beside(_import_topics)
         self.merger = PartMerger(parts_dir, run, self.schemas, held=("keywords_textrank",))
 
     def _tally(self, rows: dict[str, int], documents: int, cached: int, sentences: int, covered: int) -> int:
@@ -694,7 +691,8 @@ class _AnalyzeJob(StageJob):
         if self.merger is not None:
             self.merger.settle()  # no writer thread busy while the corpus steps' process is forked
         self.corpus_steps = _start_corpus_steps(self.counts, self.options, self.doc_ids, self.fingerprint,
-                                                self.cache_arg)
+                                                self.cache_arg, warm=self.warm_topics)
+        self.warm_topics = None  # run_warm_beside took it
 
     # -- publication
 
@@ -729,7 +727,9 @@ class _AnalyzeJob(StageJob):
         if self.merger is not None:
             self.merger.abort()
         for step in self.corpus_steps or ():  # TF-IDF and NMF would run on beside a failed run
-            stop_beside(step.future if isinstance(step, _Part) else step)
+            stop_beside(step)
+        if self.warm_topics is not None:
+            stop_warm_beside(self.warm_topics)
 
 
 def analyze_corpus(

@@ -457,6 +457,39 @@ def start_beside(fn, *args):
     return future
 
 
+def start_warm_beside(warm: Callable[[], None]):
+    """Fork a process now that runs ``warm()`` (slow imports: scikit-learn takes ~2 s) while this
+    process goes on, and then waits for one step (:func:`run_warm_beside`). None where processes
+    cannot be forked (the step then runs by :func:`start_beside`). Fork it before this process
+    starts threads of its own."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in mp.get_all_start_methods():
+        return None
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
+    pool.submit(warm)  # forks the process
+    return pool
+
+
+def run_warm_beside(pool, fn, *args):
+    """Run ``fn(*args)`` in the process :func:`start_warm_beside` made (the arguments are pickled);
+    a future of its result, stopped by :func:`stop_beside` like one of :func:`start_beside`."""
+    future = pool.submit(fn, *args)
+    setattr(future, "_beside_processes", pool_processes(pool))
+    pool.shutdown(wait=False)
+    return future
+
+
+def stop_warm_beside(pool) -> None:
+    """Stop a :func:`start_warm_beside` process that got no step (a run that failed before)."""
+    processes = pool_processes(pool)
+    terminate_processes(processes)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(5)
+
+
 def stop_beside(future) -> None:
     """Stop the process running a :func:`start_beside` step (a run that failed or was interrupted):
     it would run on for nothing, and the interpreter could not exit before it is done. A thread
