@@ -222,3 +222,63 @@ def test_an_aborted_run_stops_its_corpus_steps(tmp_path, monkeypatch):
         analyze_corpus(tmp_path / "out", jobs=1, use_cache=False)
     assert mp.active_children() == []
     assert not (tmp_path / "out" / "themes.parquet").exists()
+
+
+def test_a_run_that_fails_before_its_corpus_steps_stops_the_warm_topics_process(tmp_path, monkeypatch):
+    """A run with a few new documents forks a process that imports scikit-learn for NMF while it plans
+    (stage.start_warm_beside); a run that fails before it hands that process the topics must stop it."""
+    import multiprocessing as mp
+
+    import speechkit.analyze as analyze_mod
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("同志们：\n今天召开全市妇女儿童工作会议。\n", encoding="utf-8")
+    clean_corpus(raw, tmp_path / "out", jobs=1)
+    started = []
+    real_start = analyze_mod.start_warm_beside
+
+    def spy(warm):
+        pool = real_start(warm)
+        started.append(pool)
+        return pool
+
+    def broken_batch(self, first, result):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(analyze_mod, "start_warm_beside", spy)
+    monkeypatch.setattr(analyze_mod._AnalyzeJob, "take_batch", broken_batch)
+    with pytest.raises(OSError, match="disk full"):
+        analyze_corpus(tmp_path / "out", jobs=1, use_cache=False)
+    assert len(started) == 1  # one new document: the warm process was started …
+    assert mp.active_children() == []  # … and stopped with the failed run
+
+
+def test_topics_fitted_in_the_warm_process_equal_a_cold_fit(tmp_path, monkeypatch):
+    """A page added to an analysed corpus (topics refitted in the warm process, which gets the corpus
+    counts pickled) gives the very topics of a cold run over the same documents."""
+    import speechkit.analyze as analyze_mod
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    texts = ["同志们：\n今天召开全市妇女儿童工作会议。推进普惠托育服务，开展两癌筛查。\n",
+             "同志们：\n全面推进乡村振兴，发展现代农业，促进农民增收。\n",
+             "同志们：\n加强未成年人保护，落实家庭教育促进法，建设儿童友好城市。\n"]
+    for i, text in enumerate(texts[:2]):
+        (raw / f"{i}.txt").write_text(text, encoding="utf-8")
+    clean_corpus(raw, tmp_path / "out", jobs=1)
+    analyze_corpus(tmp_path / "out", jobs=1)
+    (raw / "2.txt").write_text(texts[2], encoding="utf-8")
+    clean_corpus(raw, tmp_path / "out", jobs=1)
+    warm = []
+    real_run = analyze_mod.run_warm_beside
+    monkeypatch.setattr(analyze_mod, "run_warm_beside", lambda pool, fn, *args: warm.append(args[0]) or real_run(pool, fn, *args))
+    added = analyze_corpus(tmp_path / "out", jobs=1)
+    assert warm == ["topics"]  # the topics were fitted in the warm process
+    assert added.cached == 2  # the two known documents came from the cache, the third was new work
+    shutil.copytree(raw, tmp_path / "raw2")
+    clean_corpus(tmp_path / "raw2", tmp_path / "cold", jobs=1)
+    analyze_corpus(tmp_path / "cold", jobs=1, use_cache=False)
+    for table in ("topics", "doc_topics", "keywords"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / f"{table}.parquet"),
+                                      pd.read_parquet(tmp_path / "cold" / f"{table}.parquet"))
