@@ -7,7 +7,9 @@ the shared corpus is absent), then measures on the same text:
   (a) baseline  a bare single-process loop of jieba.lcut over every document
   (b) cold      `speechkit clean` + `speechkit analyze`, empty output folder
   (c) warm      the same two commands again (cache)
-  (d) peak RSS  of (b), summed over the process tree, sampled every 0.5 s
+  (d) peak RSS  of (b), summed over the process tree, sampled every 0.5 s, and the peak PSS beside it
+                (summed RSS counts a page a forked worker shares with its parent once per process;
+                PSS counts it once, split among them: the memory the tree really holds)
   (e) +5 pages  the two commands after 5 pages never seen before are added to the raw folder (5 pages
                 of the corpus, each with a paragraph of its own appended, so neither a document's cache
                 entry nor the corpus-level cache can serve them): only the new pages are new work, and
@@ -88,8 +90,12 @@ def baseline(corpus: Path) -> dict:
     return {"baseline_s": time.perf_counter() - t, "baseline_dict_load_s": load}
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """RSS of pid and all its descendants (Linux /proc)."""
+def _tree_rss_kb(pid: int, field: str = "rss") -> int:
+    """RSS of pid and all its descendants (Linux /proc), or their PSS (``field="pss"``).
+
+    Summed RSS counts a page shared by a forked worker and its parent once per process, so it
+    overstates what a run of several processes holds; PSS shares each page out among the processes
+    that map it, so the tree's PSS is the memory it really takes."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -103,21 +109,33 @@ def _tree_rss_kb(pid: int) -> int:
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
-        try:
-            with open(f"/proc/{p}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
-        except OSError:
-            pass
+        total += _proc_kb(p, field)
         stack.extend(children.get(p, []))
     return total
 
 
+def _proc_kb(pid: int, field: str) -> int:
+    """One process's ``VmRSS`` (/proc/PID/status) or ``Pss`` (/proc/PID/smaps_rollup), in kB; 0 when gone."""
+    path, key = (f"/proc/{pid}/status", "VmRSS:") if field == "rss" else (f"/proc/{pid}/smaps_rollup", "Pss:")
+    try:
+        with open(path) as fh:
+            for line in fh:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+#: peak PSS (MB) of the last :func:`run_measured`, sampled with the RSS
+LAST_PEAK_PSS_MB = 0.0
+
+
 def run_measured(cmds: list[list[str]]) -> tuple[float, float]:
-    """Run commands one after another; return (seconds, peak tree RSS in MB)."""
-    peak = 0
+    """Run commands one after another; return (seconds, peak tree RSS in MB); the peak tree PSS is
+    left in :data:`LAST_PEAK_PSS_MB`."""
+    global LAST_PEAK_PSS_MB
+    peak = peak_pss = 0
     start = time.perf_counter()
     for cmd in cmds:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -125,8 +143,10 @@ def run_measured(cmds: list[list[str]]) -> tuple[float, float]:
 
         def poll():
             nonlocal peak
+            nonlocal peak_pss
             while not stop.is_set():
                 peak = max(peak, _tree_rss_kb(proc.pid))
+                peak_pss = max(peak_pss, _tree_rss_kb(proc.pid, "pss"))
                 stop.wait(0.5)
 
         th = threading.Thread(target=poll, daemon=True)
@@ -137,6 +157,7 @@ def run_measured(cmds: list[list[str]]) -> tuple[float, float]:
         if proc.returncode != 0:
             sys.stderr.write(err.decode("utf-8", "replace"))
             raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
+    LAST_PEAK_PSS_MB = peak_pss / 1024
     return time.perf_counter() - start, peak / 1024
 
 
@@ -202,16 +223,20 @@ def main() -> None:
 
     out = args.work / "out"
     shutil.rmtree(out, ignore_errors=True)
-    results["cold_s"], results["peak_rss_mb"] = run_measured(pipeline(big, out, args.segmenter))
-    results["warm_s"], results["warm_peak_rss_mb"] = run_measured(pipeline(big, out, args.segmenter))
+    def measure(name: str, rss_key: str, corpus: Path = big, into: Path = out) -> None:
+        results[f"{name}_s"], results[rss_key] = run_measured(pipeline(corpus, into, args.segmenter))
+        results[rss_key.replace("rss", "pss")] = LAST_PEAK_PSS_MB
+
+    measure("cold", "peak_rss_mb")
+    measure("warm", "warm_peak_rss_mb")
     # (e') 5 pages out (not timed) and back: both caches serve them
     moved = hold_back(big, args.work / "held")
     run_measured(pipeline(big, out, args.segmenter))
     add_back(moved)
-    results["back5_s"], results["back5_peak_rss_mb"] = run_measured(pipeline(big, out, args.segmenter))
+    measure("back5", "back5_peak_rss_mb")
     # (e) 5 pages never seen before
     new_pages = add_new_pages(big)
-    results["add5_s"], results["add5_peak_rss_mb"] = run_measured(pipeline(big, out, args.segmenter))
+    measure("add5", "add5_peak_rss_mb")
     for page in new_pages:
         page.unlink()
 
@@ -220,7 +245,7 @@ def main() -> None:
         results["half_corpus_mb"] = round(build_corpus(half, args.mb / 2), 2)
         out_half = args.work / "out_half"
         shutil.rmtree(out_half, ignore_errors=True)
-        results["half_cold_s"], results["half_peak_rss_mb"] = run_measured(pipeline(half, out_half, args.segmenter))
+        measure("half_cold", "half_peak_rss_mb", half, out_half)
         shutil.rmtree(half, ignore_errors=True)
 
     t = time.perf_counter()
@@ -237,16 +262,16 @@ def main() -> None:
     from rich.table import Table
 
     table = Table(title=f"speechkit bench — {mb} MB, {os.cpu_count()} cores, segmenter {results['segmenter']}")
-    for col in ("run", "seconds", "MB/s", "peak RSS MB"):
+    for col in ("run", "seconds", "MB/s", "peak RSS MB", "peak PSS MB"):
         table.add_column(col, justify="right" if col != "run" else "left")
     table.add_row("(a) jieba.lcut loop, 1 process", f"{results['baseline_s']:.1f}", f"{mb / results['baseline_s']:.2f}", "")
-    table.add_row("(b) clean + analyze, cold", f"{results['cold_s']:.1f}", f"{mb / results['cold_s']:.2f}", f"{results['peak_rss_mb']:.0f}")
-    table.add_row("(c) clean + analyze, warm", f"{results['warm_s']:.1f}", f"{mb / results['warm_s']:.2f}", f"{results['warm_peak_rss_mb']:.0f}")
-    table.add_row("(e) clean + analyze, 5 new pages added", f"{results['add5_s']:.1f}", "", f"{results['add5_peak_rss_mb']:.0f}")
-    table.add_row("(e') 5 known pages out and back", f"{results['back5_s']:.1f}", "", f"{results['back5_peak_rss_mb']:.0f}")
+    table.add_row("(b) clean + analyze, cold", f"{results['cold_s']:.1f}", f"{mb / results['cold_s']:.2f}", f"{results['peak_rss_mb']:.0f}", f"{results['peak_pss_mb']:.0f}")
+    table.add_row("(c) clean + analyze, warm", f"{results['warm_s']:.1f}", f"{mb / results['warm_s']:.2f}", f"{results['warm_peak_rss_mb']:.0f}", f"{results['warm_peak_pss_mb']:.0f}")
+    table.add_row("(e) clean + analyze, 5 new pages added", f"{results['add5_s']:.1f}", "", f"{results['add5_peak_rss_mb']:.0f}", f"{results['add5_peak_pss_mb']:.0f}")
+    table.add_row("(e') 5 known pages out and back", f"{results['back5_s']:.1f}", "", f"{results['back5_peak_rss_mb']:.0f}", f"{results['back5_peak_pss_mb']:.0f}")
     if "half_cold_s" in results:
         table.add_row(f"cold on {results['half_corpus_mb']} MB", f"{results['half_cold_s']:.1f}",
-                      f"{results['half_corpus_mb'] / results['half_cold_s']:.2f}", f"{results['half_peak_rss_mb']:.0f}")
+                      f"{results['half_corpus_mb'] / results['half_cold_s']:.2f}", f"{results['half_peak_rss_mb']:.0f}", f"{results['half_peak_pss_mb']:.0f}")
     table.add_row("speechkit --help", f"{results['help_s']:.2f}", "", "")
     table.add_row("ratio b/a (target ≤ 0.25)", f"{results['ratio_cold_vs_baseline']:.2f}", "", "")
     table.add_row("ratio c/b (target ≤ 0.05)", f"{results['ratio_warm_vs_cold']:.3f}", "", "")
