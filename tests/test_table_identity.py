@@ -41,3 +41,19 @@ def test_the_fingerprint_sees_a_changed_cell_and_ignores_the_run_id(tmp_path):
     assert fp.fingerprints(tmp_path) == first
     pq.write_table(table.set_column(2, "text", pa.array(["推进妇女发展", "加强儿童保障"])), tmp_path / "t.parquet")
     assert fp.differences(fp.fingerprints(tmp_path), first) == ["t: sha256 differ (rows 2 → 2)"]
+
+
+def test_the_nmf_weights_are_held_to_a_tolerance_not_to_their_last_bits(tmp_path):
+    """The float32 NMF weights differ in their last bits between CPUs (BLAS kernels): within 1e-4 they
+    are the same result, beyond it a different one — the terms and ids are hashed as everywhere."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def write(weights, ids=("a", "b")):
+        pq.write_table(pa.table({"doc_id": list(ids), "topic": [1, 1], "weight": weights}), tmp_path / "doc_topics.parquet")
+        return fp.fingerprints(tmp_path)
+
+    first = write([0.25, 0.75])
+    assert fp.differences(write([0.25 + 2e-5, 0.75 - 1e-5]), first) == []
+    assert fp.differences(write([0.25 + 2e-3, 0.75]), first) != []
+    assert fp.differences(write([0.25, 0.75], ids=("a", "c")), first) != []
