@@ -239,3 +239,21 @@ def test_topics_are_the_same_on_every_machine_whatever_its_cores():
             results.append(fit_topics(counts))
     for one, two in zip(*results):
         pd.testing.assert_frame_equal(one, two, check_exact=True)
+
+
+def test_nmf_on_several_threads_gives_the_topics_of_one(monkeypatch):
+    """RowParallelCSR splits NMF's sparse products by rows over threads: the fit must be the same, bit
+    for bit, whatever the number of threads (600 documents: both X and its transpose are split)."""
+    import random
+
+    import speechkit.topics as topics_mod
+
+    rng = random.Random(7)
+    vocab = [f"词{i}" for i in range(400)]
+    docs = {f"d{i:03d}": {t: rng.randint(1, 5) for t in rng.sample(vocab, 30)} for i in range(600)}
+    results = []
+    for threads in (1, 3):
+        monkeypatch.setattr(topics_mod, "_product_threads", lambda n=threads: n)
+        results.append(topics_mod.fit_topics(docs, k=6))
+    for one, several in zip(*results):
+        pd.testing.assert_frame_equal(one, several, check_exact=True)
