@@ -385,3 +385,24 @@ def test_the_code_digest_is_the_codes_also_when_the_package_is_imported_from_a_z
     assert lines[0].startswith(str(archive))  # the zip's copy was imported
     assert lines[1] != hashlib.sha1().hexdigest()
     assert lines[1] == code_digest()  # same modules, same digest
+
+
+def test_a_torn_or_edited_arrow_cache_entry_is_ignored_by_its_checksum(tmp_path):
+    """Cache entries are renamed into place without an fsync; a crash can leave one torn, and an edit
+    can keep its structure valid (a changed figure in a table): each table's CRC-32 finds both."""
+    import pyarrow as pa
+
+    from speechkit.cache import load_arrow_entry, store_arrow_entry
+
+    table = pa.table({"indicator": ["普惠性幼儿园覆盖率"], "value": [85.0]})
+    schemas = {"targets": table.schema}
+    path = tmp_path / "ab" / "entry.arrow"
+    assert store_arrow_entry(path, {"targets": table}, {"sentences": 1})
+    assert load_arrow_entry(path, schemas)[0]["targets"].equals(table)
+    raw = path.read_bytes()
+    value = pa.array([85.0]).buffers()[1].to_pybytes()
+    assert raw.count(value) == 1
+    path.write_bytes(raw.replace(value, pa.array([95.0]).buffers()[1].to_pybytes()))  # a figure edited in place
+    assert load_arrow_entry(path, schemas) is None
+    path.write_bytes(raw[: len(raw) - 40])  # torn
+    assert load_arrow_entry(path, schemas) is None

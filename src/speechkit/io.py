@@ -139,13 +139,16 @@ def sweep_stale_temp_files(out_dir: Path, older_than_s: float = STALE_AFTER_S) -
     return swept
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file in the same directory, then rename)."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in the same directory, then rename).
+
+    ``durable=False`` skips the fsync before the rename: for files a reader checks itself and may
+    lose (cache entries carry a checksum), where a thousand syncs would cost a second of a run."""
     def write(tmp: str) -> None:
         with open(tmp, "wb") as fh:
             fh.write(data)
 
-    return _atomic_via(path, write)
+    return _atomic_via(path, write, sync=durable)
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -153,8 +156,9 @@ def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return atomic_write_bytes(path, text.encode(encoding))
 
 
-def _atomic_via(path: Path, writer) -> Path:
-    """Let ``writer(tmp_path)`` write a hidden temp file beside ``path``, sync it, rename it into place.
+def _atomic_via(path: Path, writer, *, sync: bool = True) -> Path:
+    """Let ``writer(tmp_path)`` write a hidden temp file beside ``path``, sync it (unless ``sync`` is
+    False), rename it into place.
 
     On any failure (or interrupt) the temp file is removed and ``path`` keeps its previous content.
     """
@@ -164,8 +168,9 @@ def _atomic_via(path: Path, writer) -> Path:
     os.close(fd)
     try:
         writer(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
+        if sync:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
         _publish(tmp, path)
     except BaseException as exc:
         try:
