@@ -67,10 +67,11 @@ def corpus_root(argv: list[str]) -> Path | None:
     return None
 
 
-def load_sentences(root: Path) -> dict[str, list[str]]:
-    """file (relative to the corpus root) → its cleaned sentences, for the four text corpora."""
+def load_sentences(root: Path, corpora: tuple[str, ...] = CORPORA) -> dict[str, list[str]]:
+    """file (relative to the corpus root) → its cleaned sentences, for the four text corpora
+    (or the ones named)."""
     out: dict[str, list[str]] = {}
-    for sub in CORPORA:
+    for sub in corpora:
         for path in sorted((root / sub).glob("*.txt")):
             rel = f"{sub}/{path.name}"
             row, _ = clean_file(path, rel)
