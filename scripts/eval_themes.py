@@ -18,6 +18,7 @@ current lexicon with substring matching (what the token boundaries alone contrib
 - the second reader (tests/gold/themes_second_reader.jsonl, held-out sentences judged again without
   the first reader's labels): Cohen's kappa per sentence-theme, borderline calls that differ, and the
   precision with either reader's labels;
+- the held-out samples N, P and Q (Q: drawn with scripts/draw_theme_sample.py, judged blind, never tuned on);
 - the acceptance sample outside the shared corpus (tests/gold/themes_extra.jsonl: written speech
   paragraphs and demo texts), scored the same way;
 - coverage and top themes of the city reports; the misses and wrong tags, with anchors.
@@ -68,10 +69,11 @@ def corpus_root(argv: list[str]) -> Path | None:
     return None
 
 
-def load_sentences(root: Path) -> dict[str, list[str]]:
-    """file (relative to the corpus root) → its cleaned sentences, for the four text corpora."""
+def load_sentences(root: Path, corpora: tuple[str, ...] = CORPORA) -> dict[str, list[str]]:
+    """file (relative to the corpus root) → its cleaned sentences, for the four text corpora
+    (or the ones named)."""
     out: dict[str, list[str]] = {}
-    for sub in CORPORA:
+    for sub in corpora:
         for path in sorted((root / sub).glob("*.txt")):
             rel = f"{sub}/{path.name}"
             row, _ = clean_file(path, rel)
@@ -243,7 +245,8 @@ def main(argv: list[str]) -> int:
     samples = Counter(r["sample"] for r in gold)
     print(f"judged sentences: {len(gold)} (random R {samples['R']}, untagged-by-old-matcher U {samples['U']}, "
           f"theme-stratified T {samples['T']}, random H {samples['H']}, random province/national N {samples['N']}, "
-          f"random city C {samples['C']}, random province/national P {samples['P']}); "
+          f"random city C {samples['C']}, random province/national P {samples['P']}, blind province/national "
+          f"Q {samples['Q']}); "
           f"located {len(located)}; "
           f"deserving a theme: {sum(1 for r in gold if r['themes'])}")
     for row in lost:
@@ -306,6 +309,11 @@ def main(argv: list[str]) -> int:
               "reading in session 6; round 4 tuned on the city/seed half and sample N only: the acceptance "
               "estimate for round 4; round 5 (session 7) read its errors: optimistic for round 5)")
         print_table([evaluate(name, m, newest, located, stats[name]) for name, m in matchers])
+    blind = [r for r in held if r["sample"] == "Q"]
+    if blind:
+        print(f"\nHELD-OUT sample Q ({len(blind)} random province/national sentences, seed 20261210, judged blind "
+              "in session 7; never used to tune)")
+        print_table([evaluate(name, m, blind, located, stats[name]) for name, m in matchers])
     second = load_gold(SECOND)
     if second:
         agree = agreement(gold, second, [t.name for t in current])
