@@ -46,6 +46,7 @@ from speechkit.themes import ThemeMatcher, load_focus, load_matching, load_taxon
 GOLD = REPO / "tests" / "gold" / "themes_sentences.jsonl"
 SECOND = REPO / "tests" / "gold" / "themes_second_reader.jsonl"  # a second reader, held-out sentences
 EXTRA = REPO / "tests" / "gold" / "themes_extra.jsonl"  # judged sentences of texts not in shared/
+BLIND = REPO / "tests" / "gold" / "themes_blind.jsonl"  # sample Y: written and judged blind (session 7)
 BASE = "ff57845"  # the last commit before issue 18 (substring matcher, original lexicon)
 ROUND1 = "c07af4a"  # the end of issue 18's first round (token boundaries + context rules, no focus)
 ROUND2 = "2310226"  # the end of round 2 (session 4: + the focus rule); round 3 added weak terms and sample C
@@ -98,7 +99,7 @@ def locate_extra(rows: list[dict]) -> dict:
         rel = row["file"]
         if rel not in texts:
             path = REPO / rel
-            if rel.endswith("themes_extra_texts.txt"):
+            if rel.endswith(("themes_extra_texts.txt", "themes_blind_texts.txt")):
                 text = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
                                  if line.strip() and not line.startswith("#"))
             else:
@@ -338,6 +339,16 @@ def main(argv: list[str]) -> int:
               "(written speech paragraphs in tests/gold/themes_extra_texts.txt + random demo-text sentences); "
               "weights are the shared corpus' theme frequencies")
         print_table([evaluate(name, m, extra, extra_located, stats[name]) for name, m in matchers])
+    blind = load_gold(BLIND)
+    if blind:
+        blind_located = locate_extra(blind)
+        for row in blind:
+            if (row["file"], row["anchor"]) not in blind_located:
+                print(f"  anchor not found: {row['file']} {row['anchor']!r}")
+        print(f"\nACCEPTANCE outside shared/, blind: sample Y ({len(blind)} sentences of speech passages in "
+              "tests/gold/themes_blind_texts.txt, written and judged in session 7 without running the matcher or "
+              f"reading the lexicon's terms; located {len(blind_located)}); weights are the shared corpus' theme frequencies")
+        print_table([evaluate(name, m, blind, blind_located, stats[name]) for name, m in matchers])
     for title, runs in (("tuned half", tuned_runs), ("held-out half", held_runs)):
         print_terms(title, runs)
     report_details(tuned_runs, current)
