@@ -816,3 +816,29 @@ def test_round5_context_rules_and_terms(taxonomy, segmenter, sentence, theme, ta
 
     m = _tokens_matcher(taxonomy, segmenter, focus=load_focus())
     assert (theme in m.sentence_terms(sentence)) is tagged, m.sentence_terms(sentence)
+
+
+def test_the_judged_samples_outside_the_corpus_are_well_formed():
+    """The acceptance samples written in the repo (X, Y): every row names real themes, has a unique
+    anchor of at most 20 characters that locates exactly one sentence of its text, and is judged
+    once (a theme is never both about and borderline)."""
+    import json
+    import sys
+
+    from corpus_paths import REPO
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import eval_themes
+
+    names = {t.name for t in load_taxonomy()}
+    for gold in ("themes_extra.jsonl", "themes_blind.jsonl"):
+        rows = [json.loads(line) for line in (REPO / "tests" / "gold" / gold).read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+        assert rows, gold
+        located = eval_themes.locate_extra(rows)
+        assert len(located) == len(rows), gold
+        assert len({(r["file"], r["anchor"]) for r in rows}) == len(rows), gold
+        for row in rows:
+            assert len(row["anchor"]) <= 20, row
+            assert set(row["themes"]) | set(row["borderline"]) <= names, row
+            assert not set(row["themes"]) & set(row["borderline"]), row
