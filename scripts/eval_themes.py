@@ -329,26 +329,25 @@ def main(argv: list[str]) -> int:
         print("  the same sentences scored with each reader's labels:")
         print_table([evaluate(f"{name} [{who}]", m, rows, located, stats[name])
                      for name, m in matchers[-2:] for who, rows in (("reader 1", firsts), ("reader 2", second))])
-    extra = load_gold(EXTRA)
-    if extra:
-        extra_located = locate_extra(extra)
-        for row in extra:
-            if (row["file"], row["anchor"]) not in extra_located:
+    outside = (
+        (EXTRA, lambda n, located: f"ACCEPTANCE outside shared/: {n} judged sentences of texts not in the shared corpus "
+                                   "(written speech paragraphs in tests/gold/themes_extra_texts.txt + random demo-text "
+                                   "sentences); weights are the shared corpus' theme frequencies"),
+        (BLIND, lambda n, located: f"ACCEPTANCE outside shared/, blind: sample Y ({n} sentences of speech passages in "
+                                   "tests/gold/themes_blind_texts.txt, written and judged in session 7 without running "
+                                   f"the matcher or reading the lexicon's terms; located {located}); weights are the "
+                                   "shared corpus' theme frequencies"),
+    )
+    for path, title in outside:  # judged texts in the repo, not in shared/
+        rows = load_gold(path)
+        if not rows:
+            continue
+        rows_located = locate_extra(rows)
+        for row in rows:
+            if (row["file"], row["anchor"]) not in rows_located:
                 print(f"  anchor not found: {row['file']} {row['anchor']!r}")
-        print(f"\nACCEPTANCE outside shared/: {len(extra)} judged sentences of texts not in the shared corpus "
-              "(written speech paragraphs in tests/gold/themes_extra_texts.txt + random demo-text sentences); "
-              "weights are the shared corpus' theme frequencies")
-        print_table([evaluate(name, m, extra, extra_located, stats[name]) for name, m in matchers])
-    blind = load_gold(BLIND)
-    if blind:
-        blind_located = locate_extra(blind)
-        for row in blind:
-            if (row["file"], row["anchor"]) not in blind_located:
-                print(f"  anchor not found: {row['file']} {row['anchor']!r}")
-        print(f"\nACCEPTANCE outside shared/, blind: sample Y ({len(blind)} sentences of speech passages in "
-              "tests/gold/themes_blind_texts.txt, written and judged in session 7 without running the matcher or "
-              f"reading the lexicon's terms; located {len(blind_located)}); weights are the shared corpus' theme frequencies")
-        print_table([evaluate(name, m, blind, blind_located, stats[name]) for name, m in matchers])
+        print("\n" + title(len(rows), len(rows_located)))
+        print_table([evaluate(name, m, rows, rows_located, stats[name]) for name, m in matchers])
     for title, runs in (("tuned half", tuned_runs), ("held-out half", held_runs)):
         print_terms(title, runs)
     report_details(tuned_runs, current)
