@@ -447,10 +447,7 @@ def start_beside(fn, *args):
             future = pool.submit(_call_parent_input)
         finally:
             _CHILD_INPUT = None
-        # for stop_beside: the process (a pool shut down forgets its processes)
-        setattr(future, "_beside_processes", pool_processes(pool))
-        pool.shutdown(wait=False)
-        return future
+        return _detach(pool, future)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-corpus-step")
     future = pool.submit(fn, *args)
     pool.shutdown(wait=False)
@@ -475,27 +472,33 @@ def start_warm_beside(warm: Callable[[], None]):
 def run_warm_beside(pool, fn, *args):
     """Run ``fn(*args)`` in the process :func:`start_warm_beside` made (the arguments are pickled);
     a future of its result, stopped by :func:`stop_beside` like one of :func:`start_beside`."""
-    future = pool.submit(fn, *args)
+    return _detach(pool, pool.submit(fn, *args))
+
+
+def _detach(pool, future):
+    """The future of a one-process pool's only step, the pool let go (it runs on): the future keeps the
+    process for :func:`stop_beside` (a pool shut down forgets its processes)."""
     setattr(future, "_beside_processes", pool_processes(pool))
     pool.shutdown(wait=False)
     return future
 
 
+def _stop_processes(processes) -> None:
+    terminate_processes(processes)
+    for process in processes:
+        process.join(5)  # SIGTERM: gone at once (a step deep in NumPy included)
+
+
 def stop_warm_beside(pool) -> None:
     """Stop a :func:`start_warm_beside` process that got no step (a run that failed before)."""
     processes = pool_processes(pool)
-    terminate_processes(processes)
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.join(5)
+    _stop_processes(processes)
 
 
 def stop_beside(future) -> None:
     """Stop the process running a :func:`start_beside` step (a run that failed or was interrupted):
     it would run on for nothing, and the interpreter could not exit before it is done. A thread
     (where processes cannot be forked) cannot be stopped: it is only cancelled if it has not started."""
-    processes = getattr(future, "_beside_processes", ())
-    terminate_processes(processes)
-    for process in processes:
-        process.join(5)  # SIGTERM: gone at once (a step deep in NumPy included)
+    _stop_processes(getattr(future, "_beside_processes", ()))
     future.cancel()
