@@ -537,13 +537,12 @@ def _start_corpus_steps(counts: _Counts, options: AnalyzeOptions, doc_ids: list[
     one while it writes the tables: ``(topics future, TF-IDF future)``. TF-IDF needs no scikit-learn; the
     topics go to ``warm`` when given (a process that has imported scikit-learn while this one planned,
     :func:`speechkit.stage.start_warm_beside`: a run that adds a few pages does not wait ~2 s for it)."""
-    tfidf = start_beside(_corpus_step, "tfidf", counts, doc_ids, options, fingerprint, cache_dir)
-    if warm is not None:
-        topics = run_warm_beside(warm, _corpus_step, "topics", counts.corpus(doc_ids), doc_ids, options, fingerprint,
-                                 cache_dir)
-    else:
-        topics = start_beside(_corpus_step, "topics", counts, doc_ids, options, fingerprint, cache_dir)
-    return topics, tfidf
+    if warm is None:
+        return (start_beside(_corpus_step, "topics", counts, doc_ids, options, fingerprint, cache_dir),
+                start_beside(_corpus_step, "tfidf", counts, doc_ids, options, fingerprint, cache_dir))
+    corpus = counts.corpus(doc_ids)  # assembled once: pickled to the warm process, inherited by the TF-IDF one
+    return (run_warm_beside(warm, _corpus_step, "topics", corpus, doc_ids, options, fingerprint, cache_dir),
+            start_beside(_corpus_step, "tfidf", corpus, doc_ids, options, fingerprint, cache_dir))
 
 
 class _AnalyzeJob(StageJob):
