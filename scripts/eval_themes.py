@@ -264,24 +264,13 @@ def main(argv: list[str]) -> int:
         matchers.append((f"round 1: tokens + rules, {ROUND1}", ThemeMatcher(load_taxonomy(round1), tokenize=seg.cut,
                                                                           compounds=seg.dictionary_words,
                                                                           matching=load_matching(round1))))
-    round2 = old_lexicon(ROUND2)
-    if round2 is not None:  # its lexicon and [focus] (the list rule as now: items end at 等)
-        matchers.append((f"round 2: + focus, {ROUND2}", ThemeMatcher(load_taxonomy(round2), tokenize=seg.cut,
-                                                                     compounds=seg.dictionary_words,
-                                                                     focus=load_focus(round2),
-                                                                     matching=load_matching(round2))))
-    round3 = old_lexicon(ROUND3)
-    if round3 is not None:
-        matchers.append((f"round 3: + weak terms, {ROUND3}", ThemeMatcher(load_taxonomy(round3), tokenize=seg.cut,
-                                                                         compounds=seg.dictionary_words,
-                                                                         focus=load_focus(round3),
-                                                                         matching=load_matching(round3))))
-    round4 = old_lexicon(ROUND4)
-    if round4 is not None:
-        matchers.append((f"round 4: + rules, {ROUND4}", ThemeMatcher(load_taxonomy(round4), tokenize=seg.cut,
-                                                                    compounds=seg.dictionary_words,
-                                                                    focus=load_focus(round4),
-                                                                    matching=load_matching(round4))))
+    # rounds 2-4: their lexicon, [focus] (the list rule as now: items end at 等) and [matching]
+    for label, commit in (("round 2: + focus", ROUND2), ("round 3: + weak terms", ROUND3), ("round 4: + rules", ROUND4)):
+        lexicon = old_lexicon(commit)
+        if lexicon is not None:
+            matchers.append((f"{label}, {commit}", ThemeMatcher(load_taxonomy(lexicon), tokenize=seg.cut,
+                                                              compounds=seg.dictionary_words, focus=load_focus(lexicon),
+                                                              matching=load_matching(lexicon))))
     matchers.append(("speechkit: round 5 (session 7)", ThemeMatcher(current, tokenize=seg.cut,
                                                                       compounds=seg.dictionary_words,
                                                                       focus=load_focus())))
