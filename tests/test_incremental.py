@@ -20,9 +20,9 @@ def _pages(raw):
     return sorted(p for p in raw.rglob("*") if p.is_file() and p.suffix in (".txt", ".html", ".md"))
 
 
-def _hold_back(raw, holding, n=5):
+def _hold_back(raw, holding, n=5, first=False):
     moved = []
-    for i, page in enumerate(_pages(raw)[-n:]):
+    for i, page in enumerate(_pages(raw)[:n] if first else _pages(raw)[-n:]):
         dest = holding / f"{i}{page.suffix}"
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(page, dest)
@@ -50,6 +50,31 @@ def test_new_pages_are_the_only_new_work_and_the_tables_equal_a_cold_run(tmp_pat
     assert not after.skipped_unchanged
     assert after.cached == before.documents and after.documents > before.documents  # only the new ones computed
     assert cleaned.cached == int((first.files["action"] != "skipped").sum())  # every file read before
+    assert fp.differences(fp.fingerprints(out), _cold(raw, tmp_path / "cold")) == []
+
+
+def test_new_pages_before_the_cached_ones_are_analysed_while_the_cached_rows_are_read_ahead(tmp_path, monkeypatch):
+    """New pages first in the corpus' order: while a worker analyses them, the driver reads the cached
+    documents' rows ahead (clean and analyze); the tables are still those of a cold run."""
+    from speechkit.analyze import _AnalyzeJob
+    from speechkit.clean import _CleanJob
+
+    calls = []
+    for job in (_CleanJob, _AnalyzeJob):
+        def spy(self, first, length, real=job.read_ahead, name=job.__name__):
+            calls.append(name)
+            return real(self, first, length)
+        monkeypatch.setattr(job, "read_ahead", spy)
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(DEMO, raw)
+    moved = _hold_back(raw, tmp_path / "held", first=True)
+    before = (clean_corpus(raw, out, jobs=2), analyze_corpus(out, jobs=2))
+    for page, held in moved:
+        shutil.copyfile(held, page)
+    clean_corpus(raw, out, jobs=2)
+    after = analyze_corpus(out, jobs=2)
+    assert after.cached == before[1].documents < after.documents
+    assert {"_CleanJob", "_AnalyzeJob"} <= set(calls)
     assert fp.differences(fp.fingerprints(out), _cold(raw, tmp_path / "cold")) == []
 
 

@@ -151,6 +151,56 @@ def test_a_stage_declared_as_a_job_runs_through_the_one_runner(tmp_path, jobs):
     assert run_stage(other, out_dir=tmp_path, jobs=jobs)[0] == "ran"
 
 
+def _slow_square_batch(index, items, offset):
+    """A worker that takes a while (a page of new work whose dictionaries load first)."""
+    import time
+
+    time.sleep(1.0)
+    return _square_batch(index, items, offset)
+
+
+class _NewWorkFirst(_Squares):
+    """Two new items first, then cached runs: the driver reads the cached runs ahead while the
+    worker's batch is out, and takes them at their turn."""
+
+    local_cap = 3
+
+    def __init__(self, n):
+        super().__init__(n)
+        self.events = []
+
+    def plan(self, run):
+        return [i < 2 for i in range(self.n)]
+
+    def worker(self):
+        return _slow_square_batch
+
+    def read_ahead(self, first, length):
+        self.events.append(("ahead", first, length))
+        return True
+
+    def take_batch(self, first, result):
+        self.events.append(("batch", first))
+        return super().take_batch(first, result)
+
+    def take_local(self, first, items):
+        self.events.append(("local", first, len(items)))
+        return super().take_local(first, items)
+
+
+def test_cached_runs_are_read_ahead_while_a_worker_batch_before_them_is_out(tmp_path):
+    job = _NewWorkFirst(11)
+    assert run_stage(job, out_dir=tmp_path, jobs=2) == ("ran", 11)
+    first_batch = job.events.index(("batch", 0))
+    ahead = [e for e in job.events[:first_batch] if e[0] == "ahead"]
+    assert ahead == [("ahead", 2, 3), ("ahead", 5, 3), ("ahead", 8, 3)]  # every cached run, before the batch was taken
+    taken = [e for e in job.events if e[0] != "ahead"]
+    assert taken[-3:] == [("local", 2, 3), ("local", 5, 3), ("local", 8, 3)]  # still taken at their turn, in order
+    assert {e[0] for e in taken[:-3]} == {"batch"}
+    table = pd.read_parquet(tmp_path / "squares.parquet")
+    assert table["n"].tolist() == list(range(11)) and (table["square"] == table["n"] ** 2).all()  # order kept
+
+
 def test_a_failing_batch_aborts_the_job_and_leaves_no_table(tmp_path):
     job = _Squares(20, fail_at=2)
     with pytest.raises(RuntimeError, match="disk full"):

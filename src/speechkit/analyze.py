@@ -277,6 +277,14 @@ def _load_cached(path: Path | None, schemas: dict[str, pa.Schema], only: tuple[s
         return None
 
 
+#: the most bytes of cached rows :meth:`_AnalyzeJob.read_ahead` holds before their turn
+READ_AHEAD_BYTES = 512 << 20
+
+
+def _nbytes(result: "_CachedAnalysis | None") -> int:
+    return sum(table.nbytes for table in result.tables.values()) if result is not None else 0
+
+
 def _store_cached(path: Path, result: "_CachedAnalysis") -> None:
     """Best effort: an entry too large to be worth keeping (over :data:`speechkit.cache.MAX_ENTRY_BYTES`) or
     that cannot be written is skipped."""
@@ -569,6 +577,8 @@ class _AnalyzeJob(StageJob):
         self.schemas = streamed_schemas(self.tools.steps)  # built-in + registered steps'
         self.tables = tuple(analyze_tables(self.tools.steps))
         self.entries: list[Path | None] = []
+        self.ahead: dict[int, list[_CachedAnalysis | None]] = {}  # first position → a run's entries read ahead
+        self.ahead_bytes = 0
         self.doc_ids: list[str] = []
         self.counts = _Counts()
         self.row_counts = {name: 0 for name in self.schemas}
@@ -660,16 +670,30 @@ class _AnalyzeJob(StageJob):
         self.merger.add(result.index)  # batches come back in order: merge while the workers go on
         return self._tally(result.rows, result.documents, result.cached, result.sentences, result.theme_sentences)
 
+    def read_ahead(self, first: int, length: int) -> bool:
+        """A run of cached documents' rows read from their entries before its turn (while the new
+        documents before it are analysed), held until :meth:`take_local` merges them — at most
+        :data:`READ_AHEAD_BYTES` of them at a time."""
+        if self.ahead_bytes >= READ_AHEAD_BYTES:
+            return False
+        found = [_load_cached(self.entries[position], self.schemas) for position in range(first, first + length)]
+        self.ahead[first] = found
+        self.ahead_bytes += sum(_nbytes(result) for result in found)
+        return True
+
     def take_local(self, first: int, items: list) -> int:
-        """The rows of a run of cached documents, read from their entries; an entry that turns out
-        unreadable now is recomputed here (and stored again)."""
+        """The rows of a run of cached documents, read from their entries (or read ahead); an entry that
+        turns out unreadable now is recomputed here (and stored again)."""
         assert self.merger is not None
         tables: dict[str, list[pa.Table]] = {name: [] for name in self.schemas}
         rows = {name: 0 for name in self.schemas}
         cached = sentences = covered = 0
+        ahead = self.ahead.pop(first, None)
+        if ahead is not None:
+            self.ahead_bytes -= sum(_nbytes(result) for result in ahead)
         for i, (doc_id, text, year) in enumerate(items):
             entry = self.entries[first + i]
-            result = _load_cached(entry, self.schemas)
+            result = ahead[i] if ahead is not None else _load_cached(entry, self.schemas)
             if result is None:
                 result = _CachedAnalysis.of(analyze_document(doc_id, text, self.tools, year), self.schemas)
                 if entry is not None:

@@ -675,6 +675,7 @@ class _CleanJob(StageJob):
                                       sorted((e["path"], e["reason"]) for e in self.skipped_rows))).encode()).hexdigest()
         self.results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}
         self.local: dict[int, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}  # position → error row taken here
+        self.read: set[int] = set()  # positions of the cached files read ahead
         self.entries: dict[int, Path] = {}  # position → cache entry read here
         self.cache_arg: str | None = None
         self.cached = 0
@@ -738,11 +739,27 @@ class _CleanJob(StageJob):
             self.results[rel] = (docs, entries)
         return len(result)
 
+    def read_ahead(self, first: int, length: int) -> bool:
+        """The cached files of a run read from their entries before its turn (the results are keyed by
+        file, so the order they are read in does not matter); a damaged entry is left to :meth:`take_local`."""
+        for position in range(first, first + length):
+            if position in self.entries:
+                hit = _cached_result(self.entries[position])
+                if hit is not None:
+                    del self.entries[position]
+                    self.cached += 1
+                    self.results[self.files[position][0]] = hit
+                    self.read.add(position)
+        return True
+
     def take_local(self, first: int, items: list) -> int:
-        """Error rows, and cached files read from their entries; an entry that turns out damaged or of
-        another version is cleaned again here (and stored again)."""
+        """Error rows, and cached files read from their entries (unless read ahead); an entry that turns
+        out damaged or of another version is cleaned again here (and stored again)."""
         for i, item in enumerate(items):
             position, rel = first + i, item[0]
+            if position in self.read:
+                self.read.discard(position)
+                continue
             if position in self.local:
                 self.results[rel] = self.local.pop(position)
                 continue

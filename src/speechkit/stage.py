@@ -185,6 +185,13 @@ class StageJob:
         """Compute or read the items from position ``first`` in this process and merge them; returns their number."""
         raise NotImplementedError
 
+    def read_ahead(self, first: int, length: int) -> bool:
+        """While a worker's batch that comes before them is still out, read what :meth:`take_local` will
+        need for the ``length`` items from position ``first`` (their cache entries), so that this process
+        works instead of waiting; False when the job does not read ahead (or holds enough read ahead
+        now). What is read ahead is taken at its turn: the merged order stays the items' order."""
+        return False
+
     def batches_back(self, results: list[tuple[int, Any]]) -> None:
         """Every worker result is in (``[(first position, result)]``, in order): corpus-level work may start.
         A job that does not override it has each result let go as soon as it is taken."""
@@ -270,7 +277,8 @@ def run_stage(job: StageJob, *, out_dir: Path, jobs: int | None = None, engine: 
 def _drive(job: StageJob, pool: BatchPool, items: Iterator, runs: list[tuple[bool, int, int]], n_batches: int,
            limit: int, total: int, progress: Callable[[int, int], None] | None) -> None:
     """Submit the worker runs (at most ``limit`` in flight, and at most 8 runs this process takes
-    besides: memory stays flat) and take every run back in item order."""
+    besides: memory stays flat) and take every run back in item order; while the next turn is a
+    worker's batch still out, the local runs queued after it are read ahead (:meth:`StageJob.read_ahead`)."""
     queue: deque = deque()
     # (first position, future) of every batch submitted, kept only for a job that has batches_back: a
     # result is otherwise let go once it is taken (on Dask, the cluster would keep every one until the end)
@@ -279,6 +287,7 @@ def _drive(job: StageJob, pool: BatchPool, items: Iterator, runs: list[tuple[boo
     pending = iter(runs)
     exhausted, back = False, not keep
     done = index = 0
+    scan = 0  # the next of the runs to consider for job.read_ahead
     while True:
         while not exhausted and len(queue) < limit + 8 and sum(entry[0] for entry in queue) < limit:
             segment = next(pending, None)
@@ -303,6 +312,12 @@ def _drive(job: StageJob, pool: BatchPool, items: Iterator, runs: list[tuple[boo
             pool.release()  # every batch is back: the idle workers (~0.6 GB each) go before the last merges
         if not queue:
             return
+        if queue[0][0] and not queue[0][2].done():  # the next turn is a worker's, still out: read ahead meanwhile
+            while scan < len(runs) and (runs[scan][0] or runs[scan][1] <= queue[0][1]):
+                scan += 1  # worker runs, and the runs up to the one whose turn it is
+            if scan < len(runs) and job.read_ahead(runs[scan][1], runs[scan][2]):
+                scan += 1
+                continue
         work, first, payload = queue.popleft()
         done += job.take_batch(first, payload.result()) if work else job.take_local(first, payload)
         if progress:
