@@ -1,9 +1,12 @@
 """The stage kernel (speechkit.stage): fast path, per-item cache, run ids and part folders, for any stage."""
 from __future__ import annotations
 
+import functools
 import os
+from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 
 from speechkit.integrity import run_problems
@@ -199,6 +202,48 @@ def test_cached_runs_are_read_ahead_while_a_worker_batch_before_them_is_out(tmp_
     assert {e[0] for e in taken[:-3]} == {"batch"}
     table = pd.read_parquet(tmp_path / "squares.parquet")
     assert table["n"].tolist() == list(range(11)) and (table["square"] == table["n"] ** 2).all()  # order kept
+
+
+def _note_pid(folder):
+    """Warm-up of an early worker: leave its pid behind (module level: it travels to the worker)."""
+    (Path(folder) / f"warm-{os.getpid()}").touch()
+
+
+def _pid_batch(index, items, offset):
+    return index, [(item, os.getpid()) for item in items]
+
+
+class _Rerun(_Squares):
+    """A re-run: ``new`` items to compute, the rest cached; its worker can warm up before the plan."""
+
+    def __init__(self, n, new, folder):
+        super().__init__(n)
+        self.new, self.folder = new, folder
+
+    def plan(self, run):
+        return [i < self.new for i in range(self.n)]
+
+    def worker(self):
+        return _pid_batch
+
+    def warm_worker(self, run):
+        return functools.partial(_note_pid, str(self.folder))
+
+
+@pytest.mark.parametrize("new", [3, 40])
+def test_a_rerun_forks_its_worker_before_the_plan_and_uses_it_only_for_a_few_items(tmp_path, new):
+    folder = tmp_path / "pids"
+    folder.mkdir()
+    job = _Rerun(60, new, folder)
+    run_stage(job, out_dir=tmp_path / "out", jobs=2)
+    warmed = {int(p.name.split("-")[1]) for p in folder.iterdir()}
+    computed = {pid for n, pid in job.rows if n < new}
+    if new == 3:  # a few items: the worker forked before the plan warmed up once and computed them all
+        assert len(warmed) == 1 and computed == warmed
+    else:  # much to do: it was stopped (perhaps before it warmed up); the workers started after the plan
+        assert len(warmed) <= 1 and computed and not computed & warmed
+    assert [n for n, _ in job.rows] == list(range(60))
+    assert psutil.Process().children(recursive=True) == []  # no worker left behind
 
 
 def test_a_failing_batch_aborts_the_job_and_leaves_no_table(tmp_path):

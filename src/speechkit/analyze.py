@@ -285,6 +285,12 @@ def _nbytes(result: "_CachedAnalysis | None") -> int:
     return sum(table.nbytes for table in result.tables.values()) if result is not None else 0
 
 
+def _warm_up(options: AnalyzeOptions, tools: AnalysisTools | None = None) -> None:
+    """Load the dictionaries, lexicons and every lazy import of the analysis (one short document)."""
+    analyze_document("warm-up", "同志们：下面我讲两点意见。一、到2025年，覆盖率达到85%以上。二、抓落实。",
+                     tools if tools is not None else _tools(options))
+
+
 def _store_cached(path: Path, result: "_CachedAnalysis") -> None:
     """Best effort: an entry too large to be worth keeping (over :data:`speechkit.cache.MAX_ENTRY_BYTES`) or
     that cannot be written is skipped."""
@@ -629,6 +635,13 @@ class _AnalyzeJob(StageJob):
     def items(self) -> Iterator[tuple[str, str, int | None]]:
         return _iter_documents(self.processed_dir)
 
+    def warm_worker(self, run: StageRun) -> Callable[[], None] | None:
+        """Over tables of an earlier analysis (a re-run: most documents come from the cache), the one
+        worker the few new documents need loads the dictionaries while this process plans."""
+        if run.cache_dir is None or not (self.processed_dir / "tokens.parquet").exists():
+            return None
+        return functools.partial(_warm_up, self.options)
+
     def prepare(self, run: StageRun, *, todo: int, many: bool, engine: str) -> None:
         """With much to analyse, load the dictionaries and every lazy import once, here (forked
         workers inherit them); a few new documents are left to the workers."""
@@ -637,7 +650,7 @@ class _AnalyzeJob(StageJob):
         if engine == "local":
             _TOOLS = self.tools
             if many:
-                analyze_document("warm-up", "同志们：下面我讲两点意见。一、到2025年，覆盖率达到85%以上。二、抓落实。", self.tools)
+                _warm_up(self.options, self.tools)
 
     def worker(self) -> Callable:
         return _analyze_batch

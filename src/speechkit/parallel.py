@@ -77,14 +77,22 @@ class BatchPool:
 
     def __init__(self, work: Callable, extra_args: tuple = (), jobs: int = 1, engine: str = "local",
                  scheduler: str | None = None, processes: int | None = None, initializer: Callable | None = None,
-                 initargs: tuple = ()):
+                 initargs: tuple = (), warm_pool: ProcessPoolExecutor | None = None):
         check_engine(engine)
         self.work, self.extra_args, self.jobs, self.engine, self.scheduler = work, extra_args, jobs, engine, scheduler
         #: local worker processes (default ``jobs``); with ``jobs > 1``, fewer may do a little work
         self.processes = max(1, min(jobs, processes)) if processes else jobs
         #: run once in every local worker process (and once here when ``jobs <= 1``)
         self.initializer, self.initargs = initializer, initargs
+        #: a one-process pool already started (its worker warmed up while this process planned): the
+        #: local workers, when one is all it takes
         self._pool: ProcessPoolExecutor | None = None
+        if warm_pool is not None:
+            if self.processes == 1 and jobs > 1 and engine == "local" and initializer is None:
+                self._pool = warm_pool
+            else:
+                _terminate(warm_pool)
+                warm_pool.shutdown(wait=True, cancel_futures=True)
         self._client: Any = None
         self._cluster: Any = None
 

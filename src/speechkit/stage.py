@@ -171,6 +171,13 @@ class StageJob:
         """Every planned item, in the plan's order (read again here, so that memory stays flat)."""
         raise NotImplementedError
 
+    def warm_worker(self, run: "StageRun") -> Callable[[], None] | None:
+        """A function that readies a worker process (loads the dictionaries), when this run is likely to
+        leave only a few items to compute (a re-run over tables already there): the runner forks that
+        worker *before* the plan, so that it warms up while this process plans, and uses it when one
+        worker is all the plan needs (else stops it). None (the default): workers start after the plan."""
+        return None
+
     def prepare(self, run: "StageRun", *, todo: int, many: bool, engine: str) -> None:
         """Before any worker starts: compile what forked workers inherit (``many``: much to do)."""
 
@@ -248,23 +255,38 @@ def run_stage(job: StageJob, *, out_dir: Path, jobs: int | None = None, engine: 
         if progress:
             progress(total, total)
         return report
-    plan = job.plan(run)
+    workers = default_jobs(jobs)
+    warm = job.warm_worker(run) if engine == "local" and workers > 1 else None
+    early = start_warm_beside(warm) if warm is not None else None  # warms up while the plan is read
+    try:
+        plan = job.plan(run)
+    except BaseException:
+        if early is not None:
+            stop_warm_beside(early)
+        raise
     total, todo = len(plan), sum(plan)
     if progress:  # the total at once (a first batch may take a while)
         progress(0, total)
-    workers = default_jobs(jobs)
     many = todo > workers * 4  # much to do: every core works; a few items: one worker loads the dictionaries
+    if early is not None and (many or not todo):
+        stop_warm_beside(early)  # every core is wanted, or none
+        early = None
     with run.parts() as parts_dir:
-        job.prepare(run, todo=todo, many=many, engine=engine)
-        size = StageRun.batch_size(todo, jobs, job.batch_cap)
-        runs = list(_item_runs(plan, size, job.local_cap))
-        n_batches = sum(1 for work, _, _ in runs if work)
-        initializer, initargs = job.worker_init()
-        job.start(run, parts_dir)
         try:
+            job.prepare(run, todo=todo, many=many, engine=engine)
+            size = StageRun.batch_size(todo, jobs, job.batch_cap)
+            runs = list(_item_runs(plan, size, job.local_cap))
+            n_batches = sum(1 for work, _, _ in runs if work)
+            initializer, initargs = job.worker_init()
+            job.start(run, parts_dir)
+        except BaseException:
+            if early is not None:
+                stop_warm_beside(early)
+            raise
+        try:  # the pool takes the early worker over (or stops it, when it is of no use)
             with BatchPool(_call_indexed, (job.worker(), *job.worker_args(run, parts_dir)), jobs=workers,
                            engine=engine, scheduler=scheduler, processes=None if many else 1,
-                           initializer=initializer, initargs=initargs) as pool:
+                           initializer=initializer, initargs=initargs, warm_pool=early) as pool:
                 _drive(job, pool, job.items(), runs, n_batches, 2 * workers, total, progress)
             report, saved = job.publish(run)
         except BaseException:
