@@ -354,3 +354,14 @@ def test_cut_many_is_the_cut_of_every_sentence(backend):
     tokens = cuts[[i for i, s in enumerate(sentences) if "PM_2.5" in s][0]]
     i = tokens.index("PM")
     assert tokens[i:i + 3] == ["PM", "_", "2.5"]  # ASCII runs split the jieba way by both backends
+
+
+def test_content_values_judge_new_tokens_the_same_whether_the_memo_has_room_or_is_full():
+    seg = Segmenter()
+    raw = seg.cut("要切实推进〔*〕区普惠托育服务，新增托位300个，托育服务再上新台阶。")
+    expected = ["" if not seg.is_content(t.strip().strip("〔*〕")) else t.strip().strip("〔*〕") for t in raw]
+    assert seg.content_values(raw) == expected and "普惠托育服务" in expected and "" in expected
+    full = Segmenter()
+    full._content_memo.update((f"占位{i}", "") for i in range(500_000))  # the memo at its cap
+    assert full.content_values(raw) == expected
+    assert not set(raw) & set(full._content_memo)  # nothing memoised beyond the cap

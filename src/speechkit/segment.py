@@ -409,11 +409,14 @@ class Segmenter:
         memo = self._content_memo
         values = list(map(memo.get, raw_tokens))
         if None in values:
-            for i, raw in enumerate(raw_tokens):
+            unseen = set(raw_tokens).difference(memo)  # each new token judged once (a set pass, in C)
+            if len(memo) + len(unseen) <= 500_000:
+                for raw in unseen:
+                    token = raw.strip().strip(_REDACTION_CHARS)
+                    memo[raw] = token if self.is_content(token) else ""
+                return list(map(memo.__getitem__, raw_tokens))
+            for i, raw in enumerate(raw_tokens):  # the memo is full: judge what it does not hold in place
                 if values[i] is None:
                     token = raw.strip().strip(_REDACTION_CHARS)
-                    token = token if self.is_content(token) else ""
-                    if len(memo) < 500_000:
-                        memo[raw] = token
-                    values[i] = token
+                    values[i] = token if self.is_content(token) else ""
         return cast("list[str]", values)  # every None was filled in above
