@@ -929,6 +929,19 @@ def test_rhetoric_phrases_of_an_extra_file_add_to_the_bundled_ones(tmp_path):
     ("增强全民国防意识。", "安全发展与社会治理", True),
     ("大力发展林业。", "农业农村现代化", True),
     ("获得比较重要的科技成果一万三千多项。", "科技创新与人才", True),
+    # the slogan of the four modernisations names no sector; words that look like a theme's and are not
+    ("在本世纪内全面实现农业、工业、国防和科学技术的现代化。", "农业农村现代化", False),
+    ("在本世纪内全面实现农业、工业、国防和科学技术的现代化。", "科技创新与人才", False),
+    ("我们发展科学技术的基本方针也是明确的。", "科技创新与人才", True),
+    ("持续推进网络提速降费。", "经济运行与扩大内需", False),
+    ("落实减税降费政策。", "经济运行与扩大内需", True),
+    ("推动建设呼和浩特林业碳汇交易服务中心。", "农业农村现代化", False),
+    ("聚焦家纺、电动工具、健身器材等优势领域。", "民生保障与公共服务", False),
+    ("改造健身设施290处。", "民生保障与公共服务", True),
+    ("完善失业、工伤、生育保险制度。", "民生保障与公共服务", True),
+    ("完善失业、工伤、生育保险制度。", "就业创业", False),
+    ("大力推行个人助学信贷。", "经济运行与扩大内需", False),
+    ("大力推行个人助学信贷。", "民生保障与公共服务", True),
 ])
 def test_round6_terms_and_rules(taxonomy, segmenter, sentence, theme, tagged):
     from speechkit.themes import load_focus
