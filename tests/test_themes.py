@@ -942,6 +942,12 @@ def test_rhetoric_phrases_of_an_extra_file_add_to_the_bundled_ones(tmp_path):
     ("完善失业、工伤、生育保险制度。", "就业创业", False),
     ("大力推行个人助学信贷。", "经济运行与扩大内需", False),
     ("大力推行个人助学信贷。", "民生保障与公共服务", True),
+    ("经过30多年改革开放，我国发展建立了良好的物质基础。", "改革开放与营商环境", False),
+    ("坚定不移深化改革开放。", "改革开放与营商环境", True),
+    ("国网龙潭沟抽水蓄能电站纳入国家规划。", "城市建设与区域协调", True),
+    ("国网龙潭沟抽水蓄能电站纳入国家规划。", "现代化产业体系", False),
+    ("１９５５年的农业税收入也超额完成了计划。", "经济运行与扩大内需", True),
+    ("１９５５年的农业税收入也超额完成了计划。", "农业农村现代化", False),
 ])
 def test_round6_terms_and_rules(taxonomy, segmenter, sentence, theme, tagged):
     from speechkit.themes import load_focus
