@@ -842,3 +842,115 @@ def test_the_judged_samples_outside_the_corpus_are_well_formed():
             assert len(row["anchor"]) <= 20, row
             assert set(row["themes"]) | set(row["borderline"]) <= names, row
             assert not set(row["themes"]) & set(row["borderline"]), row
+
+
+# ── round 6 (session 8): kinds that a new sentence is likely to hit ───────────
+
+
+def test_simplified_chars_keeps_length_and_leaves_simplified_text_alone():
+    from speechkit.script import simplified_chars
+
+    traditional = "發展農業生產，加強環境保護。"
+    simple = simplified_chars(traditional)
+    assert simple == "发展农业生产，加强环境保护。" and len(simple) == len(traditional)
+    already = "发展农业生产，显著提高乾坤湾旅游收入"  # 乾 and 著 are Simplified characters too
+    assert simplified_chars(already) is already
+
+
+@pytest.mark.parametrize("traditional, simplified", [
+    ("林業對供應建設事業所需木材有重大的意義。", "林业对供应建设事业所需木材有重大的意义。"),
+    ("發展農業生產，保障糧食安全。", "发展农业生产，保障粮食安全。"),
+    ("加強環境保護和污染防治。", "加强环境保护和污染防治。"),
+    ("擴大對外開放，深化經濟體制改革。", "扩大对外开放，深化经济体制改革。"),
+])
+def test_a_traditional_sentence_gets_the_themes_of_its_simplified_twin(taxonomy, segmenter, traditional, simplified):
+    from speechkit.themes import load_focus
+
+    m = _tokens_matcher(taxonomy, segmenter, focus=load_focus())
+    twin = m.sentence_terms(simplified)
+    assert twin and m.sentence_terms(traditional) == twin
+    # the document engines too (a document of ≥ 8 sentences takes the fast one), and the terms are Simplified
+    assert _doc_terms(m, [traditional] * 8) == [twin] * 8
+    assert m.term_hits(traditional) == m.term_hits(simplified)
+
+
+def test_a_traditional_document_is_segmented_again_for_its_tokens(taxonomy, segmenter):
+    m = _tokens_matcher(taxonomy, segmenter)
+    sentence = "林業對供應建設事業所需木材有重大的意義。"
+    stale = [list(sentence)]  # the caller's tokens, cut from the Traditional text: one character each
+    found = m.document_sentence_terms(sentence, [(0, len(sentence), sentence)], stale)
+    assert found == [m.sentence_terms("林业对供应建设事业所需木材有重大的意义。")]
+
+
+@pytest.mark.parametrize("sentence", [
+    "在此，我代表省人民政府，向全省人民，向人大代表、政协委员，向驻琼部队和武警官兵，表示诚挚的感谢！",
+    "我代表国务院，向全国各族人民，向各民主党派、各人民团体和各界人士，表示衷心感谢！",
+    "向驻市部队、武警官兵、政法干警和消防救援人员，致以崇高的敬意！",
+    "现在，我代表市人民政府向大会报告工作，请予审议。",
+])
+def test_thanks_and_salutes_name_no_theme(taxonomy, segmenter, sentence):
+    from speechkit.themes import load_focus
+
+    m = _tokens_matcher(taxonomy, segmenter, focus=load_focus())
+    assert m.sentence_terms(sentence) == {}
+    assert _doc_terms(m, [sentence] * 8) == [{}] * 8
+
+
+def test_rhetoric_phrases_of_an_extra_file_add_to_the_bundled_ones(tmp_path):
+    from speechkit.themes import load_matching
+
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[matching]\nrhetoric = ["谨致谢忱"]\n', encoding="utf-8")
+    merged = load_matching(extra=extra)
+    assert merged.is_procedure("对各位的支持谨致谢忱。") and merged.is_procedure("向大家表示衷心感谢！")
+    assert not merged.is_procedure("认真办理人大代表建议和政协委员提案。")
+
+
+@pytest.mark.parametrize("sentence, theme, tagged", [
+    # public finance and prices are the economy's (its definition: 财政收入)
+    ("着力优化财政支出结构。", "经济运行与扩大内需", True),
+    ("优化和落实减税政策。", "经济运行与扩大内需", True),
+    ("保持物价总水平基本稳定。", "经济运行与扩大内需", True),
+    # opening-up instruments and enterprise reform
+    ("积极争取免签入境政策优化升级。", "改革开放与营商环境", True),
+    ("建立航空口岸首个公用型保税仓库。", "改革开放与营商环境", True),
+    ("建立航空口岸首个公用型保税仓库。", "经济运行与扩大内需", False),
+    ("形成有效制衡的公司法人治理结构。", "改革开放与营商环境", True),
+    # social insurance, welfare and culture are 民生
+    ("鼓励灵活就业人员缴存住房公积金。", "民生保障与公共服务", True),
+    ("大力发展社会福利事业和慈善事业。", "民生保障与公共服务", True),
+    # the city's management, charging piles, energy infrastructure
+    ("完成862个城管进社区试点建设。", "城市建设与区域协调", True),
+    ("新增5.5万个电动汽车公共充电桩。", "城市建设与区域协调", True),
+    ("加快阿万仓国家草原自然公园试点建设。", "城市建设与区域协调", False),
+    ("加快阿万仓国家草原自然公园试点建设。", "生态文明与绿色低碳", True),
+    ("建成口袋公园20个。", "城市建设与区域协调", True),
+    # national defence awareness; forestry; science results
+    ("增强全民国防意识。", "安全发展与社会治理", True),
+    ("大力发展林业。", "农业农村现代化", True),
+    ("获得比较重要的科技成果一万三千多项。", "科技创新与人才", True),
+    # the slogan of the four modernisations names no sector; words that look like a theme's and are not
+    ("在本世纪内全面实现农业、工业、国防和科学技术的现代化。", "农业农村现代化", False),
+    ("在本世纪内全面实现农业、工业、国防和科学技术的现代化。", "科技创新与人才", False),
+    ("我们发展科学技术的基本方针也是明确的。", "科技创新与人才", True),
+    ("持续推进网络提速降费。", "经济运行与扩大内需", False),
+    ("落实减税降费政策。", "经济运行与扩大内需", True),
+    ("推动建设呼和浩特林业碳汇交易服务中心。", "农业农村现代化", False),
+    ("聚焦家纺、电动工具、健身器材等优势领域。", "民生保障与公共服务", False),
+    ("改造健身设施290处。", "民生保障与公共服务", True),
+    ("完善失业、工伤、生育保险制度。", "民生保障与公共服务", True),
+    ("完善失业、工伤、生育保险制度。", "就业创业", False),
+    ("大力推行个人助学信贷。", "经济运行与扩大内需", False),
+    ("大力推行个人助学信贷。", "民生保障与公共服务", True),
+    ("经过30多年改革开放，我国发展建立了良好的物质基础。", "改革开放与营商环境", False),
+    ("坚定不移深化改革开放。", "改革开放与营商环境", True),
+    ("国网龙潭沟抽水蓄能电站纳入国家规划。", "城市建设与区域协调", True),
+    ("国网龙潭沟抽水蓄能电站纳入国家规划。", "现代化产业体系", False),
+    ("１９５５年的农业税收入也超额完成了计划。", "经济运行与扩大内需", True),
+    ("１９５５年的农业税收入也超额完成了计划。", "农业农村现代化", False),
+])
+def test_round6_terms_and_rules(taxonomy, segmenter, sentence, theme, tagged):
+    from speechkit.themes import load_focus
+
+    m = _tokens_matcher(taxonomy, segmenter, focus=load_focus())
+    assert (theme in m.sentence_terms(sentence)) is tagged, m.sentence_terms(sentence)

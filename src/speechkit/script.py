@@ -16,7 +16,7 @@ from importlib.resources import files
 
 import numpy as np
 
-__all__ = ["DATA_FILES", "SCRIPTS", "detect_script", "traditional_share"]
+__all__ = ["DATA_FILES", "SCRIPTS", "detect_script", "simplified_chars", "traditional_share"]
 
 #: the data files this module reads (part of the clean stage's cache key)
 DATA_FILES = ("script.toml",)
@@ -30,23 +30,48 @@ def _settings() -> dict:
     return tomllib.loads((files("speechkit") / "data" / "script.toml").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=2)
+def _opencc_entries(name: str) -> dict[str, list[str]]:
+    """One of OpenCC's character dictionaries: key → its forms in the other script, most usual first."""
+    import opencc
+
+    out = {}
+    with open(os.path.join(os.path.dirname(opencc.__file__), "dictionary", name), encoding="utf-8") as fh:
+        for line in fh:
+            key, _, values = line.rstrip("\n").partition("\t")
+            out[key] = values.split()
+    return out
+
+
 @lru_cache(maxsize=1)
 def _traditional_only() -> frozenset[str]:
     """Characters OpenCC maps from Traditional to Simplified and never lists as a Simplified form."""
-    import opencc
-
-    folder = os.path.join(os.path.dirname(opencc.__file__), "dictionary")
-
-    def entries(name: str) -> dict[str, list[str]]:
-        out = {}
-        with open(os.path.join(folder, name), encoding="utf-8") as fh:
-            for line in fh:
-                key, _, values = line.rstrip("\n").partition("\t")
-                out[key] = values.split()
-        return out
-
-    ts, st = entries("TSCharacters.txt"), entries("STCharacters.txt")
+    ts, st = _opencc_entries("TSCharacters.txt"), _opencc_entries("STCharacters.txt")
     return frozenset(k for k, v in ts.items() if len(k) == 1 and k not in v and k not in st)
+
+
+@lru_cache(maxsize=1)
+def _simplified_chars() -> dict[int, str]:
+    """The ``str.translate`` table of :func:`simplified_chars`."""
+    ts = _opencc_entries("TSCharacters.txt")
+    return {ord(k): ts[k][0] for k in _traditional_only() if len(ts[k][0]) == 1}
+
+
+def simplified_chars(text: str) -> str:
+    """``text`` with every Traditional-only character replaced by its usual Simplified form, one
+    character for one (OpenCC's character table, not its phrases): the length and every offset are
+    kept, so a sentence can be matched against a Simplified lexicon in place. A character that is
+    also written in Simplified text (乾, 著) stays as it is; a text without Traditional-only
+    characters is returned unchanged (the same object).
+
+    >>> simplified_chars("林業對供應建設事業所需木材")
+    '林业对供应建设事业所需木材'
+    >>> s = "发展林业"; simplified_chars(s) is s
+    True
+    """
+    if not text or not _traditional_table()[code_points(text)].any():  # numpy: ~1 ms for a 20,000-character report
+        return text
+    return text.translate(_simplified_chars())
 
 
 def traditional_share(text: str) -> float:

@@ -33,6 +33,8 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from speechkit.script import simplified_chars
+
 __all__ = [
     "DATA_FILES",
     "RELIABLE_HITS",
@@ -528,6 +530,9 @@ class ThemeMatcher:
         >>> m.term_hits("建设儿童友好城市")
         [(2, 8, '儿童友好城市')]
         """
+        sentence = simplified_chars(sentence)
+        if tokens is not None:
+            tokens = [simplified_chars(token) for token in tokens]
         folded = _fold(sentence)
         spans: list[tuple[int, int]] = []
         cuts: set[int] | None = None
@@ -545,13 +550,16 @@ class ThemeMatcher:
 
         ``sentences`` are ``(start, end, sentence)`` with ``text[start:end] == sentence``, in order,
         as :func:`speechkit.segment.split_sentences` gives them; ``tokens`` (optional) are their raw
-        tokens, so that a caller who segments anyway does not segment twice.
+        tokens, so that a caller who segments anyway does not segment twice. Traditional characters are
+        read as their Simplified forms (the lexicon is Simplified; offsets are kept), so the terms
+        returned for a Traditional sentence are spelled in Simplified (林業 gives 林业).
 
         >>> from speechkit.segment import Segmenter
         >>> m = ThemeMatcher([Theme("民生", "f", ("民生", "民生实事"))], tokenize=Segmenter("rjieba").cut)
         >>> m.document_sentence_terms("办好民生实事。保障人民生命安全", [(0, 7, "办好民生实事。"), (7, 15, "保障人民生命安全")])
         [{'民生': ['民生实事']}, {}]
         """
+        text, sentences, tokens = self._simplified(text, sentences, tokens)
         found = None
         if len(sentences) >= _FAST_MIN_SENTENCES:
             found = self._fast_document_sentence_terms(text, sentences, tokens)
@@ -560,12 +568,27 @@ class ThemeMatcher:
         if self.focus is not None:  # keep the themes each sentence is about (issue 18)
             found = [self.focus.select(sentence, f, self._weak) for (_, _, sentence), f in zip(sentences, found)]
         matching = self.matching
-        if matching.procedure:  # who spoke or came to the meeting: no theme
+        if matching.procedure or matching.rhetoric:  # who spoke or came to the meeting; thanks: no theme
             found = [{} if f and matching.is_procedure(sentence) else f for (_, _, sentence), f in zip(sentences, found)]
         if matching.dateline:  # 今年是…的关键一年: the clauses that date the year name no theme
             found = [_after(sentence, f, matching.dateline_end(sentence)) if f else f
                      for (_, _, sentence), f in zip(sentences, found)]
         return found
+
+    def _simplified(self, text: str, sentences: list[tuple[int, int, str]], tokens: Sequence[list[str]] | None):
+        """Text, sentences and tokens with Traditional characters written in Simplified, one for one
+        (:func:`speechkit.script.simplified_chars`: offsets kept), as the lexicon is Simplified: 林業 is
+        matched as 林业. A Simplified document comes back as it is; a converted one is segmented again
+        (its tokens were cut from the Traditional text), or, without a tokenizer, its tokens converted."""
+        simple = simplified_chars(text)
+        if simple is text:
+            return text, sentences, tokens
+        sentences = [(a, b, simplified_chars(sentence)) for a, b, sentence in sentences]
+        if self.tokenize is not None:
+            tokens = [self.tokenize(sentence) for _, _, sentence in sentences]
+        elif tokens is not None:
+            tokens = [[simplified_chars(token) for token in toks] for toks in tokens]
+        return simple, sentences, tokens
 
     def _fast_document_sentence_terms(self, text: str, sentences: list[tuple[int, int, str]],
                                       tokens: Sequence[list[str]] | None = None) -> list[dict[str, list[str]]] | None:
@@ -1355,18 +1378,23 @@ class Matching:
     of a sentence that dates the year (今年是, 2024年是) and ``dateline_ends``, the words that close
     such a clause (之年, 一年, 周年): terms in the clauses up to the last one that holds such a word
     do not count (今年是全面深化改革的重要一年 has no theme; a statement after it keeps its own).
+    ``rhetoric``: phrases that make a sentence rhetoric wherever they stand in it — the thanks and
+    salutes of a report (向人大代表、政协委员，向驻地部队…表示衷心感谢！) name organisations, not work: no theme.
 
     >>> m = load_matching()
     >>> "网" in m.suffixes, m.is_procedure("同志们：刚才，市妇联作了工作报告")
     (True, True)
     >>> m.dateline_end("今年是全面深化改革的重要一年，我们要抓好项目建设")
     15
+    >>> m.is_procedure("向各位人大代表、政协委员，向驻市部队官兵，表示衷心的感谢！")
+    True
     """
 
     suffixes: tuple[str, ...] = ()
     procedure: tuple[str, ...] = ()
     dateline: str = ""
     dateline_ends: tuple[str, ...] = ()
+    rhetoric: tuple[str, ...] = ()
 
     def dateline_end(self, sentence: str) -> int:
         """Where the dateline clauses of ``sentence`` end (0 when it does not open with one)."""
@@ -1382,7 +1410,9 @@ class Matching:
         return cut
 
     def is_procedure(self, sentence: str) -> bool:
-        """True when ``sentence`` opens with one of the ``procedure`` phrases."""
+        """True when ``sentence`` opens with one of the ``procedure`` phrases or holds a ``rhetoric`` one."""
+        if self.rhetoric and any(phrase in sentence for phrase in self.rhetoric):
+            return True
         if not self.procedure:
             return False
         head = _PROCEDURE_LEAD_RE.sub("", sentence, count=1)
@@ -1399,7 +1429,7 @@ def load_matching(path: Path | None = None, extra: Path | None = None) -> Matchi
     >>> "刚才" in load_matching().procedure
     True
     """
-    found: dict[str, list[str]] = {"suffixes": [], "procedure": [], "dateline_ends": []}
+    found: dict[str, list[str]] = {"suffixes": [], "procedure": [], "dateline_ends": [], "rhetoric": []}
     dateline = ""
     for where in (Path(path) if path is not None else _bundled_taxonomy_path(), extra):
         if where is None:
@@ -1407,7 +1437,7 @@ def load_matching(path: Path | None = None, extra: Path | None = None) -> Matchi
         raw = _read_toml(Path(where)).get("matching", {})
         if not isinstance(raw, dict):
             raise ValueError(f"{where}: 'matching' must be a table ([matching])")
-        unknown = set(raw) - {"suffixes", "procedure", "dateline", "dateline_ends", "note"}
+        unknown = set(raw) - {"suffixes", "procedure", "dateline", "dateline_ends", "rhetoric", "note"}
         if unknown:
             raise ValueError(f"{where}: [matching]: unknown keys {sorted(unknown)}")
         if "dateline" in raw:
@@ -1426,7 +1456,7 @@ def load_matching(path: Path | None = None, extra: Path | None = None) -> Matchi
                 raise ValueError(f"{where}: [matching] suffixes must be single characters, got {value!r}")
             values.extend(v.strip() for v in value)
     return Matching(tuple(dict.fromkeys(found["suffixes"])), tuple(dict.fromkeys(found["procedure"])),
-                    dateline, tuple(dict.fromkeys(found["dateline_ends"])))
+                    dateline, tuple(dict.fromkeys(found["dateline_ends"])), tuple(dict.fromkeys(found["rhetoric"])))
 
 
 def load_focus(path: Path | None = None, extra: Path | None = None) -> Focus | None:
