@@ -19,6 +19,8 @@ current lexicon with substring matching (what the token boundaries alone contrib
   the first reader's labels): Cohen's kappa per sentence-theme, borderline calls that differ, and the
   precision with either reader's labels;
 - the held-out samples N, P and Q (Q: drawn with scripts/draw_theme_sample.py, judged blind; read by round 6);
+- the blind sample Z (city, province and national sentences, judged blind while round 6 was tuned; never read
+  by a tuner), scored on its own and split by corpus, with its frequent terms' wrong-hit shares;
 - the acceptance sample outside the shared corpus (tests/gold/themes_extra.jsonl: written speech
   paragraphs and demo texts), scored the same way;
 - coverage and top themes of the city reports; the misses and wrong tags, with anchors.
@@ -249,7 +251,7 @@ def main(argv: list[str]) -> int:
     print(f"judged sentences: {len(gold)} (random R {samples['R']}, untagged-by-old-matcher U {samples['U']}, "
           f"theme-stratified T {samples['T']}, random H {samples['H']}, random province/national N {samples['N']}, "
           f"random city C {samples['C']}, random province/national P {samples['P']}, blind province/national "
-          f"Q {samples['Q']}); "
+          f"Q {samples['Q']}, blind city/province/national Z {samples['Z']}); "
           f"located {len(located)}; "
           f"deserving a theme: {sum(1 for r in gold if r['themes'])}")
     for row in lost:
@@ -278,8 +280,9 @@ def main(argv: list[str]) -> int:
                                                                       compounds=seg.dictionary_words,
                                                                       focus=load_focus())))
     stats = {name: corpus_stats(m, sentences) for name, m in matchers}
-    tuned = [r for r in gold if r["file"].split("/")[0] in TUNED]
-    held = [r for r in gold if r["file"].split("/")[0] not in TUNED]
+    blind_z = [r for r in gold if r["sample"] == "Z"]  # the acceptance sample of round 6: scored on its own
+    tuned = [r for r in gold if r["file"].split("/")[0] in TUNED and r["sample"] != "Z"]
+    held = [r for r in gold if r["file"].split("/")[0] not in TUNED and r["sample"] != "Z"]
     fresh = [r for r in held if r["sample"] == "N"]
     print(f"\nTUNED half: {' + '.join(TUNED)} ({len(tuned)} judged sentences, all samples). The focus rule and the "
           "lexicon changes of rounds 2 and 3 (weak terms, sample C) were tuned on these: optimistic.")
@@ -308,6 +311,17 @@ def main(argv: list[str]) -> int:
         print(f"\nHELD-OUT sample Q ({len(blind)} random province/national sentences, seed 20261210, judged blind "
               "in session 7: the acceptance estimate for round 5; round 6 (session 8) read its errors: optimistic for round 6)")
         print_table([evaluate(name, m, blind, located, stats[name]) for name, m in matchers])
+    if blind_z:
+        print(f"\nBLIND sample Z ({len(blind_z)} random sentences of city-reports-2024 50, province-reports-2025 45, "
+              "national-reports 45, seed 20261211, drawn with scripts/draw_theme_sample.py and judged blind in session 8 "
+              "by two readers while round 6 was tuned; the tuner never saw them, nothing was tuned on them since: "
+              "the acceptance estimate for rounds 5 and 6; not in the two halves above)")
+        z_runs = [evaluate(name, m, blind_z, located, stats[name]) for name, m in matchers]
+        print_table(z_runs)
+        for label, part in (("city reports", [r for r in blind_z if r["file"].startswith("city-reports-2024/")]),
+                            ("province + national", [r for r in blind_z if not r["file"].startswith("city-reports-2024/")])):
+            print(f"  sample Z, {label} only ({len(part)} sentences):")
+            print_table([evaluate(name, m, part, located, stats[name]) for name, m in matchers[-2:]])
     second = load_gold(SECOND)
     if second:
         agree = agreement(gold, second, [t.name for t in current])
@@ -341,7 +355,7 @@ def main(argv: list[str]) -> int:
                 print(f"  anchor not found: {row['file']} {row['anchor']!r}")
         print("\n" + title(len(rows), len(rows_located)))
         print_table([evaluate(name, m, rows, rows_located, stats[name]) for name, m in matchers])
-    for title, runs in (("tuned half", tuned_runs), ("held-out half", held_runs)):
+    for title, runs in (("tuned half", tuned_runs), ("held-out half", held_runs)) + ((("blind sample Z", z_runs),) if blind_z else ()):
         print_terms(title, runs)
     report_details(tuned_runs, current)
     return 0

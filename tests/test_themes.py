@@ -954,3 +954,27 @@ def test_round6_terms_and_rules(taxonomy, segmenter, sentence, theme, tagged):
 
     m = _tokens_matcher(taxonomy, segmenter, focus=load_focus())
     assert (theme in m.sentence_terms(sentence)) is tagged, m.sentence_terms(sentence)
+
+
+def test_the_judged_samples_of_the_shared_corpus_are_well_formed():
+    """tests/gold/themes_sentences.jsonl (scored by make eval): every row names a corpus file and real
+    themes, has an anchor of at most 20 characters, is judged once (a theme never both about and
+    borderline, a (file, anchor) never twice) and belongs to a sample the gold README describes."""
+    import json
+    import re
+
+    from corpus_paths import REPO
+
+    names = {t.name for t in load_taxonomy()}
+    rows = [json.loads(line) for line in (REPO / "tests" / "gold" / "themes_sentences.jsonl").read_text(encoding="utf-8")
+            .splitlines() if line.strip()]
+    assert len({(r["file"], r["anchor"]) for r in rows}) == len(rows)
+    readme = (REPO / "tests" / "gold" / "README.md").read_text(encoding="utf-8")
+    for sample in {r["sample"] for r in rows}:
+        assert re.search(rf"Sample {sample}\b|\b{sample}\s+\(", readme), sample
+    for row in rows:
+        assert set(row) == {"file", "anchor", "sample", "themes", "borderline"}, row
+        assert row["file"].split("/")[0] in ("seeds", "city-reports-2024", "province-reports-2025", "national-reports"), row
+        assert 0 < len(row["anchor"]) <= 20, row
+        assert set(row["themes"]) | set(row["borderline"]) <= names, row
+        assert not set(row["themes"]) & set(row["borderline"]), row
