@@ -1411,12 +1411,18 @@ class Matching:
 
     def is_procedure(self, sentence: str) -> bool:
         """True when ``sentence`` opens with one of the ``procedure`` phrases or holds a ``rhetoric`` one."""
-        if self.rhetoric and any(phrase in sentence for phrase in self.rhetoric):
+        if self.rhetoric and _phrases_re(self.rhetoric).search(sentence):  # one scan for every phrase
             return True
         if not self.procedure:
             return False
         head = _PROCEDURE_LEAD_RE.sub("", sentence, count=1)
         return head.startswith(self.procedure)
+
+
+@functools.lru_cache(maxsize=8)
+def _phrases_re(phrases: tuple[str, ...]) -> "re.Pattern[str]":
+    """One pattern that finds any of ``phrases`` (literal text)."""
+    return re.compile("|".join(map(re.escape, sorted(phrases, key=len, reverse=True))))
 
 
 _CLAUSE_END_RE = re.compile("[，,；;。！？!?]")
