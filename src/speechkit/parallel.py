@@ -84,15 +84,9 @@ class BatchPool:
         self.processes = max(1, min(jobs, processes)) if processes else jobs
         #: run once in every local worker process (and once here when ``jobs <= 1``)
         self.initializer, self.initargs = initializer, initargs
-        #: a one-process pool already started (its worker warmed up while this process planned): the
-        #: local workers, when one is all it takes
-        self._pool: ProcessPoolExecutor | None = None
-        if warm_pool is not None:
-            if self.processes == 1 and jobs > 1 and engine == "local" and initializer is None:
-                self._pool = warm_pool
-            else:
-                _terminate(warm_pool)
-                warm_pool.shutdown(wait=True, cancel_futures=True)
+        #: ``warm_pool``: a one-process pool already started (its worker warmed up while this process
+        #: planned; given only when one local worker with no initializer is all it takes): the local workers
+        self._pool: ProcessPoolExecutor | None = warm_pool
         self._client: Any = None
         self._cluster: Any = None
 

@@ -258,40 +258,40 @@ def run_stage(job: StageJob, *, out_dir: Path, jobs: int | None = None, engine: 
     workers = default_jobs(jobs)
     warm = job.warm_worker(run) if engine == "local" and workers > 1 else None
     early = start_warm_beside(warm) if warm is not None else None  # warms up while the plan is read
-    try:
+    try:  # until the pool takes it over, the early worker is stopped with any failure
         plan = job.plan(run)
-    except BaseException:
-        if early is not None:
-            stop_warm_beside(early)
-        raise
-    total, todo = len(plan), sum(plan)
-    if progress:  # the total at once (a first batch may take a while)
-        progress(0, total)
-    many = todo > workers * 4  # much to do: every core works; a few items: one worker loads the dictionaries
-    if early is not None and (many or not todo):
-        stop_warm_beside(early)  # every core is wanted, or none
-        early = None
-    with run.parts() as parts_dir:
-        try:
+        total, todo = len(plan), sum(plan)
+        if progress:  # the total at once (a first batch may take a while)
+            progress(0, total)
+        many = todo > workers * 4  # much to do: every core works; a few items: one worker loads the dictionaries
+        if early is not None and (many or not todo):
+            stop_warm_beside(early)  # every core is wanted, or none
+            early = None
+        with run.parts() as parts_dir:
             job.prepare(run, todo=todo, many=many, engine=engine)
             size = StageRun.batch_size(todo, jobs, job.batch_cap)
             runs = list(_item_runs(plan, size, job.local_cap))
             n_batches = sum(1 for work, _, _ in runs if work)
             initializer, initargs = job.worker_init()
-            job.start(run, parts_dir)
-        except BaseException:
-            if early is not None:
+            if early is not None and initializer is not None:  # it ran no initializer of the workers
                 stop_warm_beside(early)
-            raise
-        try:  # the pool takes the early worker over (or stops it, when it is of no use)
-            with BatchPool(_call_indexed, (job.worker(), *job.worker_args(run, parts_dir)), jobs=workers,
-                           engine=engine, scheduler=scheduler, processes=None if many else 1,
-                           initializer=initializer, initargs=initargs, warm_pool=early) as pool:
-                _drive(job, pool, job.items(), runs, n_batches, 2 * workers, total, progress)
-            report, saved = job.publish(run)
-        except BaseException:
-            job.abort()
-            raise
+                early = None
+            job.start(run, parts_dir)
+            try:
+                pool = BatchPool(_call_indexed, (job.worker(), *job.worker_args(run, parts_dir)), jobs=workers,
+                                 engine=engine, scheduler=scheduler, processes=None if many else 1,
+                                 initializer=initializer, initargs=initargs, warm_pool=early)
+                early = None  # the pool's now
+                with pool:
+                    _drive(job, pool, job.items(), runs, n_batches, 2 * workers, total, progress)
+                report, saved = job.publish(run)
+            except BaseException:
+                job.abort()
+                raise
+    except BaseException:
+        if early is not None:
+            stop_warm_beside(early)
+        raise
     run.finish(**saved)
     return report
 
