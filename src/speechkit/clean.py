@@ -675,7 +675,6 @@ class _CleanJob(StageJob):
                                       sorted((e["path"], e["reason"]) for e in self.skipped_rows))).encode()).hexdigest()
         self.results: dict[str, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}
         self.local: dict[int, tuple[list[tuple[dict, list[dict]]], list[dict]]] = {}  # position → error row taken here
-        self.read: set[int] = set()  # positions of the cached files read ahead
         self.entries: dict[int, Path] = {}  # position → cache entry read here
         self.cache_arg: str | None = None
         self.cached = 0
@@ -739,17 +738,22 @@ class _CleanJob(StageJob):
             self.results[rel] = (docs, entries)
         return len(result)
 
+    def _take_cached(self, position: int) -> bool:
+        """The file at ``position`` taken from its cache entry; False when it has none or it is damaged
+        or of another version (the entry is then left for :meth:`take_local` to deal with)."""
+        hit = _cached_result(self.entries[position]) if position in self.entries else None
+        if hit is None:
+            return False
+        del self.entries[position]
+        self.cached += 1
+        self.results[self.files[position][0]] = hit
+        return True
+
     def read_ahead(self, first: int, length: int) -> bool:
         """The cached files of a run read from their entries before its turn (the results are keyed by
         file, so the order they are read in does not matter); a damaged entry is left to :meth:`take_local`."""
         for position in range(first, first + length):
-            if position in self.entries:
-                hit = _cached_result(self.entries[position])
-                if hit is not None:
-                    del self.entries[position]
-                    self.cached += 1
-                    self.results[self.files[position][0]] = hit
-                    self.read.add(position)
+            self._take_cached(position)
         return True
 
     def take_local(self, first: int, items: list) -> int:
@@ -757,17 +761,12 @@ class _CleanJob(StageJob):
         out damaged or of another version is cleaned again here (and stored again)."""
         for i, item in enumerate(items):
             position, rel = first + i, item[0]
-            if position in self.read:
-                self.read.discard(position)
+            if rel in self.results:  # read ahead
                 continue
             if position in self.local:
                 self.results[rel] = self.local.pop(position)
                 continue
-            hit = _cached_result(self.entries.pop(position))
-            if hit is not None:
-                self.cached += 1
-                self.results[rel] = hit
-            else:
+            if not self._take_cached(position):
                 self._compile_rules()  # _WORKER_RULES may still be an earlier run's (other --rules files)
                 ((_, docs, entries),) = _clean_batch(position, [item], self.options, self.cache_arg)
                 self.results[rel] = (docs, entries)
