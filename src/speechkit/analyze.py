@@ -583,7 +583,8 @@ class _AnalyzeJob(StageJob):
         self.schemas = streamed_schemas(self.tools.steps)  # built-in + registered steps'
         self.tables = tuple(analyze_tables(self.tools.steps))
         self.entries: list[Path | None] = []
-        self.ahead: dict[int, list[_CachedAnalysis | None]] = {}  # first position → a run's entries read ahead
+        # first position → a run's entries read ahead, and their bytes
+        self.ahead: dict[int, tuple[list[_CachedAnalysis | None], int]] = {}
         self.ahead_bytes = 0
         self.doc_ids: list[str] = []
         self.counts = _Counts()
@@ -690,8 +691,9 @@ class _AnalyzeJob(StageJob):
         if self.ahead_bytes >= READ_AHEAD_BYTES:
             return False
         found = [_load_cached(self.entries[position], self.schemas) for position in range(first, first + length)]
-        self.ahead[first] = found
-        self.ahead_bytes += sum(_nbytes(result) for result in found)
+        size = sum(_nbytes(result) for result in found)
+        self.ahead[first] = (found, size)
+        self.ahead_bytes += size
         return True
 
     def take_local(self, first: int, items: list) -> int:
@@ -701,9 +703,8 @@ class _AnalyzeJob(StageJob):
         tables: dict[str, list[pa.Table]] = {name: [] for name in self.schemas}
         rows = {name: 0 for name in self.schemas}
         cached = sentences = covered = 0
-        ahead = self.ahead.pop(first, None)
-        if ahead is not None:
-            self.ahead_bytes -= sum(_nbytes(result) for result in ahead)
+        ahead, size = self.ahead.pop(first, (None, 0))
+        self.ahead_bytes -= size
         for i, (doc_id, text, year) in enumerate(items):
             entry = self.entries[first + i]
             result = ahead[i] if ahead is not None else _load_cached(entry, self.schemas)
