@@ -411,12 +411,14 @@ class Segmenter:
         if None in values:
             unseen = set(raw_tokens).difference(memo)  # each new token judged once (a set pass, in C)
             if len(memo) + len(unseen) <= 500_000:
-                for raw in unseen:
-                    token = raw.strip().strip(_REDACTION_CHARS)
-                    memo[raw] = token if self.is_content(token) else ""
+                memo.update((raw, self._content_value(raw)) for raw in unseen)
                 return list(map(memo.__getitem__, raw_tokens))
             for i, raw in enumerate(raw_tokens):  # the memo is full: judge what it does not hold in place
                 if values[i] is None:
-                    token = raw.strip().strip(_REDACTION_CHARS)
-                    values[i] = token if self.is_content(token) else ""
+                    values[i] = self._content_value(raw)
         return cast("list[str]", values)  # every None was filled in above
+
+    def _content_value(self, raw: str) -> str:
+        """The content token of one raw token (redaction marks stripped), or ``""``."""
+        token = raw.strip().strip(_REDACTION_CHARS)
+        return token if self.is_content(token) else ""
