@@ -333,6 +333,13 @@ def main(argv: list[str]) -> int:
               f"{agree['differ']} (yes↔no {agree['yes_no']}, a borderline call on one side only "
               f"{agree['border_differ']}); sentences judged identically on every theme: "
               f"{agree['same_sentence']} of {agree['sentences']}")
+        for tagger, judge in (("reader 2", "reader 1"), ("reader 1", "reader 2")):
+            pairs = [(b, a) if tagger == "reader 2" else (a, b) for a, b in agree["both"]]
+            n = sum(len(t["themes"]) for t, _ in pairs)
+            strict = sum(th in j["themes"] for t, j in pairs for th in t["themes"])
+            lenient = sum(th in j["themes"] or th in j["borderline"] for t, j in pairs for th in t["themes"])
+            print(f"  human ceiling: {tagger}'s themes taken as tags ({n}), scored with {judge}'s labels: "
+                  f"P strict {strict / max(1, n):.3f}, lenient {lenient / max(1, n):.3f}")
         print("  the same sentences scored with each reader's labels:")
         print_table([evaluate(f"{name} [{who}]", m, rows, located, stats[name])
                      for name, m in matchers[-2:] for who, rows in (("reader 1", firsts), ("reader 2", second))])
