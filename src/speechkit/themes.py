@@ -87,9 +87,10 @@ class ContextRule:
 
     def allows(self, sentence: str, start: int, end: int) -> bool:
         """True when the occurrence ``sentence[start:end]`` of a term counts under this rule."""
-        if self.requires and not any(w in sentence for w in self.requires):
+        # one scan of the sentence for all the words of ``requires`` / ``excludes`` (not one per word)
+        if self.requires and _phrases_re(self.requires).search(sentence) is None:
             return False
-        if self.excludes and any(w in sentence for w in self.excludes):
+        if self.excludes and _phrases_re(self.excludes).search(sentence) is not None:
             return False
         for phrase in self.not_within:
             i = sentence.find(phrase, max(0, end - len(phrase)))
@@ -566,7 +567,8 @@ class ThemeMatcher:
         if found is None:
             found = self._reference_document_sentence_terms(text, sentences, tokens)
         if self.focus is not None:  # keep the themes each sentence is about (issue 18)
-            found = [self.focus.select(sentence, f, self._weak) for (_, _, sentence), f in zip(sentences, found)]
+            found = [self.focus.select(sentence, f, self._weak) if f else f
+                     for (_, _, sentence), f in zip(sentences, found)]
         matching = self.matching
         if matching.procedure or matching.rhetoric:  # who spoke or came to the meeting; thanks: no theme
             found = [{} if f and matching.is_procedure(sentence) else f for (_, _, sentence), f in zip(sentences, found)]
@@ -1242,6 +1244,16 @@ _LIST_MARK_RE = re.compile("、")
 _FOLDED_TERMS: dict[str, str] = {}  # term -> _fold(term): the lexicon's terms, folded once
 
 
+def _folded_term(term: str) -> str:
+    """``_fold(term)``, remembered (a term is folded once, not at every hit)."""
+    folded_term = _FOLDED_TERMS.get(term)
+    if folded_term is None:
+        folded_term = _fold(term)
+        if len(_FOLDED_TERMS) < 100_000:
+            _FOLDED_TERMS[term] = folded_term
+    return folded_term
+
+
 @dataclass(frozen=True)
 class Focus:
     """Which of the themes a sentence names the sentence is *about* (``[focus]`` in ``themes.toml``).
@@ -1301,11 +1313,7 @@ class Focus:
             total, at = 0.0, -1
             weak_terms = weak.get(theme, frozenset()) if weak else frozenset()
             for term in terms:
-                folded_term = _FOLDED_TERMS.get(term)
-                if folded_term is None:
-                    folded_term = _fold(term)
-                    if len(_FOLDED_TERMS) < 100_000:
-                        _FOLDED_TERMS[term] = folded_term
+                folded_term = _folded_term(term)
                 pos = folded.find(folded_term, at + 1)
                 if pos < 0:
                     pos = folded.find(folded_term)
@@ -1331,8 +1339,11 @@ class Focus:
                weak: Mapping[str, frozenset[str]] | None = None) -> dict[str, list[str]]:
         """The themes of ``found`` the sentence is about (same mapping, the others dropped)."""
         if self.min_weight > 0 and weak:
-            found = {theme: terms for theme, terms in found.items()
-                     if self._term_weight(theme, terms, weak) >= self.min_weight - 1e-9}
+            bar = self.min_weight - 1e-9
+            # a theme without weak terms weighs its number of distinct terms (≥ 1): it passes a bar ≤ 1 as it is
+            if bar > 1 or not weak.keys().isdisjoint(found):
+                found = {theme: terms for theme, terms in found.items()
+                         if (bar <= 1 and theme not in weak) or self._term_weight(theme, terms, weak) >= bar}
         if len(found) < 2 or self.min_share <= 0:
             return found
         weights = self.weights(sentence, found, weak)
@@ -1342,7 +1353,9 @@ class Focus:
     def _term_weight(self, theme: str, terms: list[str], weak: Mapping[str, frozenset[str]]) -> float:
         """The summed weight of the distinct terms a theme was named by (weak ones weigh ``weak_weight``)."""
         weak_terms = weak.get(theme, frozenset())
-        return sum(self.weak_weight if t in weak_terms else 1.0 for t in {_fold(t) for t in terms})
+        if not weak_terms:
+            return float(len({_folded_term(t) for t in terms}))
+        return sum(self.weak_weight if t in weak_terms else 1.0 for t in {_folded_term(t) for t in terms})
 
 
 def _read_focus(path: Path) -> dict[str, float]:
@@ -1419,7 +1432,7 @@ class Matching:
         return head.startswith(self.procedure)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=1024)
 def _phrases_re(phrases: tuple[str, ...]) -> "re.Pattern[str]":
     """One pattern that finds any of ``phrases`` (literal text)."""
     return re.compile("|".join(map(re.escape, sorted(phrases, key=len, reverse=True))))
