@@ -702,3 +702,24 @@ def test_anchored_non_values_still_mask_their_figures():
     # 5岁 names the population and 3个省份之一 a rank: the rows are the rate and the count only
     assert [(t.value, t.unit) for t in rows] == [(3.5, "‰"), (120.0, "所")]
     assert rows[0].indicator == "5岁以下儿童死亡率"
+
+
+_SCAN_ALPHABET = "0123456789.．%％-—~至到个万亿元人年一二三四五六七八九十分之成近超翻番，。“”"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_SCAN_ALPHABET, max_size=60))
+def test_the_prescanned_passes_find_what_a_whole_text_pass_finds(text):
+    # ranges tried only before a connector + digit, 成/分之 idioms only before their literal, 超/近…万
+    # only at its first characters: the same matches as finditer over the whole text
+    from speechkit.targets import _finditer, _range_matches, _rare_first_finditer, _rules
+
+    r = _rules()
+    assert r.range_anchor_re is not None
+    assert [m.span() for m in _range_matches(text, r)] == [m.span() for m in r.range_re.finditer(text)]
+    for name in ("double_re", "cheng_re", "fraction_re"):
+        pattern = getattr(r, name)
+        assert [m.span() for m in _finditer(text, pattern, r.idiom_anchors[name])] == [m.span() for m in pattern.finditer(text)]
+    assert r.idiom_anchors["cheng_re"] == ("成", 1) and r.idiom_anchors["fraction_re"] == ("分之", 1)
+    got = _rare_first_finditer(text, r.bare_mag_re, r.first_literals[r.bare_mag_re])
+    assert [m.span() for m in got] == [m.span() for m in r.bare_mag_re.finditer(text)]

@@ -34,7 +34,7 @@ from __future__ import annotations
 import bisect
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 
@@ -186,11 +186,128 @@ def _union(patterns) -> str:
     return "|".join(f"(?:{p})" for p in patterns)
 
 
+def _literal_anchor(pattern: re.Pattern) -> tuple[str, int] | None:
+    """``(literal, offset)`` when every match of ``pattern`` holds ``literal`` exactly ``offset`` > 0
+    characters after its start (``[一二三]分之[一二]``: ``('分之', 1)``), else None.
+
+    Read from the parse tree (``re._parser``) up to the first part of variable width; a pattern that
+    starts with a literal gets None (``re`` finds such a prefix fast itself).
+
+    >>> _literal_anchor(re.compile("(?P<d>[二三])(?<=[二三])分之[一二]")), _literal_anchor(re.compile("翻了?番"))
+    (('分之', 1), None)
+    """
+    from re import _constants as c  # type: ignore[attr-defined]  # private modules without stubs
+    from re import _parser as p  # type: ignore[attr-defined]
+
+    try:
+        tree = p.parse(pattern.pattern, pattern.flags)
+        if tree.state.flags & (re.IGNORECASE | re.LOCALE):
+            return None
+        best: tuple[str, int] | None = None
+        offset, run, run_at = 0, "", 0
+        for op, av in tree:
+            if op is c.LITERAL:
+                if not run:
+                    run_at = offset
+                run += chr(av)
+                offset += 1
+                continue
+            if run and run_at > 0 and (best is None or len(run) > len(best[0])):
+                best = (run, run_at)
+            run = ""
+            low, high = p.SubPattern(tree.state, [(op, av)]).getwidth()
+            if low != high:
+                return best
+            offset += low
+        if run and run_at > 0 and (best is None or len(run) > len(best[0])):
+            best = (run, run_at)
+        return best
+    except Exception:  # another Python's internals: scan the whole text
+        return None
+
+
+def _finditer(text: str, pattern: re.Pattern, anchor: tuple[str, int] | None):
+    """``pattern.finditer(text)``; with an ``anchor`` from :func:`_literal_anchor`, found by trying the
+    pattern only ``offset`` characters before each place of the literal (``str.find``): the same
+    matches, without a class test at every character of the text.
+
+    >>> p = re.compile("[二三十]分之[一二]")
+    >>> [m.span() for m in _finditer("三分之二和十分之一", p, _literal_anchor(p))]
+    [(0, 4), (5, 9)]
+    """
+    if anchor is None:
+        yield from pattern.finditer(text)
+        return
+    literal, offset = anchor
+    find, match = text.find, pattern.match
+    last_end = 0
+    q = find(literal, offset)
+    while q != -1:
+        start = q - offset
+        if start >= last_end:
+            m = match(text, start)
+            if m:
+                yield m
+                last_end = m.end()  # never empty: it holds the literal
+        q = find(literal, q + 1)
+
+
+def _first_literals(pattern: re.Pattern) -> str | None:
+    """The characters a match of ``pattern`` starts with when its first part is a class of literals
+    (``[超逾近]…``), else None (also for a literal: ``re`` finds a literal prefix fast itself).
+
+    >>> _first_literals(re.compile('[“"‘][^”]{1,14}”')), _first_literals(re.compile("[0-9]+个")), _first_literals(re.compile("翻番"))
+    ('“"‘', None, None)
+    """
+    from re import _constants as c  # type: ignore[attr-defined]  # private modules without stubs
+    from re import _parser as p  # type: ignore[attr-defined]
+
+    try:
+        tree = p.parse(pattern.pattern, pattern.flags)
+        if tree.state.flags & (re.IGNORECASE | re.LOCALE) or not len(tree):
+            return None
+        op, av = tree[0]
+        if op is c.IN and av and all(o is c.LITERAL for o, _ in av):
+            return "".join(chr(v) for _, v in av)
+    except Exception:  # another Python's internals: scan the whole text
+        pass
+    return None
+
+
+def _rare_first_finditer(text: str, pattern: re.Pattern, chars: str | None):
+    """``pattern.finditer(text)``; when every match starts with one of ``chars`` and they are rare in
+    the text, found by trying the pattern only at their places (``str.find``): the same matches.
+
+    >>> p = re.compile('[“"][^“”"]{1,3}[”"]')
+    >>> [m.group() for m in _rare_first_finditer('他说“是的”和"好"', p, _first_literals(p))]
+    ['“是的”', '"好"']
+    """
+    if chars is None or sum(text.count(ch) for ch in chars) * 100 > len(text):
+        yield from pattern.finditer(text)  # a class test at every character is cheaper then
+        return
+    starts: list[int] = []
+    for ch in chars:
+        find = text.find
+        q = find(ch)
+        while q != -1:
+            starts.append(q)
+            q = find(ch, q + 1)
+    starts.sort()
+    match, last_end = pattern.match, 0
+    for q in starts:
+        if q >= last_end:
+            m = match(text, q)
+            if m:
+                yield m
+                last_end = m.end()  # never empty: it holds the first character
+
+
 @dataclass(frozen=True)
 class _Rules:
     figure_passes: tuple  # (kind, regex), each regex starting with a character class
     percent_re: re.Pattern
     mark_start_re: re.Pattern  # where a redaction mark may start
+    mark_chars: str  # the characters of that class: a text without any has no mark
     mark_re: re.Pattern  # redaction mark + unit, tried only at those places
     missing_end_re: re.Pattern
     missing_direct_re: re.Pattern
@@ -254,6 +371,14 @@ class _Rules:
     not_coordinator: tuple
     base_before_re: re.Pattern
     base_after_re: re.Pattern
+    # results of the pure string functions below, by their argument (the same words stand before many
+    # figures): _strip_indicator, _before_comparator
+    first_literals: dict = field(default_factory=dict, compare=False, repr=False)  # pattern -> _first_literals
+    idiom_anchors: dict = field(default_factory=dict, compare=False, repr=False)  # name -> _literal_anchor
+    range_anchor_re: re.Pattern | None = None  # a range connector before a digit (see _range_matches)
+    range_chars: frozenset = frozenset()  # characters a range's low end and first unit can hold
+    memo_strip: dict = field(default_factory=dict, compare=False, repr=False)
+    memo_before: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _comparator_words(c: dict, keys: tuple[str, str, str]) -> tuple[dict, tuple]:
@@ -335,10 +460,11 @@ def _rules() -> _Rules:
     after_words, after_lengths = _comparator_words(c, ("approx_after", "ge_after", "le_after"))
     modal, past, nominal = cues["target_modal_patterns"], cues["achievement_patterns"], cues["target_patterns"]
 
-    return _Rules(
+    rules = _Rules(
         figure_passes=(("arabic", _compile(arabic)), ("chinese", _compile(chinese))),
         percent_re=_compile(percent),
         mark_start_re=_compile(f"[{re.escape(n['redaction_mark_chars'])}]"),
+        mark_chars=n["redaction_mark_chars"],
         mark_re=_compile(marks),
         missing_end_re=_compile(f"(?P<unit>{_literals(with_yu)})(?=[{seps}\\s)）]|$)"),
         missing_direct_re=_compile(
@@ -416,7 +542,22 @@ def _rules() -> _Rules:
         not_coordinator=tuple(ind["not_coordinator_words"]),
         base_before_re=_compile(cues["base_value_before_pattern"]),
         base_after_re=_compile(cues["base_value_after_pattern"]),
+        **_range_prescan(data["ranges"]["connectors"], u),
     )
+    for name in ("double_re", "cheng_re", "fraction_re", "bare_mag_re"):
+        rules.idiom_anchors[name] = _literal_anchor(getattr(rules, name))
+    rules.first_literals[rules.bare_mag_re] = _first_literals(rules.bare_mag_re)
+    return rules
+
+
+def _range_prescan(connectors: list[str], units: dict) -> dict:
+    """The fields of :func:`_range_matches`: every range (6.5%－7%) holds a connector right before a
+    digit, after a low end and a first unit made of digits, '.', '．' and unit characters only. None
+    (a whole-text pass) when a connector could be part of those."""
+    chars = frozenset("".join(units["base"]) + "".join(units["magnitudes"]) + ".．0123456789")
+    if not connectors or any(ch in chars or ch.isdecimal() for w in connectors for ch in w):
+        return {}
+    return {"range_anchor_re": re.compile(f"(?:{_literals(connectors)})(?=\\d)"), "range_chars": chars}
 
 
 # --------------------------------------------------------------------------
@@ -662,6 +803,8 @@ def _figure_matches(text: str, r: _Rules):
     for kind, pattern in r.figure_passes:
         for m in pattern.finditer(text):
             yield kind, m
+    if not any(ch in text for ch in r.mark_chars):
+        return  # no redaction mark
     last_end = -1
     for s in r.mark_start_re.finditer(text):
         if s.start() < last_end:
@@ -738,18 +881,18 @@ def _idiom_figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figure
         comp, end = _after_comparator(text, m.end(), r)
         out.append(_Figure(start, end, value, unit, comp, False))
 
-    for m in r.double_re.finditer(text):
+    for m in _finditer(text, r.double_re, r.idiom_anchors.get("double_re")):
         add(m, float(2 ** int(_chinese_value(m.group("n").replace("两", "二")) or 1)), "倍")
-    for m in r.cheng_re.finditer(text):
+    for m in _finditer(text, r.cheng_re, r.idiom_anchors.get("cheng_re")):
         groups = m.groupdict()
         n = _chinese_value(groups.get("n") or groups.get("n2"))
         if n:
             add(m, n * 10.0, "%")
-    for m in r.fraction_re.finditer(text):
+    for m in _finditer(text, r.fraction_re, r.idiom_anchors.get("fraction_re")):
         den, num = _chinese_value(m.group("den")), _chinese_value(m.group("num"))
         if den and num and num < den:
             add(m, round(num / den * 100, 2), "%")
-    for m in r.bare_mag_re.finditer(text):
+    for m in _rare_first_finditer(text, r.bare_mag_re, r.first_literals.get(r.bare_mag_re)):  # no literal anchor
         add(m, 1.0, m.group("mag") + (m.group("base") or ""), m.start("mag"))  # 超万亿元: the figure is 万亿元
     return out
 
@@ -757,7 +900,7 @@ def _idiom_figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figure
 def _with_ranges(text: str, figures: list[_Figure], r: _Rules, mask_starts, mask_ends) -> list[_Figure]:
     """Merge the two ends of a range (6.5%－7%, 8%至10%, 4.5-5%) into one figure."""
     ranges = []
-    for m in r.range_re.finditer(text):
+    for m in _range_matches(text, r):
         u1, u2 = m.group("u1"), m.group("u2")
         if u1 and _base_unit(u1, r) != _base_unit(u2, r) or _base_unit(u2, r) in r.decimal_only:
             continue
@@ -776,6 +919,30 @@ def _with_ranges(text: str, figures: list[_Figure], r: _Rules, mask_starts, mask
     spans = [(f.start, f.unit_end) for f in ranges]
     kept = [f for f in figures if not any(s <= f.start < e for s, e in spans)]
     return kept + ranges
+
+
+def _range_matches(text: str, r: _Rules):
+    """``r.range_re.finditer(text)``, the pattern tried only where a range can start: at the digits of
+    the stretch of low-end and unit characters right before a connector that a digit follows."""
+    if r.range_anchor_re is None:
+        yield from r.range_re.finditer(text)
+        return
+    chars, match = r.range_chars, r.range_re.match
+    last_end = 0
+    for a in r.range_anchor_re.finditer(text):
+        c = a.start()
+        if c <= last_end:
+            continue  # a match starting at last_end or later starts before a connector after it
+        lo = c
+        while lo > last_end and (text[lo - 1] in chars or text[lo - 1].isdecimal()):
+            lo -= 1
+        for start in range(lo, c):
+            if text[start].isdecimal():  # a range starts with \d
+                m = match(text, start)
+                if m:
+                    yield m
+                    last_end = m.end()
+                    break
 
 
 def _missing_figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figure]:
@@ -848,7 +1015,23 @@ def _missing_figures(text: str, r: _Rules, mask_starts, mask_ends) -> list[_Figu
 # --------------------------------------------------------------------------
 
 
+_MEMO_MAX = 100_000  # entries of a memo of _Rules before it starts afresh
+
+
 def _before_comparator(before: str, r: _Rules) -> str | None:
+    """Comparator word at the end of the text before a number (不低于 -> '>=', 约 -> '~'), else None."""
+    memo = r.memo_before
+    try:
+        return memo[before]
+    except KeyError:
+        pass
+    if len(memo) > _MEMO_MAX:
+        memo.clear()
+    memo[before] = out = _before_comparator_of(before, r)
+    return out
+
+
+def _before_comparator_of(before: str, r: _Rules) -> str | None:
     before = before.rstrip(" \t\u3000")  # '控制在 3.3%'
     words = r.before_words
     for n in r.before_lengths:  # longest first: 不低于 before 低于
@@ -862,6 +1045,16 @@ def _before_comparator(before: str, r: _Rules) -> str | None:
 
 def _strip_indicator(s: str, r: _Rules) -> str:
     """Trim connectives, time phrases and copulas around the measured thing."""
+    memo = r.memo_strip
+    out = memo.get(s)
+    if out is None:
+        if len(memo) > _MEMO_MAX:
+            memo.clear()
+        memo[s] = out = _strip_indicator_of(s, r)
+    return out
+
+
+def _strip_indicator_of(s: str, r: _Rules) -> str:
     m = r.trailing_re.search(s, max(0, len(s) - 24))
     if m:
         s = s[: m.start()]
@@ -930,20 +1123,26 @@ def _drop_change_verb(ind: str, r: _Rules) -> str:
     return ind
 
 
-def _sentence_cues(text: str, lo: int, hi: int, r: _Rules) -> tuple[list[int], list[str]]:
-    """Positions and kinds ('modal' | 'past' | 'nominal') of the kind cues in text[lo:hi]."""
-    pos, kinds = [], []
-    bases = [b.span() for b in r.base_re.finditer(text, lo, hi)]
+def _sentence_cues(text: str, lo: int, hi: int, r: _Rules, bases: list | None = None) -> tuple[list[int], list[str]]:
+    """Positions and kinds ('modal' | 'past' | 'nominal') of the kind cues in text[lo:hi].
+
+    ``bases``: the spans of ``r.base_re`` in text[lo:hi] when the caller has them."""
+    pos: list[int] = []
+    kinds: list[str] = []
+    if bases is None:
+        bases = [b.span() for b in r.base_re.finditer(text, lo, hi)]
+    modal, past = r.modal_re.match, r.past_re.match
     for m in r.cue_re.finditer(text, lo, hi):
         p = m.start()
-        if any(s <= p < e for s, e in bases):
-            continue  # 较“十三五”期末, 由1980年: a base of comparison
-        if text[p] in "到至" and any(s < p and text[s] in "由从" for s, _ in bases):
-            continue  # 由1980年的…增加至2019年的…: the end of a period, no deadline
+        if bases:
+            if any(s <= p < e for s, e in bases):
+                continue  # 较“十三五”期末, 由1980年: a base of comparison
+            if text[p] in "到至" and any(s < p and text[s] in "由从" for s, _ in bases):
+                continue  # 由1980年的…增加至2019年的…: the end of a period, no deadline
         pos.append(p)
-        if r.modal_re.match(text, p):
+        if modal(text, p):
             kinds.append("modal")
-        elif r.past_re.match(text, p):
+        elif past(text, p):
             kinds.append("past")
         else:
             kinds.append("nominal")
@@ -1008,12 +1207,21 @@ def _horizon_year(horizon: str, year: int | None, r: _Rules) -> int | None:
     return None
 
 
-def _deadlines(text: str, lo: int, hi: int, r: _Rules) -> tuple[list[int], list[int]]:
-    """Deadlines of text[lo:hi]; a 到/至 year after a 由/从 year ends a period, no deadline."""
-    starts, years = [], []
-    base = r.base_re.search(text, lo, hi)
+def _deadlines(text: str, lo: int, hi: int, r: _Rules, bases: list | None = None) -> tuple[list[int], list[int]]:
+    """Deadlines of text[lo:hi]; a 到/至 year after a 由/从 year ends a period, no deadline.
+
+    ``bases``: the spans of ``r.base_re`` in text[lo:hi] when the caller has them."""
+    starts: list[int] = []
+    years: list[int] = []
+    if "20" not in text[lo:hi]:
+        return starts, years  # a deadline is taken only with the 20XX it holds
+    if bases is None:
+        base = r.base_re.search(text, lo, hi)
+        base_start = base.start() if base else None
+    else:
+        base_start = bases[0][0] if bases else None
     for m in r.deadline_re.finditer(text, lo, hi):
-        if base and base.start() < m.start() and text[base.start()] in "由从":
+        if base_start is not None and base_start < m.start() and text[base_start] in "由从":
             continue
         year = _YEAR_RE.search(m.group())
         if year is None:  # a deadline pattern always holds a year (targets.toml); guard a user edit
@@ -1206,11 +1414,13 @@ def extract_targets(text: str, year: int | None = None) -> list[Target]:
     for k, fig in enumerate(figures):
         if fig.start >= s1:
             s0, s1 = _sentence_at(text, fig.start, s1)
-            deadlines = _deadlines(text, s0, s1, r)
+            bases = [b.span() for b in r.base_re.finditer(text, s0, s1)]  # shared by deadlines and cues
+            deadlines = _deadlines(text, s0, s1, r, bases)
             horizons = _horizons(text, s0, s1, r)
-            cues = _sentence_cues(text, s0, s1, r)
+            cues = _sentence_cues(text, s0, s1, r, bases)
             prev_end, prev_indicator, sentence, respectively, last_items = s0, "", text[s0:s1], None, None
             lead_end = fig.start
+            lead_commitment = False  # commitment_of(text[s0:lead_end]), found when first needed
         if fig.start < prev_end or k in attributive:
             continue  # overlaps the previous figure / qualifies the next one
         cstart = _clause_start(text, fig.start, s0)
@@ -1262,7 +1472,11 @@ def extract_targets(text: str, year: int | None = None) -> list[Target]:
                 target_year, source = hy, "horizon"
             elif frame_kind == "target" and frame_year is not None:
                 target_year, source = frame_year, "section"
-            commitment = commitment_of(text[cstart:cend]) or commitment_of(text[s0:lead_end])
+            commitment = commitment_of(text[cstart:cend])
+            if commitment is None:
+                if lead_commitment is False:
+                    lead_commitment = commitment_of(text[s0:lead_end])
+                commitment = lead_commitment
         rows.append(
             Target(
                 kind=kind,
