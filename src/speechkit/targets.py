@@ -64,6 +64,7 @@ _LIST_JOINERS = frozenset({"、", "和", "及", "与"})
 _COORDINATORS = ("和", "及", "与", "以及")
 _BRACKET_RE = re.compile(r"[()（）【】\[\]]")
 _YEAR_RE = re.compile(r"20\d\d")
+_UNKNOWN = "\x00unknown"  # a value not worked out yet (where None is a value)
 _NUMBER_START_RE = re.compile(r"[\d一二两三四五六七八九*＊]")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 
@@ -1420,7 +1421,7 @@ def extract_targets(text: str, year: int | None = None) -> list[Target]:
             cues = _sentence_cues(text, s0, s1, r, bases)
             prev_end, prev_indicator, sentence, respectively, last_items = s0, "", text[s0:s1], None, None
             lead_end = fig.start
-            lead_commitment = False  # commitment_of(text[s0:lead_end]), found when first needed
+            lead_commitment: str | None = _UNKNOWN  # commitment_of(text[s0:lead_end]), found when first needed
         if fig.start < prev_end or k in attributive:
             continue  # overlaps the previous figure / qualifies the next one
         cstart = _clause_start(text, fig.start, s0)
@@ -1474,7 +1475,7 @@ def extract_targets(text: str, year: int | None = None) -> list[Target]:
                 target_year, source = frame_year, "section"
             commitment = commitment_of(text[cstart:cend])
             if commitment is None:
-                if lead_commitment is False:
+                if lead_commitment is _UNKNOWN:
                     lead_commitment = commitment_of(text[s0:lead_end])
                 commitment = lead_commitment
         rows.append(
