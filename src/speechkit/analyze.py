@@ -22,7 +22,7 @@ from speechkit._version import __version__, code_digest
 from speechkit.parallel import check_engine
 from speechkit.cache import entry_path, load_arrow_entry, store_arrow_entry
 from speechkit.io import open_parquet, require_table, table_run
-from speechkit.stage import (PartMerger, StageJob, StageRun, run_stage, run_warm_beside, start_beside, start_warm_beside,
+from speechkit.stage import (PartMerger, StageJob, StageRun, run_stage, run_warm_beside, start_beside, start_in_thread, start_warm_beside,
                              stop_beside, stop_warm_beside, write_part)
 from speechkit import steps
 from speechkit.steps import Doc, run_steps
@@ -517,7 +517,7 @@ def _cached_corpus_step(name: str, tables: tuple[str, ...], key: str | None, cac
 
 def _corpus_step(which: str, counts, doc_ids: list[str], options: AnalyzeOptions, fingerprint: str,
                  cache_dir: str | None):
-    """In the process beside the driver: the corpus's counts assembled (no scipy in the driver; ``counts``
+    """Beside the driver's merge (a process for the topics, a thread for TF-IDF): the corpus's counts assembled (``counts``
     is a :class:`_Counts`, or the :class:`~speechkit.keywords.CorpusCounts` already assembled), then
     ``"topics"`` (NMF) or ``"tfidf"`` (TF-IDF keywords) — each taken from the corpus cache when its input
     is one it has seen."""
@@ -547,16 +547,18 @@ def _import_topics() -> None:
 
 def _start_corpus_steps(counts: _Counts, options: AnalyzeOptions, doc_ids: list[str], fingerprint: str,
                         cache_dir: str | None, warm=None) -> tuple:
-    """NMF topics and TF-IDF keywords over every document's term counts, each in a process beside this
-    one while it writes the tables: ``(topics future, TF-IDF future)``. TF-IDF needs no scikit-learn; the
-    topics go to ``warm`` when given (a process that has imported scikit-learn while this one planned,
+    """NMF topics and TF-IDF keywords over every document's term counts while this process writes the
+    tables: ``(topics future, TF-IDF future)``. The topics are fitted in a process beside this one; TF-IDF
+    (no scikit-learn, short, its array work releases the GIL) in a thread of this one — a second forked
+    process would hold this one's memory once more (summed RSS) for no time gained. The topics go to
+    ``warm`` when given (a process that has imported scikit-learn while this one planned,
     :func:`speechkit.stage.start_warm_beside`: a run that adds a few pages does not wait ~2 s for it)."""
     if warm is None:
-        return (start_beside(_corpus_step, "topics", counts, doc_ids, options, fingerprint, cache_dir),
-                start_beside(_corpus_step, "tfidf", counts, doc_ids, options, fingerprint, cache_dir))
-    corpus = counts.corpus(doc_ids)  # assembled once: pickled to the warm process, inherited by the TF-IDF one
-    return (run_warm_beside(warm, _corpus_step, "topics", corpus, doc_ids, options, fingerprint, cache_dir),
-            start_beside(_corpus_step, "tfidf", corpus, doc_ids, options, fingerprint, cache_dir))
+        topics = start_beside(_corpus_step, "topics", counts, doc_ids, options, fingerprint, cache_dir)
+    else:
+        counts = counts.corpus(doc_ids)  # assembled once: pickled to the warm process, read by the TF-IDF thread
+        topics = run_warm_beside(warm, _corpus_step, "topics", counts, doc_ids, options, fingerprint, cache_dir)
+    return topics, start_in_thread(_corpus_step, "tfidf", counts, doc_ids, options, fingerprint, cache_dir)
 
 
 class _AnalyzeJob(StageJob):

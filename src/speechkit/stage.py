@@ -474,7 +474,7 @@ def start_beside(fn, *args):
     merging of parts. Elsewhere (Windows) a thread does it.
     """
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor
 
     global _CHILD_INPUT
     if "fork" in mp.get_all_start_methods():
@@ -485,6 +485,15 @@ def start_beside(fn, *args):
         finally:
             _CHILD_INPUT = None
         return _detach(pool, future)
+    return start_in_thread(fn, *args)
+
+
+def start_in_thread(fn, *args):
+    """Run ``fn(*args)`` in a thread of this process; return a future of its result. For a step that
+    is short and releases the GIL in its array work (TF-IDF): a forked process would count the
+    parent's memory once more in the run's summed RSS for little gain in time."""
+    from concurrent.futures import ThreadPoolExecutor
+
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speechkit-corpus-step")
     future = pool.submit(fn, *args)
     pool.shutdown(wait=False)
