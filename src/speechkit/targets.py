@@ -187,6 +187,15 @@ def _union(patterns) -> str:
     return "|".join(f"(?:{p})" for p in patterns)
 
 
+def _parse_tree(pattern: re.Pattern):
+    """The parse tree of ``pattern`` (``re._parser``), or None when it matches case-insensitively or
+    by locale (its literals are then not the characters a match holds)."""
+    from re import _parser as p  # type: ignore[attr-defined]  # a private module without stubs
+
+    tree = p.parse(pattern.pattern, pattern.flags)
+    return None if tree.state.flags & (re.IGNORECASE | re.LOCALE) else tree
+
+
 def _literal_anchor(pattern: re.Pattern) -> tuple[str, int] | None:
     """``(literal, offset)`` when every match of ``pattern`` holds ``literal`` exactly ``offset`` > 0
     characters after its start (``[一二三]分之[一二]``: ``('分之', 1)``), else None.
@@ -201,8 +210,8 @@ def _literal_anchor(pattern: re.Pattern) -> tuple[str, int] | None:
     from re import _parser as p  # type: ignore[attr-defined]
 
     try:
-        tree = p.parse(pattern.pattern, pattern.flags)
-        if tree.state.flags & (re.IGNORECASE | re.LOCALE):
+        tree = _parse_tree(pattern)
+        if tree is None:
             return None
         best: tuple[str, int] | None = None
         offset, run, run_at = 0, "", 0
@@ -240,17 +249,28 @@ def _finditer(text: str, pattern: re.Pattern, anchor: tuple[str, int] | None):
         yield from pattern.finditer(text)
         return
     literal, offset = anchor
-    find, match = text.find, pattern.match
-    last_end = 0
-    q = find(literal, offset)
+    yield from _matches_at(text, pattern, (q - offset for q in _places(text, literal, offset)))
+
+
+def _places(text: str, literal: str, at: int = 0):
+    """Every position of ``literal`` in ``text`` from ``at`` on, in order (``str.find``)."""
+    q = text.find(literal, at)
     while q != -1:
-        start = q - offset
+        yield q
+        q = text.find(literal, q + 1)
+
+
+def _matches_at(text: str, pattern: re.Pattern, starts):
+    """The matches of ``pattern`` tried at ``starts`` (ascending), as ``finditer`` gives them when
+    every match starts at one of them: a start inside the previous match is skipped. The patterns
+    tried this way hold a literal or start with one, so no match is empty."""
+    match, last_end = pattern.match, 0
+    for start in starts:
         if start >= last_end:
             m = match(text, start)
             if m:
                 yield m
-                last_end = m.end()  # never empty: it holds the literal
-        q = find(literal, q + 1)
+                last_end = m.end()
 
 
 def _first_literals(pattern: re.Pattern) -> str | None:
@@ -261,11 +281,10 @@ def _first_literals(pattern: re.Pattern) -> str | None:
     ('“"‘', None, None)
     """
     from re import _constants as c  # type: ignore[attr-defined]  # private modules without stubs
-    from re import _parser as p  # type: ignore[attr-defined]
 
     try:
-        tree = p.parse(pattern.pattern, pattern.flags)
-        if tree.state.flags & (re.IGNORECASE | re.LOCALE) or not len(tree):
+        tree = _parse_tree(pattern)
+        if tree is None or not len(tree):
             return None
         op, av = tree[0]
         if op is c.IN and av and all(o is c.LITERAL for o, _ in av):
@@ -286,21 +305,7 @@ def _rare_first_finditer(text: str, pattern: re.Pattern, chars: str | None):
     if chars is None or sum(text.count(ch) for ch in chars) * 100 > len(text):
         yield from pattern.finditer(text)  # a class test at every character is cheaper then
         return
-    starts: list[int] = []
-    for ch in chars:
-        find = text.find
-        q = find(ch)
-        while q != -1:
-            starts.append(q)
-            q = find(ch, q + 1)
-    starts.sort()
-    match, last_end = pattern.match, 0
-    for q in starts:
-        if q >= last_end:
-            m = match(text, q)
-            if m:
-                yield m
-                last_end = m.end()  # never empty: it holds the first character
+    yield from _matches_at(text, pattern, sorted(q for ch in chars for q in _places(text, ch)))
 
 
 @dataclass(frozen=True)

@@ -1353,8 +1353,6 @@ class Focus:
     def _term_weight(self, theme: str, terms: list[str], weak: Mapping[str, frozenset[str]]) -> float:
         """The summed weight of the distinct terms a theme was named by (weak ones weigh ``weak_weight``)."""
         weak_terms = weak.get(theme, frozenset())
-        if not weak_terms:
-            return float(len({_folded_term(t) for t in terms}))
         return sum(self.weak_weight if t in weak_terms else 1.0 for t in {_folded_term(t) for t in terms})
 
 
