@@ -7,6 +7,9 @@ pipeline runs:
 
   clean     decode + HTML (read_raw), boilerplate + guard, metadata — per file
   analyze   sentence split, segmentation, themes, outline, targets (+ indicator_key), TextRank
+  pipeline  the whole per-document analysis as a worker runs it (analyze_document + its cache entry's
+            tables), in one process, then in each of two processes working at once (how much a process
+            slows when both cores work: the cold pipeline's scaling)
   corpus    the corpus cache's key (digest of the documents × terms matrix), TF-IDF keywords, NMF topics
   report    `speechkit report --by province` over the 143 city reports (charts, HTML, workbook; 2 jobs),
             beside the clean + analyze of those reports (2 jobs): the CLI commands, each a fresh process,
@@ -19,6 +22,7 @@ them over the cores.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -57,6 +61,41 @@ def _cpu() -> float:
 
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _analyze_all(texts: list[tuple[str, str, int | None]], tools) -> None:
+    """Every document through :func:`speechkit.analyze.analyze_document` and into a cache entry's tables."""
+    from speechkit.analyze import _CachedAnalysis, analyze_document, streamed_schemas
+
+    schemas = streamed_schemas(tools.steps)
+    for doc_id, text, year in texts:
+        _CachedAnalysis.of(analyze_document(doc_id, text, tools, year), schemas)
+
+
+def _at_once(fn, n: int) -> list[float]:
+    """Wall seconds of ``fn()`` in each of ``n`` forked processes started together (empty where processes
+    cannot be forked)."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        return []
+    ctx = mp.get_context("fork")
+    barrier = ctx.Barrier(n)
+    pipes = [ctx.Pipe(duplex=False) for _ in range(n)]
+
+    def child(conn) -> None:
+        barrier.wait()
+        t = time.perf_counter()
+        fn()
+        conn.send(time.perf_counter() - t)
+
+    procs = [ctx.Process(target=child, args=(w,)) for _, w in pipes]
+    for proc in procs:
+        proc.start()
+    seconds = [r.recv() for r, _ in pipes]
+    for proc in procs:
+        proc.join()
+    return seconds
 
 
 def breakdown(files: list[Path] | None = None, report: bool = True, cpu: bool = False) -> dict:
@@ -100,6 +139,13 @@ def breakdown(files: list[Path] | None = None, report: bool = True, cpu: bool = 
                                                                     unit=t.unit, indicators=tools.indicators) for t in found])
         clock.time("analyze: TextRank", textrank_table, doc_id, content, 20)
         counts[doc_id] = term_counts(content)
+    # the whole per-document analysis as a worker runs it (every step, its tables, its cache entry): what
+    # the stage rows above leave out (tables, Arrow conversion, the steps' bookkeeping) is the difference
+    analyze_all = functools.partial(_analyze_all, texts, tools)
+    clock.time("pipeline: analyze_document + cache entry, one process", analyze_all)
+    per_process = _at_once(analyze_all, 2) if (os.cpu_count() or 1) >= 2 else []
+    if per_process:  # the same in two processes at once: how much each slows when both cores work
+        clock.seconds["pipeline: the same, 2 processes at once (each)"] = sum(per_process) / len(per_process)
     # as the analyze stage hands them over: one columnar CorpusCounts, sorted, its digest the corpus cache's key
     # (the three steps share the documents × terms matrix it memoises)
     corpus = CorpusCounts.from_mapping(dict(sorted(counts.items()))).sorted()
@@ -143,11 +189,18 @@ def print_table(result: dict) -> None:
                         f"{result['text_mb']} MB clean text, one process" + (", CPU seconds" if result.get("cpu") else ""))
     for col in ("stage", "seconds", "MB/s"):
         table.add_column(col, justify="left" if col == "stage" else "right")
-    for name, seconds in result["seconds"].items():
+    def row(name: str, seconds: float) -> None:
         mb = result["raw_mb"] if name.startswith("clean") else result["text_mb"]
         table.add_row(name, f"{seconds:.2f}", f"{mb / seconds:.1f}" if seconds else "")
+
+    for name, seconds in result["seconds"].items():
+        if not name.startswith("pipeline"):
+            row(name, seconds)
     per_doc = sum(s for n, s in result["seconds"].items() if n.startswith("analyze"))
-    table.add_row("analyze: all per-document steps", f"{per_doc:.2f}", f"{result['text_mb'] / per_doc:.1f}")
+    row("analyze: all per-document steps (sum of the rows)", per_doc)
+    for name, seconds in result["seconds"].items():
+        if name.startswith("pipeline"):
+            row(name, seconds)
     if "report_s" in result:
         table.add_row("report --by province, 143 city reports, 2 jobs (wall; CPU)",
                       f"{result['report_s']:.2f}; {result['report_cpu_s']:.1f}", "")
