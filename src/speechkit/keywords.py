@@ -399,22 +399,24 @@ TEXTRANK_WINDOW = 5
 def _cooccurrence_graph(node_of_token: np.ndarray, n_nodes: int, window: int) -> sp.csr_matrix:
     """Symmetric co-occurrence counts of tokens at most ``window - 1`` positions apart.
 
-    The graph is built in canonical CSR form (column indices sorted within each row, no
-    duplicates) straight from the sorted edge keys ``row * n_nodes + column``: the same matrix a
-    COO → CSR conversion with ``sum_duplicates`` gives, without its two sorting passes.
+    Each linked pair is keyed once, as ``low * n_nodes + high`` (``low < high``): half the keys of
+    both directions, and the sort of those keys is the pass that costs. The sorted unique keys give
+    the upper triangle in canonical CSR form; its transpose (scipy's linear-time CSR → CSC pass) is
+    the lower one, and their sum (a linear merge of the two canonical matrices, which share no entry)
+    the whole graph in canonical form (column indices sorted within each row, no duplicates): the same
+    matrix a COO → CSR conversion of both directions with ``sum_duplicates`` gives.
 
     >>> _cooccurrence_graph(np.array([0, 1, 0, 2]), 3, 2).toarray().tolist()
     [[0.0, 2.0, 1.0], [2.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
     """
-    # edge keys in 32 bits when they fit (the sort, the pass that costs, moves half the bytes)
+    # edge keys in 32 bits when they fit (the sort moves half the bytes)
     key_dtype = np.int32 if n_nodes * n_nodes < 2**31 else np.int64
     nodes = np.asarray(node_of_token).astype(key_dtype, copy=False)
     keys: list[np.ndarray] = []
     for offset in range(1, min(window, nodes.size)):
         left, right = nodes[:-offset], nodes[offset:]
-        distinct = left != right  # a token next to itself is not an edge
-        left, right = left[distinct], right[distinct]
-        keys += [left * n_nodes + right, right * n_nodes + left]
+        low, high = np.minimum(left, right), np.maximum(left, right)
+        keys.append((low * n_nodes + high)[low != high])  # a token next to itself is not an edge
     edges = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
     if edges.size == 0:
         return sp.csr_matrix((n_nodes, n_nodes), dtype=np.float64)
@@ -425,11 +427,13 @@ def _cooccurrence_graph(node_of_token: np.ndarray, n_nodes: int, window: int) ->
     starts = np.flatnonzero(first)
     unique = edges[starts]
     counts = np.diff(np.append(starts, edges.size)).astype(np.float64)
-    index_dtype = np.int32 if n_nodes < 2**31 and unique.size < 2**31 else np.int64
+    index_dtype = np.int32 if n_nodes < 2**31 and 2 * unique.size < 2**31 else np.int64
     indptr = np.zeros(n_nodes + 1, dtype=index_dtype)
     np.cumsum(np.bincount(unique // n_nodes, minlength=n_nodes), out=indptr[1:])
-    graph = sp.csr_matrix((counts, (unique % n_nodes).astype(index_dtype), indptr), shape=(n_nodes, n_nodes))
-    graph.has_canonical_format = True  # sorted by (row, column) and unique by construction
+    upper = sp.csr_matrix((counts, (unique % n_nodes).astype(index_dtype), indptr), shape=(n_nodes, n_nodes))
+    upper.has_canonical_format = True  # sorted by (row, column) and unique by construction
+    graph = sp.csr_matrix(upper + upper.T.tocsr())
+    graph.has_canonical_format = True  # the sum of two canonical matrices is canonical
     return graph
 
 
@@ -568,7 +572,11 @@ def _pagerank(graph: sp.csr_matrix, damping: float, iterations: int) -> np.ndarr
     scores = np.full(n_nodes, 1.0 / n_nodes)
     teleport = (1.0 - damping) / n_nodes
     product = np.empty(n_nodes)
+    updated = np.empty(n_nodes)  # the next scores; the two buffers swap roles every step
     difference = np.empty(n_nodes)
+    # the ufuncs called directly (``np.add.reduce(x)`` is what ``x.sum()`` runs, without its wrapper)
+    total, multiply, add, divide = np.add.reduce, np.multiply, np.add, np.true_divide
+    subtract, absolute = np.subtract, np.absolute
     if _csr_matvec is None:  # pragma: no cover
         transition = sp.csr_matrix((data, indices, indptr), shape=(n_nodes, n_nodes))
     for _ in range(iterations):
@@ -578,15 +586,15 @@ def _pagerank(graph: sp.csr_matrix, damping: float, iterations: int) -> np.ndarr
         else:  # pragma: no cover
             product = transition @ scores
         if any_dangling:
-            product += scores[dangling].sum() / n_nodes
+            product += total(scores[dangling]) / n_nodes
         # teleport + damping * product, evaluated as numpy evaluates that expression
-        updated = np.multiply(product, damping)
-        updated += teleport
-        updated /= updated.sum()
-        np.subtract(updated, scores, out=difference)
-        np.abs(difference, out=difference)
-        converged = difference.sum() < 1e-12
-        scores = updated
+        multiply(product, damping, out=updated)
+        add(updated, teleport, out=updated)
+        divide(updated, total(updated), out=updated)
+        subtract(updated, scores, out=difference)
+        absolute(difference, out=difference)
+        converged = total(difference) < 1e-12
+        scores, updated = updated, scores
         if converged:
             break
     return scores
