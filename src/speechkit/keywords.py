@@ -432,7 +432,7 @@ def _cooccurrence_graph(node_of_token: np.ndarray, n_nodes: int, window: int) ->
     np.cumsum(np.bincount(unique // n_nodes, minlength=n_nodes), out=indptr[1:])
     upper = sp.csr_matrix((counts, (unique % n_nodes).astype(index_dtype), indptr), shape=(n_nodes, n_nodes))
     upper.has_canonical_format = True  # sorted by (row, column) and unique by construction
-    graph = sp.csr_matrix(upper + upper.T.tocsr())
+    graph = upper + upper.T.tocsr()  # csr + csr is a csr_matrix
     graph.has_canonical_format = True  # the sum of two canonical matrices is canonical
     return graph
 
