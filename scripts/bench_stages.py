@@ -72,9 +72,9 @@ def _analyze_all(texts: list[tuple[str, str, int | None]], tools) -> None:
         _CachedAnalysis.of(analyze_document(doc_id, text, tools, year), schemas)
 
 
-def _at_once(fn, n: int) -> list[float]:
-    """Wall seconds of ``fn()`` in each of ``n`` forked processes started together (empty where processes
-    cannot be forked)."""
+def _at_once(fn, n: int, now=time.perf_counter) -> list[float]:
+    """Seconds of ``fn()`` by the clock ``now`` (wall, or ``time.process_time``: each child's CPU) in each
+    of ``n`` forked processes started together (empty where processes cannot be forked)."""
     import multiprocessing as mp
 
     if "fork" not in mp.get_all_start_methods():
@@ -85,9 +85,9 @@ def _at_once(fn, n: int) -> list[float]:
 
     def child(conn) -> None:
         barrier.wait()
-        t = time.perf_counter()
+        t = now()
         fn()
-        conn.send(time.perf_counter() - t)
+        conn.send(now() - t)
 
     procs = [ctx.Process(target=child, args=(w,)) for _, w in pipes]
     for proc in procs:
@@ -143,7 +143,7 @@ def breakdown(files: list[Path] | None = None, report: bool = True, cpu: bool = 
     # the stage rows above leave out (tables, Arrow conversion, the steps' bookkeeping) is the difference
     analyze_all = functools.partial(_analyze_all, texts, tools)
     clock.time("pipeline: analyze_document + cache entry, one process", analyze_all)
-    per_process = _at_once(analyze_all, 2) if (os.cpu_count() or 1) >= 2 else []
+    per_process = _at_once(analyze_all, 2, clock.now) if (os.cpu_count() or 1) >= 2 else []
     if per_process:  # the same in two processes at once: how much each slows when both cores work
         clock.seconds["pipeline: the same, 2 processes at once (each)"] = sum(per_process) / len(per_process)
     # as the analyze stage hands them over: one columnar CorpusCounts, sorted, its digest the corpus cache's key
